@@ -1,0 +1,152 @@
+/* biolatency: block I/O latency as a log2 histogram, summarised in the kernel.
+ *
+ * Start: when the request is issued to the driver (or inserted into the OS queue, with
+ * -Q). Done: when it completes. The time between goes into a histogram slot; user space
+ * only reads the histogram, once per interval.
+ *
+ * Tracepoint path: requests are keyed by (device, sector), both tracepoint fields. A
+ * request that the driver requeues is issued again at the same sector; the second issue
+ * simply restarts its clock, and its one completion counts once.
+ * Kprobe path: requests are keyed by their struct request pointer.
+ *
+ * Configured by the prelude: QUEUED (-Q), MILLISECONDS (-m), PER_DISK (-D), PER_FLAG (-F),
+ * and the probe choices for insert, issue and done. */
+
+#if !defined(KS_TP_done)
+#include <linux/blk-mq.h> /* struct request (in blkdev.h before 5.16; blk-mq.h has it) */
+#endif
+
+struct start_key {
+    u64 a; /* tracepoints: device; kprobes: request pointer */
+    u64 b; /* tracepoints: sector; kprobes: 0 */
+};
+
+struct hist_key {
+    u64 section; /* device (-D), flags (-F), or 0 */
+    u64 slot;
+};
+
+KS_STATE_MAP(start, struct start_key, u64, 10240);
+BPF_HISTOGRAM(dist, struct hist_key, 4096);
+
+/* Record when a request started. keep_first: don't overwrite an earlier start (with -Q the
+ * insert time must survive the issue). */
+static __always_inline int on_start(struct start_key *key, bool keep_first)
+{
+    u64 ts = bpf_ktime_get_ns();
+    if (keep_first)
+        start.insert(key, &ts); /* BPF_NOEXIST */
+    else
+        start.update(key, &ts);
+    return 0;
+}
+
+static __always_inline int on_done(struct start_key *key, u64 section)
+{
+    u64 *tsp = start.lookup(key);
+    if (!tsp)
+        return 0; /* started before we attached */
+    u64 delta = bpf_ktime_get_ns() - *tsp;
+    start.delete(key);
+#ifdef MILLISECONDS
+    delta /= 1000000;
+#else
+    delta /= 1000;
+#endif
+    struct hist_key hk = {.section = section, .slot = bpf_log2l(delta)};
+    dist.increment(hk);
+    return 0;
+}
+
+/* ---------------- tracepoint path ---------------- */
+#if defined(KS_TP_insert)
+TRACEPOINT_PROBE(block, block_rq_insert)
+{
+    struct start_key key = {.a = args->dev, .b = args->sector};
+    return on_start(&key, false);
+}
+#endif
+
+#if defined(KS_TP_issue)
+TRACEPOINT_PROBE(block, block_rq_issue)
+{
+    struct start_key key = {.a = args->dev, .b = args->sector};
+#ifdef QUEUED
+    return on_start(&key, true);
+#else
+    return on_start(&key, false);
+#endif
+}
+#endif
+
+#if defined(KS_TP_done)
+TRACEPOINT_PROBE(block, block_rq_complete)
+{
+    struct start_key key = {.a = args->dev, .b = args->sector};
+    u64 section = 0;
+#if defined(PER_DISK)
+    section = args->dev;
+#elif defined(PER_FLAG)
+    /* rwbs is the kernel's text form of the flags ("WS", "R", "FWFS"...): keep 8 bytes of
+     * it; user space turns it into BCC's words. */
+    bpf_probe_read_kernel(&section, sizeof(section), (void *)args->rwbs);
+#endif
+    return on_done(&key, section);
+}
+#endif
+
+/* ---------------- kprobe path ---------------- */
+#if defined(KS_KP_insert)
+/* __blk_account_io_start(struct request *rq) or blk_account_io_start(rq, ...) */
+int kp_insert(struct pt_regs *ctx)
+{
+    struct start_key key = {.a = PT_REGS_PARM1(ctx)};
+    return on_start(&key, false);
+}
+#endif
+
+#if defined(KS_KP_issue)
+/* blk_mq_start_request(struct request *rq) or blk_start_request(rq) */
+int kp_issue(struct pt_regs *ctx)
+{
+    struct start_key key = {.a = PT_REGS_PARM1(ctx)};
+#ifdef QUEUED
+    return on_start(&key, true);
+#else
+    return on_start(&key, false);
+#endif
+}
+#endif
+
+#if defined(KS_KP_done)
+/* __blk_account_io_done / blk_account_io_done / blk_mq_end_request: rq first */
+int kp_done(struct pt_regs *ctx)
+{
+    struct request *rq = (struct request *)PT_REGS_PARM1(ctx);
+    struct start_key key = {.a = (u64)rq};
+    u64 section = 0;
+#if defined(PER_DISK)
+    /* Struct reads, so only here: rq->rq_disk went away in 5.17 for rq->q->disk. */
+    struct gendisk *disk = NULL;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
+    struct request_queue *q = NULL;
+    bpf_probe_read_kernel(&q, sizeof(q), &rq->q);
+    if (q)
+        bpf_probe_read_kernel(&disk, sizeof(disk), &q->disk);
+#else
+    bpf_probe_read_kernel(&disk, sizeof(disk), &rq->rq_disk);
+#endif
+    if (disk) {
+        int major = 0, minor = 0;
+        bpf_probe_read_kernel(&major, sizeof(major), &disk->major);
+        bpf_probe_read_kernel(&minor, sizeof(minor), &disk->first_minor);
+        section = ((u64)major << 20) | (u64)minor; /* the kernel's dev_t encoding */
+    }
+#elif defined(PER_FLAG)
+    unsigned int flags = 0;
+    bpf_probe_read_kernel(&flags, sizeof(flags), &rq->cmd_flags);
+    section = (1ull << 63) | flags; /* top bit: cmd_flags, not rwbs text */
+#endif
+    return on_done(&key, section);
+}
+#endif

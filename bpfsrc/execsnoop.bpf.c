@@ -1,0 +1,168 @@
+/* execsnoop: trace exec() calls, with their arguments and result.
+ *
+ * Entry: send the path and each argument as separate events (a BPF program cannot build
+ * a variable-length string list in one go). Exit: send the return value; user space joins
+ * the pieces by process id and prints one line.
+ *
+ * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), and the probe choices
+ * for exec_enter/exec_exit, execat_enter/execat_exit and fork. */
+
+#include <linux/sched.h>
+
+#ifndef MAXARG
+#define MAXARG 20
+#endif
+
+BPF_PERF_OUTPUT(events);
+
+/* Parent of each new process, learned at fork. On tracepoint paths we may not read
+ * task_struct (its layout depends on headers that may not match the kernel), so the
+ * fork tracepoint tells us instead. */
+#ifdef KS_TP_fork
+KS_STATE_MAP(parent_of, u32, u32, 10240);
+
+TRACEPOINT_PROBE(sched, sched_process_fork)
+{
+    /* The forking task is current: its tgid is the child's parent process id. */
+    u32 parent = bpf_get_current_pid_tgid() >> 32;
+    u32 child = args->child_pid;
+    parent_of.update(&child, &parent);
+    return 0;
+}
+#endif
+
+static __always_inline bool uid_filtered(u32 uid)
+{
+#ifdef UID_FILTER
+    return uid != UID_FILTER;
+#else
+    return false;
+#endif
+}
+
+/* Copy one user string into the event and send it. */
+static __always_inline void send_arg(void *ctx, struct execsnoop_event *ev, const char *s)
+{
+    bpf_probe_read_user_str(ev->arg, sizeof(ev->arg), s);
+    events.perf_submit(ctx, ev, sizeof(*ev));
+}
+
+static __always_inline int on_exec_enter(void *ctx, const char *filename,
+                                         const char *const *argv)
+{
+    struct execsnoop_event ev = {};
+    u32 uid = bpf_get_current_uid_gid();
+    if (uid_filtered(uid))
+        return 0;
+    ev.pid = bpf_get_current_pid_tgid() >> 32;
+    ev.uid = uid;
+    ev.type = EXECSNOOP_ARG;
+    send_arg(ctx, &ev, filename);
+
+    /* Loops must be unrolled for kernels before 5.3, whose verifier rejects back jumps. */
+#pragma unroll
+    for (int i = 1; i < MAXARG; i++) {
+        const char *arg = NULL;
+        bpf_probe_read_user(&arg, sizeof(arg), (void *)&argv[i]);
+        if (!arg)
+            return 0;
+        send_arg(ctx, &ev, arg);
+    }
+    /* More arguments than MAXARG: say so. */
+    char more[] = "...";
+    __builtin_memcpy(ev.arg, more, sizeof(more));
+    events.perf_submit(ctx, &ev, sizeof(ev));
+    return 0;
+}
+
+static __always_inline int on_exec_exit(void *ctx, long ret)
+{
+    struct execsnoop_event ev = {};
+    u32 uid = bpf_get_current_uid_gid();
+    if (uid_filtered(uid))
+        return 0;
+    ev.pid = bpf_get_current_pid_tgid() >> 32;
+    ev.uid = uid;
+    ev.type = EXECSNOOP_RET;
+    ev.retval = ret;
+    bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
+#if defined(KS_TP_fork)
+    u32 *parent = parent_of.lookup(&ev.pid);
+    if (parent)
+        ev.ppid = *parent;
+#elif defined(KS_KP_exec_exit)
+    /* A kprobe path may read kernel structs: the parent is current->real_parent. */
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct task_struct *real_parent = NULL;
+    bpf_probe_read_kernel(&real_parent, sizeof(real_parent), &task->real_parent);
+    if (real_parent)
+        bpf_probe_read_kernel(&ev.ppid, sizeof(ev.ppid), &real_parent->tgid);
+#endif
+    events.perf_submit(ctx, &ev, sizeof(ev));
+    return 0;
+}
+
+/* ---- execve ---- */
+#if defined(KS_TP_exec_enter)
+TRACEPOINT_PROBE(syscalls, sys_enter_execve)
+{
+    return on_exec_enter(args, args->filename, args->argv);
+}
+#elif defined(KS_KP_exec_enter)
+/* kprobe on __x64_sys_execve (wrapped, 4.17+) or sys_execve */
+int kp_exec_enter(struct pt_regs *ctx)
+{
+#ifdef KS_KP_exec_enter_WRAPPED
+    const char *filename = (const char *)KS_SYSCALL_ARG_WRAPPED(ctx, KS_SYSCALL_REG1);
+    const char *const *argv = (const char *const *)KS_SYSCALL_ARG_WRAPPED(ctx, KS_SYSCALL_REG2);
+#else
+    const char *filename = (const char *)PT_REGS_PARM1(ctx);
+    const char *const *argv = (const char *const *)PT_REGS_PARM2(ctx);
+#endif
+    return on_exec_enter(ctx, filename, argv);
+}
+#endif
+
+#if defined(KS_TP_exec_exit)
+TRACEPOINT_PROBE(syscalls, sys_exit_execve)
+{
+    return on_exec_exit(args, args->ret);
+}
+#elif defined(KS_KP_exec_exit)
+int kp_exec_exit(struct pt_regs *ctx)
+{
+    return on_exec_exit(ctx, PT_REGS_RC(ctx));
+}
+#endif
+
+/* ---- execveat(dirfd, path, argv, envp, flags) ---- */
+#if defined(KS_TP_execat_enter)
+TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
+{
+    return on_exec_enter(args, args->filename, args->argv);
+}
+#elif defined(KS_KP_execat_enter)
+int kp_execat_enter(struct pt_regs *ctx)
+{
+#ifdef KS_KP_execat_enter_WRAPPED
+    const char *filename = (const char *)KS_SYSCALL_ARG_WRAPPED(ctx, KS_SYSCALL_REG2);
+    const char *const *argv = (const char *const *)KS_SYSCALL_ARG_WRAPPED(ctx, KS_SYSCALL_REG3);
+#else
+    const char *filename = (const char *)PT_REGS_PARM2(ctx);
+    const char *const *argv = (const char *const *)PT_REGS_PARM3(ctx);
+#endif
+    return on_exec_enter(ctx, filename, argv);
+}
+#endif
+
+#if defined(KS_TP_execat_exit)
+TRACEPOINT_PROBE(syscalls, sys_exit_execveat)
+{
+    return on_exec_exit(args, args->ret);
+}
+#elif defined(KS_KP_execat_exit)
+int kp_execat_exit(struct pt_regs *ctx)
+{
+    return on_exec_exit(ctx, PT_REGS_RC(ctx));
+}
+#endif

@@ -1,0 +1,130 @@
+/* opensnoop: trace open(), openat() and openat2(), with the file name and the result.
+ *
+ * Entry: remember the file name pointer and flags per thread. Exit: read the name (the
+ * user page is surely present by then), add the return value, send one event.
+ *
+ * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
+ * FLAG_FILTER (-f, a mask of O_* bits), and the probe choices. With kprobes, one probe on
+ * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
+
+struct open_args {
+    const char *fname;
+    int flags;
+};
+
+KS_STATE_MAP(start, u64, struct open_args, 10240);
+BPF_PERF_OUTPUT(events);
+
+static __always_inline int on_open_enter(const char *fname, int flags)
+{
+    u64 id = bpf_get_current_pid_tgid();
+    u32 tgid = id >> 32, tid = id;
+#ifdef PID_FILTER
+    if (tgid != PID_FILTER)
+        return 0;
+#endif
+#ifdef TID_FILTER
+    if (tid != TID_FILTER)
+        return 0;
+#endif
+#ifdef UID_FILTER
+    if ((u32)bpf_get_current_uid_gid() != UID_FILTER)
+        return 0;
+#endif
+#ifdef FLAG_FILTER
+    if (!(flags & FLAG_FILTER))
+        return 0;
+#endif
+    struct open_args a = {.fname = fname, .flags = flags};
+    start.update(&id, &a);
+    (void)tgid;
+    (void)tid;
+    return 0;
+}
+
+static __always_inline int on_open_exit(void *ctx, long ret)
+{
+    u64 id = bpf_get_current_pid_tgid();
+    struct open_args *a = start.lookup(&id);
+    if (!a)
+        return 0; /* entry filtered out, or missed */
+    struct opensnoop_event ev = {};
+    ev.id = id;
+    ev.ts = bpf_ktime_get_ns();
+    ev.uid = bpf_get_current_uid_gid();
+    ev.ret = ret;
+    ev.flags = a->flags;
+    bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
+    bpf_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
+    events.perf_submit(ctx, &ev, sizeof(ev));
+    start.delete(&id);
+    return 0;
+}
+
+/* ---- open(path, flags, mode): not on every architecture ---- */
+#ifdef KS_TP_open_enter
+TRACEPOINT_PROBE(syscalls, sys_enter_open)
+{
+    return on_open_enter(args->filename, args->flags);
+}
+#endif
+#ifdef KS_TP_open_exit
+TRACEPOINT_PROBE(syscalls, sys_exit_open)
+{
+    return on_open_exit(args, args->ret);
+}
+#endif
+
+/* ---- openat(dirfd, path, flags, mode) ---- */
+#if defined(KS_TP_openat_enter)
+TRACEPOINT_PROBE(syscalls, sys_enter_openat)
+{
+    return on_open_enter(args->filename, args->flags);
+}
+#elif KS_KP_openat_enter == 1
+#include <uapi/linux/openat2.h>
+/* long do_sys_openat2(int dfd, const char __user *filename, struct open_how *how) */
+int kp_openat_enter(struct pt_regs *ctx)
+{
+    struct open_how *how = (struct open_how *)PT_REGS_PARM3(ctx);
+    u64 flags = 0;
+    /* A struct read: fine on a kprobe path, where headers must match anyway. */
+    bpf_probe_read_kernel(&flags, sizeof(flags), &how->flags);
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags);
+}
+#elif KS_KP_openat_enter == 2
+/* long do_sys_open(int dfd, const char __user *filename, int flags, umode_t mode) */
+int kp_openat_enter(struct pt_regs *ctx)
+{
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)PT_REGS_PARM3(ctx));
+}
+#endif
+
+#if defined(KS_TP_openat_exit)
+TRACEPOINT_PROBE(syscalls, sys_exit_openat)
+{
+    return on_open_exit(args, args->ret);
+}
+#elif defined(KS_KP_openat_exit)
+int kp_openat_exit(struct pt_regs *ctx)
+{
+    return on_open_exit(ctx, PT_REGS_RC(ctx));
+}
+#endif
+
+/* ---- openat2(dirfd, path, how, size): 5.6+ ---- */
+#ifdef KS_TP_openat2_enter
+TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
+{
+    /* flags live in the user's struct open_how; its first member is the u64 flags. */
+    u64 flags = 0;
+    bpf_probe_read_user(&flags, sizeof(flags), (void *)args->how);
+    return on_open_enter(args->filename, (int)flags);
+}
+#endif
+#ifdef KS_TP_openat2_exit
+TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
+{
+    return on_open_exit(args, args->ret);
+}
+#endif

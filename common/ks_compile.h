@@ -1,0 +1,23 @@
+/* ks_compile: BPF C -> ks_object, with libbcc, in a short-lived child process.
+ *
+ * The tracing process never maps clang or LLVM: the child dlopen()s libbcc.so, compiles,
+ * sends the serialized object back through a pipe and exits, taking its ~100 MB with it. */
+#ifndef KS_COMPILE_H
+#define KS_COMPILE_H
+
+#include "ks_headers.h"
+#include "ks_object.h"
+
+struct ks_func_plan {
+    const char *func; /* function in the BPF source */
+    int prog_type;    /* BPF_PROG_TYPE_* to load it as */
+};
+
+/* Returns a parsed object, or NULL with a message for people in *err. */
+struct ks_object *ks_compile(const char *text, const struct ks_headers *h,
+                             const struct ks_func_plan *plan, int nplan, struct ks_buf *err);
+
+/* The libbcc version string this binary was built against. */
+const char *ks_libbcc_version(void);
+
+#endif

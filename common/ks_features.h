@@ -1,0 +1,41 @@
+/* ks_features: ask the kernel what it offers. Every answer is computed once per run.
+ *
+ * All paths go through a root prefix so that tests can fabricate a /sys and /proc
+ * (KSCOPE_FAKE_ROOT). With a fake root, kernel checks that need syscalls (program and
+ * map types) read their answers from files under the fake root instead. */
+#ifndef KS_FEATURES_H
+#define KS_FEATURES_H
+
+#include <stdbool.h>
+
+#include "ks_util.h"
+
+/* Use a fabricated root (tests); NULL for the real system. Resets all cached answers. */
+void ks_features_set_root(const char *root);
+const char *ks_features_root(void);
+
+/* The tracefs directory (…/tracing), mounting tracefs or debugfs when running as root and
+ * neither is mounted. NULL when there is none; *why says what was tried. */
+const char *ks_tracefs(const char **why);
+
+bool ks_tracepoint_exists(const char *category, const char *event);
+
+/* Kprobe support: the kprobe PMU or a kprobe_events file. */
+bool ks_kprobes_supported(const char **why);
+
+/* A kernel function a kprobe can be put on. *why explains a false answer. */
+bool ks_ksym_attachable(const char *sym, const char **why);
+bool ks_ksym_exists(const char *sym);
+
+/* Program/map types and helpers, by loading tiny programs. */
+bool ks_prog_type_supported(int prog_type);
+bool ks_map_type_supported(int map_type);
+bool ks_helper_supported(int prog_type, int helper_id);
+
+/* Does /sys/kernel/btf/vmlinux exist (information only: kscope never needs it). */
+bool ks_btf_present(void);
+
+/* Running kernel version as KERNEL_VERSION(a,b,c) with c clamped to 255. */
+unsigned ks_kernel_version_code(void);
+
+#endif

@@ -1,0 +1,394 @@
+#define _GNU_SOURCE
+#include "ks_headers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *ks_kernel_arch(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return "x86";
+#elif defined(__aarch64__)
+    return "arm64";
+#elif defined(__powerpc__)
+    return "powerpc";
+#elif defined(__s390x__)
+    return "s390";
+#elif defined(__riscv)
+    return "riscv";
+#else
+    return "unknown";
+#endif
+}
+
+static bool has(const char *dir, const char *rel)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    return ks_path_exists(p);
+}
+
+/* Debian's build dir Makefile is one line: "include /usr/src/linux-headers-X-common/Makefile". */
+static bool source_from_makefile(const char *build, const char *root, char *out, size_t size)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/Makefile", build);
+    char *text = ks_read_file(p, NULL);
+    if (!text)
+        return false;
+    bool ok = false;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        const char *arg = NULL;
+        if (!strncmp(line, "include ", 8))
+            arg = line + 8;
+        else if (!strncmp(line, "MAKEARGS := -C ", 15))
+            arg = line + 15;
+        if (!arg)
+            continue;
+        while (*arg == ' ')
+            arg++;
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", arg);
+        char *sp = strpbrk(dir, " \t");
+        if (sp)
+            *sp = '\0';
+        size_t n = strlen(dir);
+        if (n > 9 && !strcmp(dir + n - 9, "/Makefile"))
+            dir[n - 9] = '\0';
+        /* Paths in the Makefile are absolute on the system the tree belongs to. */
+        char full[PATH_MAX];
+        if (dir[0] == '/')
+            snprintf(full, sizeof(full), "%s%s", root ? root : "", dir);
+        else
+            snprintf(full, sizeof(full), "%s/%s", build, dir);
+        if (has(full, "include/linux/kconfig.h")) {
+            snprintf(out, size, "%s", full);
+            ok = true;
+            break;
+        }
+    }
+    free(text);
+    return ok;
+}
+
+static bool classify(const char *dir, const char *root, struct ks_headers *out)
+{
+    char b[PATH_MAX], s[PATH_MAX];
+    /* A /lib/modules/X directory: build and source links. */
+    snprintf(b, sizeof(b), "%s/build", dir);
+    snprintf(s, sizeof(s), "%s/source", dir);
+    if (has(b, "include/generated/autoconf.h") && has(s, "include/linux/kconfig.h")) {
+        snprintf(out->build, sizeof(out->build), "%s", b);
+        snprintf(out->source, sizeof(out->source), "%s", s);
+        out->split = strcmp(b, s) != 0;
+        return true;
+    }
+    if (has(b, "include/generated/autoconf.h"))
+        return classify(b, root, out);
+
+    bool gen = has(dir, "include/generated/autoconf.h");
+    bool kconfig = has(dir, "include/linux/kconfig.h");
+    if (gen && kconfig) {
+        snprintf(out->build, sizeof(out->build), "%s", dir);
+        snprintf(out->source, sizeof(out->source), "%s", dir);
+        out->split = false;
+        return true;
+    }
+    if (!gen)
+        return false;
+    /* A build dir without the rest: find its source tree. */
+    snprintf(out->build, sizeof(out->build), "%s", dir);
+    out->split = true;
+    if (has(dir, "source/include/linux/kconfig.h")) {
+        snprintf(out->source, sizeof(out->source), "%s/source", dir);
+        return true;
+    }
+    if (source_from_makefile(dir, root, out->source, sizeof(out->source)))
+        return true;
+    /* Debian naming: linux-headers-X-amd64 -> linux-headers-X-common. */
+    char sib[PATH_MAX];
+    snprintf(sib, sizeof(sib), "%s", dir);
+    char *dash = strrchr(sib, '-');
+    if (dash && !strchr(dash, '/')) {
+        snprintf(dash, sizeof(sib) - (size_t)(dash - sib), "-common");
+        if (has(sib, "include/linux/kconfig.h")) {
+            snprintf(out->source, sizeof(out->source), "%s", sib);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ks_headers_classify(const char *dir, struct ks_headers *out)
+{
+    return classify(dir, NULL, out);
+}
+
+static const char *running_release(const struct ks_headers_req *req, char *buf, size_t size)
+{
+    if (req->release)
+        return req->release;
+    struct utsname u;
+    uname(&u);
+    snprintf(buf, size, "%s", u.release);
+    return buf;
+}
+
+/* "6.1.0-56-amd64" -> 6,1,0. Missing parts are 0. */
+static void parse_version(const char *rel, long v[3])
+{
+    v[0] = v[1] = v[2] = 0;
+    const char *p = rel;
+    for (int i = 0; i < 3 && *p; i++) {
+        char *end;
+        v[i] = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        p = end;
+        if (*p != '.')
+            break;
+        p++;
+    }
+}
+
+static long labs_(long x)
+{
+    return x < 0 ? -x : x;
+}
+
+static long distance(const long a[3], const long b[3])
+{
+    long d = labs_(a[0] - b[0]) * 1000000 + labs_(a[1] - b[1]) * 1000;
+    long p = labs_(a[2] - b[2]);
+    return d + (p > 999 ? 999 : p);
+}
+
+struct cand {
+    struct ks_headers h;
+    long dist;
+};
+
+static void consider(struct cand *best, bool *found, const char *dir, const char *release,
+                     const char *root, const long want[3], const char *arch)
+{
+    struct ks_headers h;
+    memset(&h, 0, sizeof(h));
+    if (!classify(dir, root, &h))
+        return;
+    char archdir[PATH_MAX];
+    snprintf(archdir, sizeof(archdir), "arch/%s", arch);
+    if (!has(h.source, archdir))
+        return;
+    long v[3];
+    parse_version(release, v);
+    long d = distance(v, want);
+    /* On a tie prefer the newer tree: newer headers know more tracepoint-era types. */
+    if (!*found || d < best->dist ||
+        (d == best->dist && strverscmp(release, best->h.release) > 0)) {
+        best->h = h;
+        snprintf(best->h.release, sizeof(best->h.release), "%s", release);
+        best->dist = d;
+        *found = true;
+    }
+}
+
+static bool find_closest(const struct ks_headers_req *req, const char *rel, struct ks_headers *out)
+{
+    const char *root = req->root ? req->root : "";
+    const char *arch = ks_kernel_arch();
+    long want[3];
+    parse_version(rel, want);
+    struct cand best;
+    memset(&best, 0, sizeof(best));
+    bool found = false;
+    char dir[PATH_MAX];
+
+    snprintf(dir, sizeof(dir), "%s/lib/modules", root);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char sub[PATH_MAX];
+            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+            consider(&best, &found, sub, e->d_name, root, want, arch);
+        }
+        closedir(d);
+    }
+    snprintf(dir, sizeof(dir), "%s/usr/src", root);
+    d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            const char *pfx = NULL;
+            if (!strncmp(e->d_name, "linux-headers-", 14))
+                pfx = e->d_name + 14; /* Debian, Ubuntu */
+            else if (!strncmp(e->d_name, "kernels", 7))
+                continue; /* handled below */
+            else if (!strncmp(e->d_name, "linux-", 6))
+                pfx = e->d_name + 6; /* a plain unpacked tree */
+            if (!pfx)
+                continue;
+            char sub[PATH_MAX];
+            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+            if (!has(sub, "include/generated/autoconf.h"))
+                continue; /* the -common half of a split tree */
+            consider(&best, &found, sub, pfx, root, want, arch);
+        }
+        closedir(d);
+    }
+    /* RHEL/CentOS/Fedora: /usr/src/kernels/<release>. */
+    snprintf(dir, sizeof(dir), "%s/usr/src/kernels", root);
+    d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char sub[PATH_MAX];
+            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+            consider(&best, &found, sub, e->d_name, root, want, arch);
+        }
+        closedir(d);
+    }
+    if (found)
+        *out = best.h;
+    return found;
+}
+
+static int run_quiet(char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        freopen("/dev/null", "w", stderr);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Unpack /sys/kernel/kheaders.tar.xz once per kernel into dir/<release>. */
+static bool use_kheaders(const struct ks_headers_req *req, const char *rel, struct ks_headers *out)
+{
+    char tarball[PATH_MAX];
+    ks_join(tarball, sizeof(tarball), req->root, "/sys/kernel/kheaders.tar.xz");
+    if (!ks_path_exists(tarball) && !req->root && geteuid() == 0) {
+        char *argv[] = {"modprobe", "-q", "kheaders", NULL};
+        run_quiet(argv);
+    }
+    if (!ks_path_exists(tarball) || !req->kheaders_dir)
+        return false;
+    char dest[PATH_MAX], tmp[PATH_MAX + 32];
+    snprintf(dest, sizeof(dest), "%s/kheaders-%s", req->kheaders_dir, rel);
+    if (!has(dest, "include/linux/kconfig.h")) {
+        mkdir(req->kheaders_dir, 0700);
+        snprintf(tmp, sizeof(tmp), "%s.tmp%d", dest, (int)getpid());
+        if (mkdir(tmp, 0700) != 0)
+            return false;
+        char *argv[] = {"tar", "-xJf", tarball, "-C", tmp, NULL};
+        if (run_quiet(argv) != 0 || rename(tmp, dest) != 0) {
+            char *rm[] = {"rm", "-rf", tmp, NULL};
+            run_quiet(rm);
+            if (!has(dest, "include/linux/kconfig.h"))
+                return false;
+        }
+    }
+    snprintf(out->source, sizeof(out->source), "%s", dest);
+    snprintf(out->build, sizeof(out->build), "%s", dest);
+    out->split = false;
+    return true;
+}
+
+int ks_headers_find(const struct ks_headers_req *req, struct ks_headers *out, struct ks_buf *err)
+{
+    char relbuf[128];
+    const char *rel = running_release(req, relbuf, sizeof(relbuf));
+    memset(out, 0, sizeof(*out));
+
+    const char *ov = req->override;
+    const char *ovname = "--kernel-headers";
+    if (!ov && (ov = getenv("KSCOPE_KERNEL_HEADERS")))
+        ovname = "KSCOPE_KERNEL_HEADERS";
+    if (!ov && (ov = getenv("BCC_KERNEL_SOURCE")))
+        ovname = "BCC_KERNEL_SOURCE";
+    if (ov && *ov) {
+        if (!classify(ov, req->root, out)) {
+            ks_buf_printf(err,
+                          "%s=%s is not a kernel header tree (no include/generated/autoconf.h "
+                          "with a matching include/linux/kconfig.h).\n"
+                          "Point it at /lib/modules/<release>, its build directory, or an "
+                          "unpacked kernel tree.",
+                          ovname, ov);
+            return -1;
+        }
+        out->how = "override";
+        /* The release of an override is whatever the user says; trust it. */
+        snprintf(out->release, sizeof(out->release), "%s", rel);
+        out->exact = true;
+        return 0;
+    }
+
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/lib/modules/%s", req->root ? req->root : "", rel);
+    if (classify(dir, req->root, out)) {
+        out->how = "modules";
+        snprintf(out->release, sizeof(out->release), "%s", rel);
+        out->exact = true;
+        return 0;
+    }
+    if (use_kheaders(req, rel, out)) {
+        out->how = "kheaders";
+        snprintf(out->release, sizeof(out->release), "%s", rel);
+        out->exact = true;
+        return 0;
+    }
+    if (find_closest(req, rel, out)) {
+        out->how = "closest";
+        out->exact = strcmp(out->release, rel) == 0;
+        return 0;
+    }
+    ks_buf_printf(err,
+                  "no kernel headers found for kernel %s.\n"
+                  "Install them: apt-get install linux-headers-%s (Debian, Ubuntu) or\n"
+                  "  yum install kernel-devel-%s (RHEL, CentOS, Fedora);\n"
+                  "or point --kernel-headers DIR (or KSCOPE_KERNEL_HEADERS) at a header tree.\n"
+                  "In a container, mount the host's /lib/modules and /usr/src "
+                  "(-v /lib/modules:/lib/modules:ro -v /usr/src:/usr/src:ro).",
+                  rel, rel, rel);
+    return -1;
+}
+
+int ks_headers_cflags(const struct ks_headers *h, const char *arch, char flags[][PATH_MAX + 4],
+                      int max)
+{
+    /* libbcc adds -I for the relative paths inside BCC_KERNEL_SOURCE (the source half);
+     * the generated headers live in the build half and come after them. */
+    static const char *rel[] = {
+        "arch/%s/include/generated", "include", "arch/%s/include/generated/uapi",
+        "include/generated/uapi",
+    };
+    int n = 0;
+    if (!h->split)
+        return 0;
+    for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]) && n < max; i++) {
+        char r[128];
+        snprintf(r, sizeof(r), rel[i], arch);
+        snprintf(flags[n++], PATH_MAX + 4, "-I%s/%s", h->build, r);
+    }
+    return n;
+}

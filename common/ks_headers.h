@@ -1,0 +1,46 @@
+/* ks_headers: find the kernel headers libbcc compiles against.
+ *
+ * Order: explicit override (--kernel-headers, KSCOPE_KERNEL_HEADERS, BCC_KERNEL_SOURCE);
+ * /lib/modules/$(uname -r)/build (+ its sibling source, Debian/Ubuntu split trees);
+ * /sys/kernel/kheaders.tar.xz (CONFIG_IKHEADERS); the closest installed version (warns).
+ * Tracepoint paths only need the headers to compile; kprobe struct reads need them to
+ * match, which is why a mismatch is a warning and not an error. */
+#ifndef KS_HEADERS_H
+#define KS_HEADERS_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "ks_util.h"
+
+struct ks_headers {
+    char source[PATH_MAX]; /* has include/linux/kconfig.h: libbcc's BCC_KERNEL_SOURCE */
+    char build[PATH_MAX];  /* has include/generated/autoconf.h; == source unless split */
+    char release[128];     /* kernel release the headers are for */
+    const char *how;       /* "override", "modules", "kheaders", "closest" */
+    bool exact;            /* release matches the running kernel */
+    bool split;            /* build != source */
+};
+
+struct ks_headers_req {
+    const char *root;     /* prefix for /lib, /usr, /sys (tests); NULL for the real system */
+    const char *release;  /* running kernel release; NULL: uname -r */
+    const char *override; /* explicit tree; NULL: from the environment */
+    const char *kheaders_dir; /* where to unpack kheaders.tar.xz; NULL: no unpacking */
+};
+
+/* 0 on success. On failure returns -1 and puts a message for people into *err. */
+int ks_headers_find(const struct ks_headers_req *req, struct ks_headers *out, struct ks_buf *err);
+
+/* Look at one directory: a full tree, a Debian build dir with a common sibling, or a
+ * /lib/modules/X dir with build and source. Fills source/build/split. */
+bool ks_headers_classify(const char *dir, struct ks_headers *out);
+
+/* -I flags that make a split tree work through libbcc's single BCC_KERNEL_SOURCE. */
+int ks_headers_cflags(const struct ks_headers *h, const char *arch, char flags[][PATH_MAX + 4],
+                      int max);
+
+/* The x86/arm64/... directory name the kernel uses for this machine. */
+const char *ks_kernel_arch(void);
+
+#endif

@@ -1,0 +1,131 @@
+#include "ks_hist.h"
+
+#include <bcc/libbpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_util.h"
+
+#define STARS_MAX 40
+
+/* BCC's _stars(): width * val / val_max stars, with a '+' when the value overflows. */
+static void stars(char *buf, uint64_t val, uint64_t val_max, int width)
+{
+    int i = 0;
+    double lim = val_max ? (double)width * (double)val / (double)val_max : 0;
+    while (!((double)i > lim - 1) && i <= width - 1)
+        buf[i++] = '*';
+    buf[i] = '\0';
+    if (val > val_max && i > 0)
+        buf[i - 1] = '+';
+}
+
+void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
+{
+    int idx_max = -1;
+    uint64_t val_max = 0;
+    for (int i = 0; i < n; i++) {
+        if (vals[i] > 0)
+            idx_max = i;
+        if (vals[i] > val_max)
+            val_max = vals[i];
+    }
+    bool wide = idx_max > 32;
+    int width = wide ? STARS_MAX / 2 : STARS_MAX;
+    if (idx_max > 0) {
+        if (wide)
+            fprintf(out, "               %-29s : count     distribution\n", val_type);
+        else
+            fprintf(out, "     %-19s : count     distribution\n", val_type);
+    }
+    char bar[STARS_MAX + 1];
+    for (int i = 1; i <= idx_max; i++) {
+        uint64_t low = (1ull << i) >> 1, high = (i >= 64 ? ~0ull : (1ull << i) - 1);
+        if (low == high)
+            low -= 1;
+        stars(bar, vals[i], val_max, width);
+        if (wide)
+            fprintf(out, "%20llu -> %-20llu : %-8llu |%-*s|\n", (unsigned long long)low,
+                    (unsigned long long)high, (unsigned long long)vals[i], width, bar);
+        else
+            fprintf(out, "%10llu -> %-10llu : %-8llu |%-*s|\n", (unsigned long long)low,
+                    (unsigned long long)high, (unsigned long long)vals[i], width, bar);
+    }
+}
+
+void ks_print_linear_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
+{
+    int idx_max = -1;
+    uint64_t val_max = 0;
+    for (int i = 0; i < n; i++) {
+        if (vals[i] > 0)
+            idx_max = i;
+        if (vals[i] > val_max)
+            val_max = vals[i];
+    }
+    if (idx_max >= 0)
+        fprintf(out, "     %-13s : count     distribution\n", val_type);
+    char bar[STARS_MAX + 1];
+    for (int i = 0; i <= idx_max; i++) {
+        stars(bar, vals[i], val_max, STARS_MAX);
+        fprintf(out, "        %-10d : %-8llu |%-*s|\n", i, (unsigned long long)vals[i], STARS_MAX,
+                bar);
+    }
+}
+
+static int cmp_section(const void *a, const void *b)
+{
+    return memcmp(((const struct ks_hist_section *)a)->key, ((const struct ks_hist_section *)b)->key,
+                  sizeof(((const struct ks_hist_section *)a)->key));
+}
+
+int ks_hist_collect(int map_fd, unsigned key_size, int clear, struct ks_hist_section **out)
+{
+    unsigned sect = key_size - 8;
+    if (key_size < 8 || sect > sizeof(((struct ks_hist_section *)0)->key)) {
+        *out = NULL;
+        return 0;
+    }
+    uint8_t key[64], next[64];
+    int n = 0, cap = 0;
+    struct ks_hist_section *s = NULL;
+    size_t nkeys = 0, capkeys = 0;
+    uint8_t *keys = NULL;
+    int more = bpf_get_first_key(map_fd, next, key_size) == 0;
+    while (more) {
+        memcpy(key, next, key_size);
+        uint64_t count = 0;
+        if (bpf_lookup_elem(map_fd, key, &count) == 0) {
+            uint64_t slot;
+            memcpy(&slot, key + sect, 8);
+            int j = 0;
+            while (j < n && memcmp(s[j].key, key, sect) != 0)
+                j++;
+            if (j == n) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    s = ks_xrealloc(s, (size_t)cap * sizeof(*s));
+                }
+                memset(&s[n], 0, sizeof(s[n]));
+                memcpy(s[n].key, key, sect);
+                n++;
+            }
+            if (slot < KS_LOG2_SLOTS)
+                s[j].vals[slot] += count;
+        }
+        if (clear) {
+            if (nkeys == capkeys) {
+                capkeys = capkeys ? capkeys * 2 : 64;
+                keys = ks_xrealloc(keys, capkeys * key_size);
+            }
+            memcpy(keys + nkeys++ * key_size, key, key_size);
+        }
+        more = bpf_get_next_key(map_fd, key, next) == 0;
+    }
+    for (size_t i = 0; i < nkeys; i++)
+        bpf_delete_elem(map_fd, keys + i * key_size);
+    free(keys);
+    qsort(s, (size_t)n, sizeof(*s), cmp_section);
+    *out = s;
+    return n;
+}

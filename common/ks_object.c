@@ -1,0 +1,387 @@
+#define _GNU_SOURCE
+#include "ks_object.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ks_features.h"
+#include "ks_sha256.h"
+
+#define MAGIC "KSCOPEOB"
+#define FORMAT_VERSION 1u
+
+void ks_object_free(struct ks_object *o)
+{
+    if (!o)
+        return;
+    ks_object_unload(o);
+    for (uint32_t i = 0; i < o->nprogs; i++)
+        free(o->progs[i].insns);
+    free(o->progs);
+    free(o->maps);
+    free(o);
+}
+
+static void put32(struct ks_buf *b, uint32_t v)
+{
+    ks_buf_addn(b, &v, sizeof(v));
+}
+
+static void putname(struct ks_buf *b, const char *s)
+{
+    char n[KS_NAME_MAX] = {0};
+    snprintf(n, sizeof(n), "%s", s);
+    ks_buf_addn(b, n, sizeof(n));
+}
+
+void ks_object_serialize(const struct ks_object *o, struct ks_buf *out)
+{
+    struct ks_buf p = {0};
+    putname(&p, o->license);
+    put32(&p, o->nmaps);
+    for (uint32_t i = 0; i < o->nmaps; i++) {
+        const struct ks_map_def *m = &o->maps[i];
+        putname(&p, m->name);
+        put32(&p, m->type);
+        put32(&p, m->key_size);
+        put32(&p, m->value_size);
+        put32(&p, m->max_entries);
+        put32(&p, m->flags);
+    }
+    put32(&p, o->nprogs);
+    for (uint32_t i = 0; i < o->nprogs; i++) {
+        const struct ks_prog_def *g = &o->progs[i];
+        putname(&p, g->name);
+        put32(&p, g->type);
+        put32(&p, g->insn_cnt);
+        ks_buf_addn(&p, g->insns, g->insn_cnt * sizeof(struct bpf_insn));
+    }
+    uint8_t sum[32];
+    ks_sha256(p.s, p.len, sum);
+    ks_buf_addn(out, MAGIC, 8);
+    put32(out, FORMAT_VERSION);
+    put32(out, (uint32_t)p.len);
+    ks_buf_addn(out, sum, sizeof(sum));
+    ks_buf_addn(out, p.s, p.len);
+    ks_buf_free(&p);
+}
+
+struct reader {
+    const uint8_t *p;
+    size_t left;
+    bool bad;
+};
+
+static void get(struct reader *r, void *dst, size_t n)
+{
+    if (r->bad || r->left < n) {
+        r->bad = true;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, r->p, n);
+    r->p += n;
+    r->left -= n;
+}
+
+static uint32_t get32(struct reader *r)
+{
+    uint32_t v;
+    get(r, &v, sizeof(v));
+    return v;
+}
+
+static void getname(struct reader *r, char *dst)
+{
+    get(r, dst, KS_NAME_MAX);
+    dst[KS_NAME_MAX - 1] = '\0';
+}
+
+struct ks_object *ks_object_parse(const void *data, size_t len, const char **why)
+{
+    const size_t hdr = 8 + 4 + 4 + 32;
+    const uint8_t *d = data;
+    if (len < hdr || memcmp(d, MAGIC, 8) != 0) {
+        *why = "not a kscope object (bad magic)";
+        return NULL;
+    }
+    uint32_t version, plen;
+    memcpy(&version, d + 8, 4);
+    memcpy(&plen, d + 12, 4);
+    if (version != FORMAT_VERSION) {
+        *why = "object format version differs";
+        return NULL;
+    }
+    if (len - hdr != plen) {
+        *why = "truncated or padded (length mismatch)";
+        return NULL;
+    }
+    uint8_t sum[32];
+    ks_sha256(d + hdr, plen, sum);
+    if (memcmp(sum, d + 16, 32) != 0) {
+        *why = "checksum mismatch (corrupt)";
+        return NULL;
+    }
+    struct reader r = {d + hdr, plen, false};
+    struct ks_object *o = ks_xcalloc(1, sizeof(*o));
+    getname(&r, o->license);
+    o->nmaps = get32(&r);
+    if (o->nmaps > 256)
+        r.bad = true;
+    o->maps = ks_xcalloc(o->nmaps ? o->nmaps : 1, sizeof(*o->maps));
+    for (uint32_t i = 0; i < o->nmaps && !r.bad; i++) {
+        struct ks_map_def *m = &o->maps[i];
+        getname(&r, m->name);
+        m->type = get32(&r);
+        m->key_size = get32(&r);
+        m->value_size = get32(&r);
+        m->max_entries = get32(&r);
+        m->flags = get32(&r);
+    }
+    o->nprogs = r.bad ? 0 : get32(&r);
+    if (o->nprogs > 256) {
+        r.bad = true;
+        o->nprogs = 0;
+    }
+    o->progs = ks_xcalloc(o->nprogs ? o->nprogs : 1, sizeof(*o->progs));
+    for (uint32_t i = 0; i < o->nprogs && !r.bad; i++) {
+        struct ks_prog_def *g = &o->progs[i];
+        getname(&r, g->name);
+        g->type = get32(&r);
+        g->insn_cnt = get32(&r);
+        if (g->insn_cnt > 1000000 || (size_t)g->insn_cnt * sizeof(struct bpf_insn) > r.left) {
+            r.bad = true;
+            g->insn_cnt = 0;
+            break;
+        }
+        g->insns = ks_xmalloc(g->insn_cnt * sizeof(struct bpf_insn));
+        get(&r, g->insns, g->insn_cnt * sizeof(struct bpf_insn));
+    }
+    if (r.bad || r.left) {
+        *why = "malformed payload";
+        ks_object_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+    return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* Kernel object names: 15 characters of [A-Za-z0-9_.]. */
+static void obj_name(char dst[BPF_OBJ_NAME_LEN], const char *src)
+{
+    size_t j = 0;
+    for (size_t i = 0; src[i] && j < BPF_OBJ_NAME_LEN - 1; i++) {
+        char ch = src[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
+        dst[j++] = ok ? ch : '_';
+    }
+    dst[j] = '\0';
+}
+
+static int create_map(const struct ks_map_def *m)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_type = m->type;
+    a.key_size = m->key_size;
+    a.value_size = m->value_size;
+    a.max_entries = m->max_entries;
+    a.map_flags = m->flags;
+    obj_name(a.map_name, m->name);
+    int fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+    if (fd < 0 && errno == EINVAL) {
+        /* Kernels before 4.15 reject a name. */
+        memset(a.map_name, 0, sizeof(a.map_name));
+        fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+    }
+    return fd;
+}
+
+static int load_prog(const struct ks_prog_def *g, const struct bpf_insn *insns,
+                     const char *license, char *log, unsigned logsize)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.prog_type = g->type;
+    a.insns = (uintptr_t)insns;
+    a.insn_cnt = g->insn_cnt;
+    a.license = (uintptr_t)license;
+    /* Kernels before 5.0 refuse kprobe programs whose version differs from theirs. */
+    a.kern_version = ks_kernel_version_code();
+    if (log) {
+        a.log_buf = (uintptr_t)log;
+        a.log_size = logsize;
+        a.log_level = 1;
+        log[0] = '\0';
+    }
+    char name[BPF_OBJ_NAME_LEN];
+    snprintf(name, sizeof(name), "ks_%s", g->name);
+    /* tracepoint__syscalls__sys_enter_execve -> a shorter, recognisable name */
+    if (!strncmp(g->name, "tracepoint__", 12) && strstr(g->name + 12, "__"))
+        snprintf(name, sizeof(name), "ks_%s", strstr(g->name + 12, "__") + 2);
+    else if (!strncmp(g->name, "kp_", 3))
+        snprintf(name, sizeof(name), "ks_%s", g->name + 3);
+    obj_name(a.prog_name, name);
+    int fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    if (fd < 0 && errno == EINVAL && !log) {
+        memset(a.prog_name, 0, sizeof(a.prog_name));
+        fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+        if (fd < 0)
+            errno = EINVAL;
+    }
+    return fd;
+}
+
+/* The verifier log can be thousands of lines; the error and the instructions just before
+ * it are at the end. */
+static void add_log_tail(struct ks_buf *err, const char *log, int lines)
+{
+    size_t n = strlen(log);
+    while (n && (log[n - 1] == '\n' || log[n - 1] == ' '))
+        n--;
+    size_t start = n;
+    int seen = 0;
+    while (start > 0) {
+        if (log[start - 1] == '\n' && ++seen == lines)
+            break;
+        start--;
+    }
+    if (start > 0)
+        ks_buf_add(err, "  ...\n");
+    const char *s = log + start;
+    while (s < log + n) {
+        const char *nl = memchr(s, '\n', (size_t)(log + n - s));
+        size_t len = nl ? (size_t)(nl - s) : (size_t)(log + n - s);
+        ks_buf_add(err, "  ");
+        ks_buf_addn(err, s, len);
+        ks_buf_add(err, "\n");
+        s += len + 1;
+    }
+}
+
+int ks_object_load(struct ks_object *o, struct ks_buf *err)
+{
+    o->map_fds = ks_xmalloc((o->nmaps ? o->nmaps : 1) * sizeof(int));
+    o->prog_fds = ks_xmalloc((o->nprogs ? o->nprogs : 1) * sizeof(int));
+    for (uint32_t i = 0; i < o->nmaps; i++)
+        o->map_fds[i] = -1;
+    for (uint32_t i = 0; i < o->nprogs; i++)
+        o->prog_fds[i] = -1;
+
+    for (uint32_t i = 0; i < o->nmaps; i++) {
+        o->map_fds[i] = create_map(&o->maps[i]);
+        if (o->map_fds[i] < 0) {
+            int e = errno;
+            ks_buf_printf(err, "cannot create BPF map '%s' (type %u, %u entries): %s%s",
+                          o->maps[i].name, o->maps[i].type, o->maps[i].max_entries, strerror(e),
+                          e == EPERM ? " (run as root, or raise RLIMIT_MEMLOCK)" : "");
+            ks_object_unload(o);
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < o->nprogs; i++) {
+        struct ks_prog_def *g = &o->progs[i];
+        struct bpf_insn *insns = ks_xmalloc(g->insn_cnt * sizeof(*insns));
+        memcpy(insns, g->insns, g->insn_cnt * sizeof(*insns));
+        for (uint32_t k = 0; k < g->insn_cnt; k++) {
+            if (insns[k].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+                insns[k].src_reg == BPF_PSEUDO_MAP_FD) {
+                uint32_t idx = (uint32_t)insns[k].imm;
+                if (idx >= o->nmaps) {
+                    ks_buf_printf(err, "program %s refers to map #%u of %u", g->name, idx,
+                                  o->nmaps);
+                    free(insns);
+                    ks_object_unload(o);
+                    return -1;
+                }
+                insns[k].imm = o->map_fds[idx];
+            }
+        }
+        o->prog_fds[i] = load_prog(g, insns, o->license, NULL, 0);
+        if (o->prog_fds[i] < 0) {
+            int e = errno;
+            size_t logsize = 16u << 20;
+            char *log = ks_xmalloc(logsize);
+            int fd = load_prog(g, insns, o->license, log, (unsigned)logsize);
+            if (fd >= 0)
+                close(fd);
+            ks_buf_printf(err, "the kernel's verifier rejected BPF program %s (%u instructions): %s\n",
+                          g->name, g->insn_cnt, strerror(e));
+            if (log[0])
+                add_log_tail(err, log, 12);
+            if (e == EPERM)
+                ks_buf_add(err, "Run as root (CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON).\n");
+            free(log);
+            free(insns);
+            ks_object_unload(o);
+            return -1;
+        }
+        free(insns);
+    }
+    return 0;
+}
+
+void ks_object_unload(struct ks_object *o)
+{
+    if (o->prog_fds) {
+        for (uint32_t i = 0; i < o->nprogs; i++)
+            if (o->prog_fds[i] >= 0)
+                close(o->prog_fds[i]);
+        free(o->prog_fds);
+        o->prog_fds = NULL;
+    }
+    if (o->map_fds) {
+        for (uint32_t i = 0; i < o->nmaps; i++)
+            if (o->map_fds[i] >= 0)
+                close(o->map_fds[i]);
+        free(o->map_fds);
+        o->map_fds = NULL;
+    }
+}
+
+int ks_object_map_fd(const struct ks_object *o, const char *name)
+{
+    for (uint32_t i = 0; i < o->nmaps; i++)
+        if (!strcmp(o->maps[i].name, name))
+            return o->map_fds ? o->map_fds[i] : -1;
+    return -1;
+}
+
+const struct ks_map_def *ks_object_map(const struct ks_object *o, const char *name)
+{
+    for (uint32_t i = 0; i < o->nmaps; i++)
+        if (!strcmp(o->maps[i].name, name))
+            return &o->maps[i];
+    return NULL;
+}
+
+int ks_object_prog_fd(const struct ks_object *o, const char *name)
+{
+    for (uint32_t i = 0; i < o->nprogs; i++)
+        if (!strcmp(o->progs[i].name, name))
+            return o->prog_fds ? o->prog_fds[i] : -1;
+    return -1;
+}
+
+uint32_t ks_prog_id(int prog_fd)
+{
+    struct bpf_prog_info info;
+    memset(&info, 0, sizeof(info));
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.info.bpf_fd = (uint32_t)prog_fd;
+    a.info.info_len = sizeof(info);
+    a.info.info = (uintptr_t)&info;
+    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0)
+        return 0;
+    return info.id;
+}

@@ -1,0 +1,239 @@
+#define _GNU_SOURCE
+#include "ks_opts.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_compile.h"
+#include "ks_util.h"
+
+enum {
+    OPT_EBPF = 1000,
+    OPT_PROBE,
+    OPT_HEADERS,
+    OPT_NO_CACHE,
+    OPT_CACHE_DIR,
+    OPT_VERSION,
+    OPT_TOOL_BASE = 2000,
+};
+
+void ks_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", ks_prog);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", ks_prog);
+    exit(2);
+}
+
+static void help_line(const char *sname, const char *lname, const char *metavar, const char *help)
+{
+    char left[64];
+    if (sname && lname)
+        snprintf(left, sizeof(left), "%s, %s%s%s", sname, lname, metavar ? " " : "",
+                 metavar ? metavar : "");
+    else
+        snprintf(left, sizeof(left), "%s%s%s", sname ? sname : lname, metavar ? " " : "",
+                 metavar ? metavar : "");
+    if (strlen(left) > 22)
+        printf("  %s\n  %-22s  %s\n", left, "", help);
+    else
+        printf("  %-22s  %s\n", left, help);
+}
+
+static void print_help(const struct ks_opts_spec *s)
+{
+    printf("usage: %s [options]%s\n\n%s\n", s->name,
+           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
+    if (s->common & KS_C_INTERVAL)
+        printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
+               "output interval, in seconds", "count", "number of outputs");
+    printf("\noptions:\n");
+    help_line("-h", "--help", NULL, "show this help message and exit");
+    for (const struct ks_opt *o = s->opts; o && o->help; o++) {
+        char sn[4] = {'-', (char)o->short_name, 0, 0};
+        char ln[64];
+        snprintf(ln, sizeof(ln), "--%s", o->long_name ? o->long_name : "");
+        help_line(o->short_name ? sn : NULL, o->long_name ? ln : NULL,
+                  o->type == KS_OPT_FLAG ? NULL : o->metavar, o->help);
+    }
+    if (s->common & KS_C_PID)
+        help_line("-p", "--pid", "PID", "trace this PID only");
+    if (s->common & KS_C_DURATION)
+        help_line("-d", "--duration", "SECONDS", "total duration of trace in seconds");
+    if (s->common & KS_C_BUFFER) {
+        char h[128];
+        snprintf(h, sizeof(h), "perf buffer size per CPU, in pages (power of two, default %ld)",
+                 s->default_pages);
+        help_line("-b", "--buffer-pages", "N", h);
+    }
+    help_line("-v", "--verbose", NULL,
+              "say which kernel headers, probes and cache entries are used, and why");
+    help_line(NULL, "--ebpf", NULL, "print the BPF program that would be compiled, and exit");
+    help_line(NULL, "--probe", "MODE",
+              "auto (default): tracepoints, else kprobes; tracepoint or kprobe: force one");
+    help_line(NULL, "--kernel-headers", "DIR",
+              "kernel header tree to compile against (or KSCOPE_KERNEL_HEADERS)");
+    help_line(NULL, "--cache-dir", "DIR",
+              "compile cache directory (or KSCOPE_CACHE_DIR; default " "/var/cache/kscope)");
+    help_line(NULL, "--no-cache", NULL, "always compile; neither read nor write the cache");
+    help_line(NULL, "--version", NULL, "print the version and exit");
+    if (s->examples)
+        printf("\nexamples:\n%s", s->examples);
+}
+
+static bool set_long(const char *arg, const char *what, long min, long max, long *out)
+{
+    if (!ks_parse_long(arg, min, max, out))
+        ks_usage_error("invalid %s '%s'", what, arg);
+    return true;
+}
+
+void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct ks_common *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->pid = -1;
+    c->pages = s->default_pages ? s->default_pages : 64;
+    c->probe_mode = KS_MODE_AUTO;
+
+    struct option lopts[64];
+    char sopts[128];
+    int nl = 0, ns = 0;
+    sopts[ns++] = '+'; /* positional arguments end option parsing, as POSIX does */
+    sopts[ns++] = ':'; /* report a missing argument as ':' */
+#define LONGOPT(n, has, v) lopts[nl++] = (struct option){n, has, NULL, v}
+    LONGOPT("help", no_argument, 'h');
+    sopts[ns++] = 'h';
+    LONGOPT("verbose", no_argument, 'v');
+    sopts[ns++] = 'v';
+    LONGOPT("ebpf", no_argument, OPT_EBPF);
+    LONGOPT("probe", required_argument, OPT_PROBE);
+    LONGOPT("kernel-headers", required_argument, OPT_HEADERS);
+    LONGOPT("no-cache", no_argument, OPT_NO_CACHE);
+    LONGOPT("cache-dir", required_argument, OPT_CACHE_DIR);
+    LONGOPT("version", no_argument, OPT_VERSION);
+    if (s->common & KS_C_PID) {
+        LONGOPT("pid", required_argument, 'p');
+        sopts[ns++] = 'p';
+        sopts[ns++] = ':';
+    }
+    if (s->common & KS_C_DURATION) {
+        LONGOPT("duration", required_argument, 'd');
+        sopts[ns++] = 'd';
+        sopts[ns++] = ':';
+    }
+    if (s->common & KS_C_BUFFER) {
+        LONGOPT("buffer-pages", required_argument, 'b');
+        sopts[ns++] = 'b';
+        sopts[ns++] = ':';
+    }
+    int ntool = 0;
+    for (const struct ks_opt *o = s->opts; o && o->help; o++, ntool++) {
+        int has = o->type == KS_OPT_FLAG ? no_argument : required_argument;
+        int val = o->short_name ? o->short_name : OPT_TOOL_BASE + ntool;
+        if (o->long_name)
+            LONGOPT(o->long_name, has, val);
+        if (o->short_name) {
+            sopts[ns++] = (char)o->short_name;
+            if (has == required_argument)
+                sopts[ns++] = ':';
+        }
+    }
+    lopts[nl] = (struct option){0, 0, 0, 0};
+    sopts[ns] = '\0';
+#undef LONGOPT
+
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            print_help(s);
+            exit(0);
+        case 'v':
+            c->verbose++;
+            continue;
+        case OPT_EBPF:
+            c->ebpf = true;
+            continue;
+        case OPT_PROBE:
+            if (!ks_probe_mode_parse(optarg, &c->probe_mode))
+                ks_usage_error("invalid probe mode '%s' (use auto, tracepoint or kprobe)", optarg);
+            continue;
+        case OPT_HEADERS:
+            c->kernel_headers = optarg;
+            continue;
+        case OPT_NO_CACHE:
+            c->no_cache = true;
+            continue;
+        case OPT_CACHE_DIR:
+            c->cache_dir = optarg;
+            continue;
+        case OPT_VERSION:
+            printf("%s (kscope) %s, libbcc %s\n", s->name, KS_VERSION, ks_libbcc_version());
+            exit(0);
+        case ':':
+            ks_usage_error("option '%s' needs a value", argv[optind - 1]);
+        case '?':
+            if (optopt)
+                ks_usage_error("unrecognized option '-%c'", optopt);
+            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        default:
+            break;
+        }
+        if ((s->common & KS_C_PID) && ch == 'p') {
+            set_long(optarg, "PID", 0, 0x7fffffff, &c->pid);
+            continue;
+        }
+        if ((s->common & KS_C_DURATION) && ch == 'd') {
+            set_long(optarg, "duration", 1, 100000000, &c->duration);
+            continue;
+        }
+        if ((s->common & KS_C_BUFFER) && ch == 'b') {
+            set_long(optarg, "buffer page count", 1, 1 << 16, &c->pages);
+            if (c->pages & (c->pages - 1))
+                ks_usage_error("invalid buffer page count '%s' (must be a power of two)", optarg);
+            continue;
+        }
+        int i = 0;
+        const struct ks_opt *o = s->opts;
+        for (; o && o->help; o++, i++)
+            if ((o->short_name && ch == o->short_name) ||
+                (!o->short_name && ch == OPT_TOOL_BASE + i))
+                break;
+        if (!o || !o->help)
+            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        switch (o->type) {
+        case KS_OPT_FLAG:
+            *(bool *)o->dest = true;
+            break;
+        case KS_OPT_LONG:
+            set_long(optarg, o->metavar, o->min, o->max, (long *)o->dest);
+            break;
+        case KS_OPT_STR:
+            *(const char **)o->dest = optarg;
+            break;
+        case KS_OPT_FUNC:
+            if (!o->parse(optarg, o->dest))
+                ks_usage_error("invalid %s '%s'", o->metavar, optarg);
+            break;
+        }
+    }
+    int npos = argc - optind;
+    if (s->common & KS_C_INTERVAL) {
+        if (npos > 2)
+            ks_usage_error("unexpected argument '%s'", argv[optind + 2]);
+        if (npos >= 1)
+            set_long(argv[optind], "interval", 1, 100000000, &c->interval);
+        if (npos >= 2)
+            set_long(argv[optind + 1], "count", 1, 100000000, &c->count);
+    } else if (npos > 0) {
+        ks_usage_error("unexpected argument '%s'", argv[optind]);
+    }
+    ks_verbose = c->verbose;
+}

@@ -1,0 +1,81 @@
+/* ks_opts: command-line options shared by every tool, plus each tool's own from a table.
+ * Bad values get one clear message and exit status 2, like argparse in BCC's tools. */
+#ifndef KS_OPTS_H
+#define KS_OPTS_H
+
+#include <stdbool.h>
+
+#include "ks_probe.h"
+
+enum ks_opt_type {
+    KS_OPT_FLAG,  /* bool */
+    KS_OPT_LONG,  /* long within [min, max] */
+    KS_OPT_STR,   /* const char * */
+    KS_OPT_FUNC,  /* parse(arg, dest) decides; may be repeated */
+};
+
+struct ks_opt {
+    int short_name; /* 'T', or 0 for long-only */
+    const char *long_name;
+    enum ks_opt_type type;
+    const char *metavar; /* names the value in help and in "invalid PID 'x'" */
+    const char *help;
+    void *dest;
+    long min, max;                                 /* KS_OPT_LONG */
+    bool (*parse)(const char *arg, void *dest);    /* KS_OPT_FUNC */
+};
+
+/* Table entries: KS_FLAG('T', "time", "help", &flag) and friends. */
+#define KS_FLAG(s_, l_, h_, d_)                                                              \
+    {.short_name = (s_), .long_name = (l_), .type = KS_OPT_FLAG, .help = (h_), .dest = (d_)}
+#define KS_LONG(s_, l_, m_, h_, d_, lo_, hi_)                                                \
+    {.short_name = (s_), .long_name = (l_), .type = KS_OPT_LONG, .metavar = (m_),              \
+     .help = (h_), .dest = (d_), .min = (lo_), .max = (hi_)}
+#define KS_STR(s_, l_, m_, h_, d_)                                                         \
+    {.short_name = (s_), .long_name = (l_), .type = KS_OPT_STR, .metavar = (m_),               \
+     .help = (h_), .dest = (d_)}
+#define KS_FUNC(s_, l_, m_, h_, d_, fn_)                                                    \
+    {.short_name = (s_), .long_name = (l_), .type = KS_OPT_FUNC, .metavar = (m_),              \
+     .help = (h_), .dest = (d_), .parse = (fn_)}
+#define KS_OPT_END {.help = NULL}
+
+/* Which shared options a tool takes. */
+enum {
+    KS_C_PID = 1 << 0,      /* -p/--pid PID */
+    KS_C_DURATION = 1 << 1, /* -d/--duration SECONDS */
+    KS_C_INTERVAL = 1 << 2, /* [interval [count]] */
+    KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
+};
+
+struct ks_common {
+    int verbose;
+    bool ebpf;
+    enum ks_probe_mode probe_mode;
+    const char *kernel_headers;
+    const char *cache_dir;
+    bool no_cache;
+    long pid;       /* -1: all */
+    long duration;  /* seconds, 0: until Ctrl-C */
+    long interval;  /* seconds, 0: none */
+    long count;     /* 0: unlimited */
+    long pages;     /* perf buffer pages per CPU */
+};
+
+struct ks_opts_spec {
+    const char *name;
+    const char *description;
+    const char *examples;
+    const struct ks_opt *opts; /* terminated by an entry with help == NULL */
+    unsigned common;
+    long default_pages;
+};
+
+/* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
+void ks_opts_parse(const struct ks_opts_spec *spec, int argc, char **argv, struct ks_common *c);
+
+/* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. */
+void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define KS_VERSION "0.1.0"
+
+#endif

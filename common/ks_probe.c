@@ -1,0 +1,204 @@
+#include "ks_probe.h"
+
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ks_features.h"
+
+bool ks_probe_mode_parse(const char *s, enum ks_probe_mode *out)
+{
+    if (!strcmp(s, "auto"))
+        *out = KS_MODE_AUTO;
+    else if (!strcmp(s, "tracepoint"))
+        *out = KS_MODE_TRACEPOINT;
+    else if (!strcmp(s, "kprobe"))
+        *out = KS_MODE_KPROBE;
+    else
+        return false;
+    return true;
+}
+
+const char *ks_probe_mode_name(enum ks_probe_mode m)
+{
+    return m == KS_MODE_TRACEPOINT ? "tracepoint" : m == KS_MODE_KPROBE ? "kprobe" : "auto";
+}
+
+bool ks_probe_is_syscall_wrapper(const char *sym)
+{
+    static const char *pfx[] = {"__x64_sys_", "__arm64_sys_", "__s390x_sys_", "__ia32_sys_",
+                                "__riscv_sys_"};
+    for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)
+        if (!strncmp(sym, pfx[i], strlen(pfx[i])))
+            return true;
+    return false;
+}
+
+static bool tp_usable(const char *tp, const char **why)
+{
+    char cat[128];
+    const char *colon = strchr(tp, ':');
+    if (!colon || (size_t)(colon - tp) >= sizeof(cat)) {
+        *why = "malformed tracepoint name";
+        return false;
+    }
+    memcpy(cat, tp, (size_t)(colon - tp));
+    cat[colon - tp] = '\0';
+    const char *tfs_why;
+    if (!ks_tracefs(&tfs_why)) {
+        *why = tfs_why;
+        return false;
+    }
+    if (!ks_tracepoint_exists(cat, colon + 1)) {
+        *why = "not in this kernel (no events/<category>/<event>/format in tracefs)";
+        return false;
+    }
+    if (!ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT)) {
+        *why = "the kernel cannot load BPF tracepoint programs (needs 4.7+)";
+        return false;
+    }
+    return true;
+}
+
+static bool kprobe_usable(const char *sym, const char **why)
+{
+    if (!ks_kprobes_supported(why))
+        return false;
+    if (!ks_prog_type_supported(BPF_PROG_TYPE_KPROBE)) {
+        *why = "the kernel cannot load BPF kprobe programs";
+        return false;
+    }
+    return ks_ksym_attachable(sym, why);
+}
+
+static void resolve_one(const struct ks_probe *p, enum ks_probe_mode mode,
+                        struct ks_probe_choice *c)
+{
+    ks_buf_free(&c->why);
+    memset(c, 0, sizeof(*c));
+    if (p->off) {
+        ks_buf_add(&c->why, "not needed with these options\n");
+        return;
+    }
+    {
+        const char *why = NULL;
+        if (p->tp) {
+            if (mode == KS_MODE_KPROBE) {
+                ks_buf_printf(&c->why, "tracepoint %s: not tried (--probe=kprobe)\n", p->tp);
+            } else if (tp_usable(p->tp, &why)) {
+                c->kind = KS_KIND_TRACEPOINT;
+                c->target = p->tp;
+                snprintf(c->func, sizeof(c->func), "tracepoint__%.*s__%s",
+                         (int)(strchr(p->tp, ':') - p->tp), p->tp, strchr(p->tp, ':') + 1);
+                ks_buf_printf(&c->why, "tracepoint %s: chosen\n", p->tp);
+            } else {
+                ks_buf_printf(&c->why, "tracepoint %s: %s\n", p->tp, why);
+            }
+        } else {
+            ks_buf_add(&c->why, "tracepoint: none exists for this probe\n");
+        }
+        for (int k = 0; k < KS_MAX_KPROBES && p->kprobes[k]; k++) {
+            const char *what = p->ret ? "kretprobe" : "kprobe";
+            if (c->kind != KS_KIND_NONE) {
+                ks_buf_printf(&c->why, "%s %s: not needed\n", what, p->kprobes[k]);
+            } else if (mode == KS_MODE_TRACEPOINT) {
+                ks_buf_printf(&c->why, "%s %s: not tried (--probe=tracepoint)\n", what,
+                              p->kprobes[k]);
+            } else if (kprobe_usable(p->kprobes[k], &why)) {
+                c->kind = p->ret ? KS_KIND_KRETPROBE : KS_KIND_KPROBE;
+                c->kprobe_index = k + 1;
+                c->target = p->kprobes[k];
+                snprintf(c->func, sizeof(c->func), "kp_%s", p->name);
+                ks_buf_printf(&c->why, "%s %s: chosen\n", what, p->kprobes[k]);
+            } else {
+                ks_buf_printf(&c->why, "%s %s: %s\n", what, p->kprobes[k], why);
+            }
+        }
+        if (!p->kprobes[0])
+            ks_buf_add(&c->why, "kprobe: no fallback for this probe\n");
+    }
+}
+
+/* Probes of a group share maps keyed differently per mechanism: if they came out mixed,
+ * move the whole group to kprobes. */
+static void unify_groups(const struct ks_probe *probes, int n, enum ks_probe_mode mode,
+                         struct ks_probe_choice *choices)
+{
+    for (int g = 1; g < 64; g++) {
+        bool tp = false, kp = false;
+        for (int i = 0; i < n; i++) {
+            if (probes[i].group != g)
+                continue;
+            tp |= choices[i].kind == KS_KIND_TRACEPOINT;
+            kp |= choices[i].kind == KS_KIND_KPROBE || choices[i].kind == KS_KIND_KRETPROBE;
+        }
+        if (!(tp && kp) || mode == KS_MODE_TRACEPOINT)
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (probes[i].group != g)
+                continue;
+            resolve_one(&probes[i], KS_MODE_KPROBE, &choices[i]);
+            ks_buf_add(&choices[i].why, "(kprobes for the whole group: its probes share state)\n");
+        }
+    }
+}
+
+int ks_probes_resolve(const struct ks_probe *probes, int n, enum ks_probe_mode mode,
+                      struct ks_probe_choice *choices, struct ks_buf *err)
+{
+    int rc = 0;
+    memset(choices, 0, (size_t)n * sizeof(*choices));
+    for (int i = 0; i < n; i++)
+        resolve_one(&probes[i], mode, &choices[i]);
+    unify_groups(probes, n, mode, choices);
+    for (int i = 0; i < n; i++) {
+        const struct ks_probe *p = &probes[i];
+        struct ks_probe_choice *c = &choices[i];
+        if (c->kind == KS_KIND_NONE && !p->optional && !p->off) {
+            ks_buf_printf(err, "cannot attach probe '%s' (--probe=%s):\n", p->name,
+                          ks_probe_mode_name(mode));
+            const char *s = c->why.s;
+            while (s && *s) {
+                const char *nl = strchr(s, '\n');
+                size_t len = nl ? (size_t)(nl - s) : strlen(s);
+                ks_buf_add(err, "  ");
+                ks_buf_addn(err, s, len);
+                ks_buf_add(err, "\n");
+                s = nl ? nl + 1 : s + len;
+            }
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+void ks_probes_free(struct ks_probe_choice *choices, int n)
+{
+    for (int i = 0; i < n; i++)
+        ks_buf_free(&choices[i].why);
+}
+
+void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choice *choices,
+                       int n, struct ks_buf *out)
+{
+    for (int i = 0; i < n; i++) {
+        const struct ks_probe_choice *c = &choices[i];
+        switch (c->kind) {
+        case KS_KIND_TRACEPOINT:
+            ks_buf_printf(out, "#define KS_TP_%s 1 /* tracepoint %s */\n", probes[i].name,
+                          c->target);
+            break;
+        case KS_KIND_KPROBE:
+        case KS_KIND_KRETPROBE:
+            ks_buf_printf(out, "#define KS_KP_%s %d /* %s %s */\n", probes[i].name,
+                          c->kprobe_index, c->kind == KS_KIND_KPROBE ? "kprobe" : "kretprobe",
+                          c->target);
+            if (ks_probe_is_syscall_wrapper(c->target))
+                ks_buf_printf(out, "#define KS_KP_%s_WRAPPED 1 /* args via struct pt_regs * */\n",
+                              probes[i].name);
+            break;
+        default:
+            ks_buf_printf(out, "/* probe %s: not attached */\n", probes[i].name);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+#define _GNU_SOURCE
+#include "ks_tool.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ks_attach.h"
+#include "ks_cache.h"
+#include "ks_compile.h"
+#include "ks_features.h"
+#include "ks_headers.h"
+#include "ks_perf.h"
+
+extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
+
+static volatile sig_atomic_t g_stop;
+
+static void event_adapter(void *ctx, void *data, int size)
+{
+    struct ks_run *r = ctx;
+    r->tool->on_event(data, size);
+}
+
+static void perf_drain(struct ks_perf *p)
+{
+    /* A last non-blocking pass over every buffer. */
+    ks_perf_poll(p, 0);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static bool valid_ident(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+void ks_define(struct ks_run *r, const char *name, long long value, const char *comment)
+{
+    if (!valid_ident(name)) {
+        ks_err("internal: bad macro name");
+        exit(1);
+    }
+    ks_buf_printf(&r->defines, "#define %s %lld", name, value);
+    if (comment) {
+        /* Comments are ours, but keep them from closing themselves early. */
+        ks_buf_add(&r->defines, " /* ");
+        for (const char *c = comment; *c; c++)
+            if (!(c[0] == '*' && c[1] == '/') && *c != '\n')
+                ks_buf_addn(&r->defines, c, 1);
+        ks_buf_add(&r->defines, " */");
+    }
+    ks_buf_add(&r->defines, "\n");
+}
+
+const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe)
+{
+    for (int i = 0; i < r->tool->nprobes; i++)
+        if (!strcmp(r->tool->probes[i].name, probe))
+            return &r->choices[i];
+    return NULL;
+}
+
+int ks_map_fd(const struct ks_run *r, const char *map)
+{
+    return r->obj ? ks_object_map_fd(r->obj, map) : -1;
+}
+
+const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map)
+{
+    return r->obj ? ks_object_map(r->obj, map) : NULL;
+}
+
+void ks_flush(void)
+{
+    fflush(stdout);
+}
+
+static void build_text(struct ks_run *r, struct ks_buf *text)
+{
+    const struct ks_tool *t = r->tool;
+    ks_buf_printf(text,
+                  "/* kscope %s %s: the BPF program as compiled.\n"
+                  " * Configuration from the options given and the probes chosen for this "
+                  "kernel: */\n",
+                  t->spec.name, KS_VERSION);
+    /* Features asked of the kernel, for sources that can use better maps when present. */
+    if (ks_map_type_supported(BPF_MAP_TYPE_LRU_HASH))
+        ks_buf_add(text, "#define KS_HAVE_LRU_HASH 1 /* kernel has LRU hash maps (4.10+) */\n");
+    ks_buf_add(text, r->defines.s ? r->defines.s : "");
+    ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
+    ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
+    ks_buf_add(text, ks_bpfsrc_kscope_bpf_h);
+    if (t->bpf_header) {
+        ks_buf_printf(text, "\n/* ---- bpfsrc/%s.h ---- */\n", t->spec.name);
+        ks_buf_add(text, t->bpf_header);
+    }
+    ks_buf_printf(text, "\n/* ---- bpfsrc/%s ---- */\n", t->bpf_name);
+    ks_buf_add(text, t->bpf_source);
+}
+
+static int prog_type_of(enum ks_probe_kind k)
+{
+    return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT : BPF_PROG_TYPE_KPROBE;
+}
+
+static struct ks_object *get_object(struct ks_run *r, const char *text)
+{
+    const struct ks_tool *t = r->tool;
+    struct ks_buf err = {0};
+    struct ks_headers h;
+    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
+    struct ks_cache cache;
+    ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
+    char kh[PATH_MAX + 16];
+    if (cache.enabled) {
+        snprintf(kh, sizeof(kh), "%s/kheaders", cache.dir);
+        hreq.kheaders_dir = kh;
+    } else {
+        hreq.kheaders_dir = "/tmp/kscope-kheaders";
+    }
+    if (ks_headers_find(&hreq, &h, &err) != 0) {
+        ks_err("%s", err.s);
+        ks_buf_free(&err);
+        exit(1);
+    }
+    if (!h.exact)
+        ks_warn("no kernel headers for the running kernel; using %s (closest installed). "
+                "Tracepoint probes are unaffected; kprobe struct reads may be wrong.",
+                h.release);
+    ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
+            h.split ? h.build : "", h.how);
+
+    struct ks_func_plan plan[64];
+    int nplan = 0;
+    struct ks_buf extra = {0};
+    for (int i = 0; i < t->nprobes && nplan < 64; i++) {
+        if (r->choices[i].kind == KS_KIND_NONE)
+            continue;
+        plan[nplan].func = r->choices[i].func;
+        plan[nplan].prog_type = prog_type_of(r->choices[i].kind);
+        ks_buf_printf(&extra, "%s:%d;", plan[nplan].func, plan[nplan].prog_type);
+        nplan++;
+    }
+    uint8_t key[32];
+    ks_cache_key(text, &h, extra.s, key);
+    ks_buf_free(&extra);
+
+    uint64_t t0 = ks_now_ns();
+    const char *why = "";
+    struct ks_object *o = ks_cache_get(&cache, key, &why);
+    if (o) {
+        char p[PATH_MAX + 80];
+        ks_cache_entry_path(&cache, key, p, sizeof(p));
+        ks_info("program: from the compile cache (%s), %.1f ms", p,
+                (double)(ks_now_ns() - t0) / 1e6);
+        return o;
+    }
+    if (cache.enabled)
+        ks_info("compile cache: %s; compiling", why);
+    o = ks_compile(text, &h, plan, nplan, &err);
+    if (!o) {
+        ks_err("%s", err.s);
+        ks_buf_free(&err);
+        exit(1);
+    }
+    ks_info("program: compiled in %.0f ms", (double)(ks_now_ns() - t0) / 1e6);
+    if (ks_cache_put(&cache, key, o)) {
+        char p[PATH_MAX + 80];
+        ks_cache_entry_path(&cache, key, p, sizeof(p));
+        ks_info("compile cache: stored %s", p);
+    }
+    return o;
+}
+
+int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
+{
+    struct ks_run run;
+    struct ks_run *r = &run;
+    memset(r, 0, sizeof(*r));
+    r->tool = t;
+    ks_set_prog(t->spec.name);
+    ks_opts_parse(&t->spec, argc, argv, &r->opt);
+
+    /* Events go out a line at a time to a terminal, in blocks to a file or pipe; the loop
+     * flushes whenever it goes idle, so a reader of the file never waits long. */
+    static char outbuf[1 << 16];
+    setvbuf(stdout, isatty(1) ? NULL : outbuf, isatty(1) ? _IOLBF : _IOFBF,
+            isatty(1) ? 0 : sizeof(outbuf));
+
+    const char *fake = getenv("KSCOPE_FAKE_ROOT");
+    if (fake && *fake)
+        ks_features_set_root(fake);
+    if (t->configure)
+        t->configure(r);
+
+    if (!r->opt.ebpf && geteuid() != 0) {
+        ks_err("must run as root: loading BPF programs needs CAP_SYS_ADMIN (try: sudo %s)",
+               t->spec.name);
+        return 1;
+    }
+    const char *tfs_why;
+    if (!ks_tracefs(&tfs_why) && r->opt.probe_mode != KS_MODE_KPROBE)
+        ks_info("%s", tfs_why);
+
+    r->choices = ks_xcalloc((size_t)t->nprobes, sizeof(*r->choices));
+    struct ks_buf err = {0};
+    int rc = ks_probes_resolve(t->probes, t->nprobes, r->opt.probe_mode, r->choices, &err);
+    for (int i = 0; i < t->nprobes && ks_verbose; i++) {
+        ks_info("probe %s:", t->probes[i].name);
+        const char *s = r->choices[i].why.s;
+        while (s && *s) {
+            const char *nl = strchr(s, '\n');
+            int len = nl ? (int)(nl - s) : (int)strlen(s);
+            ks_info("    %.*s", len, s);
+            s += len + (nl ? 1 : 0);
+        }
+    }
+    int attached = 0;
+    for (int i = 0; i < t->nprobes; i++)
+        attached += r->choices[i].kind != KS_KIND_NONE;
+    if (rc == 0 && attached == 0) {
+        ks_buf_printf(&err, "no probe of %s can be attached on this kernel (--probe=%s)\n",
+                      t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
+        rc = -1;
+    }
+    if (rc != 0) {
+        if (err.len && err.s[err.len - 1] == '\n')
+            err.s[--err.len] = '\0';
+        ks_err("%s", err.s);
+        if (r->opt.probe_mode != KS_MODE_AUTO)
+            fprintf(stderr, "Try --probe=auto, or run kscope-doctor to see what this kernel "
+                            "supports.\n");
+        return 1;
+    }
+
+    struct ks_buf text = {0};
+    build_text(r, &text);
+    if (r->opt.ebpf) {
+        fputs(text.s, stdout);
+        fflush(stdout);
+        return 0;
+    }
+
+    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK. */
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &rl);
+
+    r->obj = get_object(r, text.s);
+    ks_buf_free(&text);
+    if (ks_object_load(r->obj, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    for (int i = 0; i < t->nprobes; i++) {
+        const struct ks_probe_choice *c = &r->choices[i];
+        if (c->kind == KS_KIND_NONE)
+            continue;
+        int fd = ks_object_prog_fd(r->obj, c->func);
+        if (ks_attach(fd, c, &err) != 0) {
+            ks_detach_all();
+            ks_err("%s", err.s);
+            return 1;
+        }
+        ks_info("attached %s to %s %s (program id %u)", c->func,
+                c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
+                : c->kind == KS_KIND_KPROBE   ? "kprobe"
+                                              : "kretprobe",
+                c->target, ks_prog_id(fd));
+    }
+
+    struct ks_perf *perf = NULL;
+    if (t->on_event) {
+        const struct ks_map_def *m = ks_object_map(r->obj, "events");
+        int fd = ks_object_map_fd(r->obj, "events");
+        if (!m || fd < 0) {
+            ks_err("internal: the BPF program has no 'events' map");
+            return 1;
+        }
+        perf = ks_perf_open(fd, m->max_entries, (int)r->opt.pages,
+                            t->wakeup_events ? t->wakeup_events : 1, event_adapter, r, &err);
+        if (!perf) {
+            ks_err("%s", err.s);
+            return 1;
+        }
+    }
+
+    r->start_ns = ks_now_ns();
+    if (t->on_start)
+        t->on_start(r);
+    fflush(stdout);
+
+    uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
+    uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
+    long left = r->opt.count;
+    bool printed_last = false;
+    while (!g_stop) {
+        uint64_t now = ks_now_ns();
+        if (deadline && now >= deadline)
+            break;
+        if (next_iv && now >= next_iv) {
+            if (t->on_interval)
+                t->on_interval(r);
+            fflush(stdout);
+            next_iv += (uint64_t)r->opt.interval * 1000000000ull;
+            if (left && --left == 0) {
+                printed_last = true;
+                break;
+            }
+            continue;
+        }
+        /* Wake at least every 100 ms to flush, drain and check the clock. */
+        uint64_t wait = 100000000ull;
+        if (deadline && deadline - now < wait)
+            wait = deadline - now;
+        if (next_iv && next_iv - now < wait)
+            wait = next_iv - now;
+        int ms = (int)((wait + 999999) / 1000000);
+        if (perf) {
+            if (ks_perf_poll(perf, ms) == 0)
+                fflush(stdout);
+        } else {
+            struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    /* Stop the probes first so the final read sees a settled picture. */
+    ks_detach_all();
+    if (perf) {
+        ks_perf_poll(perf, 0);
+        perf_drain(perf);
+    }
+    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
+        t->on_interval(r);
+    if (t->on_exit)
+        t->on_exit(r);
+    fflush(stdout);
+    uint64_t lost = ks_perf_lost(perf);
+    if (lost)
+        fprintf(stderr, "%s: %llu events lost in total\n", ks_prog, (unsigned long long)lost);
+    ks_perf_close(perf);
+    ks_object_free(r->obj);
+    ks_probes_free(r->choices, t->nprobes);
+    free(r->choices);
+    ks_buf_free(&r->defines);
+    ks_buf_free(&err);
+    return 0;
+}

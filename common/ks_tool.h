@@ -1,0 +1,58 @@
+/* ks_tool: the life of a tool. A tool file declares a struct ks_tool (options, probes,
+ * BPF source, output hooks) and calls ks_tool_main(); everything else happens here:
+ * options, headers, probe choice, compile or cache, load, attach, the event loop,
+ * intervals, signals, and cleanup. */
+#ifndef KS_TOOL_H
+#define KS_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ks_object.h"
+#include "ks_opts.h"
+#include "ks_probe.h"
+
+struct ks_run;
+
+struct ks_tool {
+    struct ks_opts_spec spec;
+    const char *bpf_source; /* bpfsrc/<tool>.bpf.c, embedded at build time */
+    const char *bpf_name;   /* its file name, for --ebpf */
+    const char *bpf_header; /* bpfsrc/<tool>.h (event structs shared with the tool), or NULL */
+    struct ks_probe *probes;
+    int nprobes;
+    /* After options: validate the tool's own (ks_usage_error), turn probes off, define. */
+    void (*configure)(struct ks_run *r);
+    /* Per event from the BPF_PERF_OUTPUT map named "events" (when the tool sets it). */
+    void (*on_event)(void *data, int size);
+    /* Everything is attached: print the header. This is the readiness signal. */
+    void (*on_start)(struct ks_run *r);
+    /* For KS_C_INTERVAL tools: each interval, and once more on exit when no interval. */
+    void (*on_interval)(struct ks_run *r);
+    void (*on_exit)(struct ks_run *r);
+    int wakeup_events; /* perf wake-up batching; 0: 1 */
+};
+
+struct ks_run {
+    const struct ks_tool *tool;
+    struct ks_common opt;
+    struct ks_buf defines;
+    struct ks_probe_choice *choices;
+    struct ks_object *obj;
+    uint64_t start_ns; /* monotonic, when tracing started */
+};
+
+int ks_tool_main(const struct ks_tool *t, int argc, char **argv);
+
+/* A #define for the BPF source. Only identifiers and integers reach the program text, so
+ * nothing a user types can become code. */
+void ks_define(struct ks_run *r, const char *name, long long value, const char *comment);
+
+const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe);
+int ks_map_fd(const struct ks_run *r, const char *map);
+const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map);
+/* Output helpers. */
+void ks_flush(void);
+
+#endif

@@ -1,0 +1,54 @@
+/* ks_util: messages for people, small strings, number parsing. */
+#ifndef KS_UTIL_H
+#define KS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The tool's name as the user typed it (basename of argv[0] or the tool table name). */
+extern const char *ks_prog;
+/* Set by -v: ks_info() prints only then. */
+extern int ks_verbose;
+
+void ks_set_prog(const char *name);
+/* "prog: error: ..." on stderr. */
+void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v. */
+void ks_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable string; never fails (aborts on out-of-memory, which a tracer cannot recover from). */
+struct ks_buf {
+    char *s;
+    size_t len, cap;
+};
+void ks_buf_add(struct ks_buf *b, const char *s);
+void ks_buf_addn(struct ks_buf *b, const void *s, size_t n);
+void ks_buf_printf(struct ks_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ks_buf_free(struct ks_buf *b);
+
+void *ks_xmalloc(size_t n);
+void *ks_xcalloc(size_t n, size_t m);
+void *ks_xrealloc(void *p, size_t n);
+char *ks_xstrdup(const char *s);
+
+/* Whole decimal number within [min, max]; false on anything else ("12x", "", overflow). */
+bool ks_parse_long(const char *s, long min, long max, long *out);
+bool ks_parse_u64(const char *s, uint64_t *out);
+
+/* Read a whole (small) file; NULL on error. *len may be NULL. */
+char *ks_read_file(const char *path, size_t *len);
+bool ks_path_exists(const char *path);
+bool ks_is_dir(const char *path);
+bool ks_is_file(const char *path);
+
+/* Monotonic and wall clock in nanoseconds. */
+uint64_t ks_now_ns(void);
+uint64_t ks_wall_ns(void);
+
+/* Join a prefix (may be NULL or "") and an absolute path into buf. */
+const char *ks_join(char *buf, size_t size, const char *prefix, const char *path);
+
+#endif

@@ -1,0 +1,156 @@
+/* opensnoop: trace open() syscalls (BCC's opensnoop). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bpfsrc/opensnoop.h"
+#include "ks_tool.h"
+
+extern const char ks_bpfsrc_opensnoop_bpf_c[], ks_bpfsrc_opensnoop_h[];
+
+static bool opt_timestamp, opt_print_uid, opt_failed, opt_extended;
+static long opt_tid = -1, opt_uid = -1, opt_flags;
+static const char *opt_name;
+static uint64_t first_ts;
+
+static const struct {
+    const char *name;
+    long value;
+} open_flags[] = {
+    {"O_WRONLY", O_WRONLY},   {"O_RDWR", O_RDWR},         {"O_CREAT", O_CREAT},
+    {"O_EXCL", O_EXCL},       {"O_NOCTTY", O_NOCTTY},     {"O_TRUNC", O_TRUNC},
+    {"O_APPEND", O_APPEND},   {"O_NONBLOCK", O_NONBLOCK}, {"O_DSYNC", O_DSYNC},
+    {"O_SYNC", O_SYNC},       {"O_DIRECTORY", O_DIRECTORY}, {"O_NOFOLLOW", O_NOFOLLOW},
+    {"O_CLOEXEC", O_CLOEXEC}, {"O_DIRECT", O_DIRECT},     {"O_NOATIME", O_NOATIME},
+    {"O_PATH", O_PATH},       {"O_TMPFILE", O_TMPFILE},   {"O_LARGEFILE", O_LARGEFILE},
+};
+
+/* -f O_WRONLY -f O_RDWR: OR the named bits into one mask. */
+static bool parse_flag(const char *arg, void *dest)
+{
+    for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++)
+        if (!strcmp(arg, open_flags[i].name)) {
+            *(long *)dest |= open_flags[i].value;
+            return true;
+        }
+    return false;
+}
+
+static const struct ks_opt opts[] = {
+    KS_FLAG('T', "timestamp", "include timestamp on output", &opt_timestamp),
+    KS_FLAG('U', "print-uid", "print UID column", &opt_print_uid),
+    KS_FLAG('x', "failed", "only show failed opens", &opt_failed),
+    KS_LONG('t', "tid", "TID", "trace this TID only", &opt_tid, 0, 0x7fffffff),
+    KS_LONG('u', "uid", "UID", "trace this UID only", &opt_uid, 0, 0xfffffffe),
+    KS_STR('n', "name", "NAME", "only print process names containing this name", &opt_name),
+    KS_FLAG('e', "extended_fields", "show extended fields", &opt_extended),
+    KS_FUNC('f', "flag_filter", "FLAG", "filter on flags argument (e.g., O_WRONLY)", &opt_flags,
+            parse_flag),
+    KS_OPT_END,
+};
+
+static struct ks_probe probes[] = {
+    {.name = "open_enter", .tp = "syscalls:sys_enter_open", .optional = true},
+    {.name = "open_exit", .tp = "syscalls:sys_exit_open", .optional = true},
+    /* In kprobe mode this one probe sees open, openat and openat2 alike. */
+    {.name = "openat_enter", .tp = "syscalls:sys_enter_openat",
+     .kprobes = {"do_sys_openat2", "do_sys_open"}},
+    {.name = "openat_exit", .tp = "syscalls:sys_exit_openat",
+     .kprobes = {"do_sys_openat2", "do_sys_open"}, .ret = true},
+    {.name = "openat2_enter", .tp = "syscalls:sys_enter_openat2", .optional = true},
+    {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
+};
+
+static void on_event(void *data, int size)
+{
+    const struct opensnoop_event *e = data;
+    if ((size_t)size < sizeof(*e))
+        return;
+    if (opt_failed && e->ret >= 0)
+        return;
+    char comm[KS_COMM_LEN + 1], name[OPENSNOOP_NAME_LEN + 1];
+    memcpy(comm, e->comm, KS_COMM_LEN);
+    comm[KS_COMM_LEN] = '\0';
+    memcpy(name, e->name, OPENSNOOP_NAME_LEN);
+    name[OPENSNOOP_NAME_LEN] = '\0';
+    if (opt_name && !strstr(comm, opt_name))
+        return;
+    if (!first_ts)
+        first_ts = e->ts;
+    if (opt_timestamp)
+        printf("%-14.9f", (double)(e->ts - first_ts) / 1e9);
+    if (opt_print_uid)
+        printf("%-6u", e->uid);
+    int fd = e->ret >= 0 ? e->ret : -1;
+    int err = e->ret >= 0 ? 0 : -e->ret;
+    printf("%-6u %-16s %4d %3d ", (unsigned)(opt_tid >= 0 ? (__u32)e->id : e->id >> 32), comm, fd,
+           err);
+    if (opt_extended)
+        printf("%08o ", (unsigned)e->flags);
+    printf("%s\n", name);
+}
+
+static void configure(struct ks_run *r)
+{
+    if (r->opt.pid >= 0)
+        ks_define(r, "PID_FILTER", r->opt.pid, "-p");
+    if (opt_tid >= 0)
+        ks_define(r, "TID_FILTER", opt_tid, "-t");
+    if (opt_uid >= 0)
+        ks_define(r, "UID_FILTER", opt_uid, "-u");
+    if (opt_flags)
+        ks_define(r, "FLAG_FILTER", opt_flags, "-f");
+}
+
+static void on_start(struct ks_run *r)
+{
+    (void)r;
+    if (opt_timestamp)
+        printf("%-14s", "TIME(s)");
+    if (opt_print_uid)
+        printf("%-6s", "UID");
+    printf("%-6s %-16s %4s %3s ", opt_tid >= 0 ? "TID" : "PID", "COMM", "FD", "ERR");
+    if (opt_extended)
+        printf("%-9s", "FLAGS");
+    printf("PATH\n");
+}
+
+static const struct ks_tool tool = {
+    .spec =
+        {
+            .name = "opensnoop",
+            .description = "Trace open() syscalls",
+            .opts = opts,
+            .common = KS_C_PID | KS_C_DURATION | KS_C_BUFFER,
+            .default_pages = 64,
+            .examples = "    opensnoop                        # trace all open() syscalls\n"
+                        "    opensnoop -T                     # include timestamps\n"
+                        "    opensnoop -U                     # include UID\n"
+                        "    opensnoop -x                     # only show failed opens\n"
+                        "    opensnoop -p 181                 # only trace PID 181\n"
+                        "    opensnoop -t 123                 # only trace TID 123\n"
+                        "    opensnoop -u 1000                # only trace UID 1000\n"
+                        "    opensnoop -d 10                  # trace for 10 seconds only\n"
+                        "    opensnoop -n main                # only print process names "
+                        "containing \"main\"\n"
+                        "    opensnoop -e                     # show extended fields\n"
+                        "    opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
+                        "    opensnoop -b 256                 # a larger buffer per CPU\n",
+        },
+    .bpf_source = ks_bpfsrc_opensnoop_bpf_c,
+    .bpf_name = "opensnoop.bpf.c",
+    .bpf_header = ks_bpfsrc_opensnoop_h,
+    .probes = probes,
+    .nprobes = sizeof(probes) / sizeof(probes[0]),
+    .configure = configure,
+    .on_event = on_event,
+    .on_start = on_start,
+};
+
+int main(int argc, char **argv)
+{
+    return ks_tool_main(&tool, argc, argv);
+}
