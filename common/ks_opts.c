@@ -17,6 +17,7 @@ enum {
     OPT_NO_CACHE,
     OPT_CACHE_DIR,
     OPT_VERSION,
+    OPT_CHECK,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -82,6 +83,8 @@ static void print_help(const struct ks_opts_spec *s)
     help_line(NULL, "--cache-dir", "DIR",
               "compile cache directory (or KSCOPE_CACHE_DIR; default " "/var/cache/kscope)");
     help_line(NULL, "--no-cache", NULL, "always compile; neither read nor write the cache");
+    help_line(NULL, "--check", NULL,
+              "say which probes would be used on this kernel (or why none), and exit");
     help_line(NULL, "--version", NULL, "print the version and exit");
     if (s->examples)
         printf("\nexamples:\n%s", s->examples);
@@ -104,7 +107,6 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     struct option lopts[64];
     char sopts[128];
     int nl = 0, ns = 0;
-    sopts[ns++] = '+'; /* positional arguments end option parsing, as POSIX does */
     sopts[ns++] = ':'; /* report a missing argument as ':' */
 #define LONGOPT(n, has, v) lopts[nl++] = (struct option){n, has, NULL, v}
     LONGOPT("help", no_argument, 'h');
@@ -117,6 +119,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     LONGOPT("no-cache", no_argument, OPT_NO_CACHE);
     LONGOPT("cache-dir", required_argument, OPT_CACHE_DIR);
     LONGOPT("version", no_argument, OPT_VERSION);
+    LONGOPT("check", no_argument, OPT_CHECK);
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -167,6 +170,9 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_HEADERS:
             c->kernel_headers = optarg;
+            continue;
+        case OPT_CHECK:
+            c->check = true;
             continue;
         case OPT_NO_CACHE:
             c->no_cache = true;

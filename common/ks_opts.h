@@ -50,6 +50,7 @@ enum {
 struct ks_common {
     int verbose;
     bool ebpf;
+    bool check; /* --check: say whether and how the tool can run here, attach nothing */
     enum ks_probe_mode probe_mode;
     const char *kernel_headers;
     const char *cache_dir;

@@ -209,7 +209,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     if (t->configure)
         t->configure(r);
 
-    if (!r->opt.ebpf && geteuid() != 0) {
+    if (!r->opt.ebpf && !r->opt.check && geteuid() != 0) {
         ks_err("must run as root: loading BPF programs needs CAP_SYS_ADMIN (try: sudo %s)",
                t->spec.name);
         return 1;
@@ -239,6 +239,19 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
+    if (r->opt.check) {
+        /* One line per probe, for people and for kscope-doctor. */
+        for (int i = 0; i < t->nprobes; i++) {
+            const struct ks_probe_choice *c = &r->choices[i];
+            const char *kind = c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
+                               : c->kind == KS_KIND_KPROBE   ? "kprobe"
+                               : c->kind == KS_KIND_KRETPROBE ? "kretprobe"
+                                                              : "none";
+            printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
+        }
+        printf("result %s\n", rc == 0 ? "ok" : "unsupported");
+        fflush(stdout);
+    }
     if (rc != 0) {
         if (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
@@ -249,6 +262,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         return 1;
     }
 
+    if (r->opt.check)
+        return 0;
     struct ks_buf text = {0};
     build_text(r, &text);
     if (r->opt.ebpf) {

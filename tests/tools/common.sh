@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# What every tool shares: --ebpf prints a program that compiles; --probe=kprobe on a kernel
+# without kprobes fails with a clear message, non-zero, and nothing loaded; bad options.
+. "$(dirname "$0")/lib.sh"
+
+for tool in execsnoop opensnoop biolatency; do
+    check "$tool --ebpf exits 0" bash -c "'$BIN/$tool' --ebpf >'$T/$tool.bpf.c'"
+    check "$tool --ebpf shows the probe prelude" grep -q '^#define KS_TP_' "$T/$tool.bpf.c"
+    check "$tool --ebpf output compiles" "$TESTUTIL" compile "$T/$tool.bpf.c"
+done
+
+kprobes=no
+if [ -e /sys/bus/event_source/devices/kprobe ] || [ -e /sys/kernel/tracing/kprobe_events ] ||
+    [ -e /sys/kernel/debug/tracing/kprobe_events ]; then
+    kprobes=yes
+fi
+if [ "$kprobes" = no ]; then
+    for tool in execsnoop opensnoop biolatency; do
+        rc=0
+        "$BIN/$tool" --probe=kprobe >"$T/kp.out" 2>"$T/kp.err" || rc=$?
+        check "$tool --probe=kprobe: non-zero exit on a kernel without kprobes" test "$rc" -ne 0
+        check "$tool --probe=kprobe: says kprobes are missing" \
+            grep -q "no kprobe support" "$T/kp.err"
+        check "$tool --probe=kprobe: nothing printed on stdout" test ! -s "$T/kp.out"
+    done
+else
+    echo "note: this kernel has kprobes; the no-kprobe checks run in the guest tests"
+fi
+
+rc=0; "$BIN/opensnoop" -p abc 2>"$T/e" || rc=$?
+check "invalid PID: exit 2" test "$rc" -eq 2
+check "invalid PID: message" grep -q "invalid PID 'abc'" "$T/e"
+rc=0; "$BIN/biolatency" 1 2 3 2>"$T/e" || rc=$?
+check "too many positionals: exit 2" test "$rc" -eq 2
+rc=0; "$BIN/execsnoop" --probe=sometimes 2>"$T/e" || rc=$?
+check "bad --probe: exit 2" test "$rc" -eq 2
+finish

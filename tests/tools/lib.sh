@@ -1,0 +1,117 @@
+# Shared by the tool tests: start a tool, wait until it is ready, stop it, check results.
+# Tests source this file; BIN (the tools' directory) and TESTUTIL come from ctest.
+set -euo pipefail
+
+: "${BIN:?BIN must name the directory of the built tools}"
+: "${TESTUTIL:?TESTUTIL must name the ks_testutil binary}"
+T=$(mktemp -d /var/tmp/kscope-test.XXXXXX)
+chmod 755 "$T"
+TOOL_PID=
+cleanup() {
+    [ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+FAILS=0
+
+# Missing prerequisites: fail under CI=true, skip (77) elsewhere.
+prereq() {
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL: prerequisite missing: $*" >&2
+        exit 1
+    fi
+    echo "SKIP: $*" >&2
+    exit 77
+}
+[ "$(id -u)" = 0 ] || prereq "tool tests need root (BPF)"
+[ -e /sys/fs/bpf ] || [ -e /proc/sys/kernel/unprivileged_bpf_disabled ] || prereq "kernel without BPF"
+
+pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# start_tool NAME OUTFILE ARGS...: runs BIN/NAME -v ARGS in the background, stderr in OUTFILE.err
+start_tool() {
+    local name=$1 out=$2; shift 2
+    "$BIN/$name" -v "$@" >"$out" 2>"$out.err" &
+    TOOL_PID=$!
+}
+
+# wait_ready OUTFILE REGEX [SECONDS]: the header is printed only once everything is attached.
+wait_ready() {
+    local out=$1 re=$2 secs=${3:-120} i
+    for ((i = 0; i < secs * 10; i++)); do
+        if grep -qE "$re" "$out" 2>/dev/null; then return 0; fi
+        if ! kill -0 "$TOOL_PID" 2>/dev/null; then
+            echo "tool exited before it was ready:" >&2
+            cat "$out" "$out.err" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "tool not ready after ${secs}s" >&2
+    cat "$out.err" >&2
+    return 1
+}
+
+# stop_tool SIGNAL: stop the tool and return its exit status.
+stop_tool() {
+    local sig=${1:-INT} rc=0
+    kill -"$sig" "$TOOL_PID"
+    wait "$TOOL_PID" || rc=$?
+    TOOL_PID=
+    return $rc
+}
+
+# wait_exit SECONDS: wait for a tool that ends by itself; its status, or 124 on timeout.
+wait_exit() {
+    local secs=$1 i
+    for ((i = 0; i < secs * 10; i++)); do
+        if ! kill -0 "$TOOL_PID" 2>/dev/null; then
+            local rc=0
+            wait "$TOOL_PID" || rc=$?
+            TOOL_PID=
+            return $rc
+        fi
+        sleep 0.1
+    done
+    return 124
+}
+
+# wait_for OUTFILE REGEX SECONDS: events reach the file within a flush interval.
+wait_for() {
+    local out=$1 re=$2 secs=${3:-10} i
+    for ((i = 0; i < secs * 10; i++)); do
+        grep -qE "$re" "$out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# progs_gone ERRFILE: every program id the tool reported with -v is unloaded.
+progs_gone() {
+    local ids id i
+    ids=$(grep -oE 'program id [0-9]+' "$1" | awk '{print $3}')
+    [ -n "$ids" ] || { echo "no program ids in $1" >&2; return 1; }
+    for id in $ids; do
+        for ((i = 0; i < 50; i++)); do
+            "$TESTUTIL" prog-exists "$id" || break
+            sleep 0.1
+        done
+        if "$TESTUTIL" prog-exists "$id"; then
+            echo "program $id is still loaded" >&2
+            return 1
+        fi
+    done
+}
+
+finish() {
+    if [ "$FAILS" -gt 0 ]; then
+        echo "$FAILS check(s) failed"
+        exit 1
+    fi
+    echo "all checks passed"
+}
