@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,10 +140,13 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         ks_buf_free(&err);
         exit(1);
     }
-    if (!h.exact)
-        ks_warn("no kernel headers for the running kernel; using %s (closest installed). "
-                "Tracepoint probes are unaffected; kprobe struct reads may be wrong.",
-                h.release);
+    if (!h.exact) {
+        struct utsname u;
+        uname(&u);
+        ks_warn("no kernel headers for %s; using %s (closest installed). Tracepoint probes "
+                "are unaffected; kprobe struct reads may be wrong.",
+                u.release, h.release);
+    }
     ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
             h.split ? h.build : "", h.how);
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The compile cache: miss then hit; a changed key compiles again; corrupt, truncated and
+# foreign entries are recompiled, never loaded; a directory others can write is refused;
+# two runs at once both work; a cached run sees the same events; and the tracing process
+# never maps LLVM or clang.
+. "$(dirname "$0")/lib.sh"
+
+C="$T/cache"
+marker="ksc$$"
+cp /bin/true "$T/$marker"
+
+# run_exec OUT ARGS...: execsnoop until it shows one marker exec, then SIGINT.
+run_exec() {
+    local out=$1; shift
+    start_tool execsnoop "$out" --cache-dir "$C" "$@"
+    wait_ready "$out" '^PCOMM' || return 1
+    "$T/$marker" "$(basename "$out")" &
+    local m=$!
+    wait "$m"
+    wait_for "$out" "^$marker +$m +$$ +0 $T/$marker $(basename "$out")\$" 10 || {
+        echo "marker event missing in $out" >&2; cat "$out" >&2; stop_tool INT; return 1; }
+    stop_tool INT
+}
+entry() { ls "$C"/*.kso | head -n1; }
+
+check "cold run compiles and shows the marker" run_exec "$T/a"
+check "cold run: compiled" grep -q "program: compiled in" "$T/a.err"
+check "cold run: stored in the cache" grep -q "compile cache: stored" "$T/a.err"
+check "cache dir is mode 0700" test "$(stat -c %a "$C")" = 700
+
+check "warm run shows the marker" run_exec "$T/b"
+check "warm run: loaded from the cache" grep -q "from the compile cache" "$T/b.err"
+check "warm run: did not compile" bash -c "! grep -q 'program: compiled' '$T/b.err'"
+
+check "the tracing process maps no LLVM or clang" bash -c '
+    '"$BIN"'/execsnoop --cache-dir '"$C"' >'"$T"'/m.out 2>&1 &
+    p=$!
+    for i in $(seq 100); do grep -q PCOMM '"$T"'/m.out && break; sleep 0.1; done
+    grep -q PCOMM '"$T"'/m.out || { kill $p; exit 1; }
+    maps=$(cat /proc/$p/maps)
+    kill -INT $p; wait $p
+    ! grep -qiE "libLLVM|libclang|libbcc\.so" <<<"$maps" && grep -q libbcc_bpf <<<"$maps"'
+
+check "a changed option (--max-args) compiles again" run_exec "$T/c" --max-args 5
+check "changed key: compiled" grep -q "program: compiled in" "$T/c.err"
+
+# Corrupt the default configuration's entry three ways; each run must recompile and work.
+for how in truncate flip foreign; do
+    run_exec "$T/pre-$how" >/dev/null 2>&1 || true
+    e=$(grep -oE '/[^ ]+\.kso' "$T/pre-$how.err" | head -n1)
+    [ -n "$e" ] || e=$(grep -l . "$C"/*.kso | head -n1)
+    case $how in
+        truncate) truncate -s 100 "$e" ;;
+        flip) printf '\xff' | dd of="$e" bs=1 seek=200 conv=notrunc status=none ;;
+        foreign) cp "$(ls "$C"/*.kso | grep -v "$e" | head -n1)" "$e" ;;
+    esac
+    check "$how entry: the run still shows the marker" run_exec "$T/d-$how"
+    check "$how entry: rejected and recompiled" grep -q "program: compiled in" "$T/d-$how.err"
+done
+
+chmod 777 "$C"
+check "a world-writable cache dir: the run still works" run_exec "$T/e"
+check "a world-writable cache dir: refused with a warning" \
+    grep -q "not using the compile cache" "$T/e.err"
+check "a world-writable cache dir: compiled" grep -q "program: compiled in" "$T/e.err"
+chmod 700 "$C"
+
+rm -rf "$C"
+"$BIN/execsnoop" -v -d 3 --cache-dir "$C" >"$T/p1" 2>"$T/p1.err" & p1=$!
+"$BIN/execsnoop" -v -d 3 --cache-dir "$C" >"$T/p2" 2>"$T/p2.err" & p2=$!
+r1=0; r2=0; wait $p1 || r1=$?; wait $p2 || r2=$?
+check "two concurrent cold runs both succeed" test "$r1$r2" = 00
+check "two concurrent cold runs both got ready" bash -c "grep -q PCOMM '$T/p1' && grep -q PCOMM '$T/p2'"
+check "and left one good entry" run_exec "$T/f"
+check "which the next run loads" grep -q "from the compile cache" "$T/f.err"
+finish
