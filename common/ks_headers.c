@@ -87,7 +87,8 @@ static bool classify(const char *dir, const char *root, struct ks_headers *out)
     if (has(b, "include/generated/autoconf.h") && has(s, "include/linux/kconfig.h")) {
         snprintf(out->build, sizeof(out->build), "%s", b);
         snprintf(out->source, sizeof(out->source), "%s", s);
-        out->split = strcmp(b, s) != 0;
+        char rb[PATH_MAX], rs[PATH_MAX];
+        out->split = !(realpath(b, rb) && realpath(s, rs) && !strcmp(rb, rs));
         return true;
     }
     if (has(b, "include/generated/autoconf.h"))
@@ -113,8 +114,8 @@ static bool classify(const char *dir, const char *root, struct ks_headers *out)
     if (source_from_makefile(dir, root, out->source, sizeof(out->source)))
         return true;
     /* Debian naming: linux-headers-X-amd64 -> linux-headers-X-common. */
-    char sib[PATH_MAX];
-    snprintf(sib, sizeof(sib), "%s", dir);
+    char sib[PATH_MAX], real[PATH_MAX];
+    snprintf(sib, sizeof(sib), "%s", realpath(dir, real) ? real : dir);
     char *dash = strrchr(sib, '-');
     if (dash && !strchr(dash, '/')) {
         snprintf(dash, sizeof(sib) - (size_t)(dash - sib), "-common");

@@ -8,16 +8,28 @@
 
 #define STARS_MAX 40
 
-/* BCC's _stars(): width * val / val_max stars, with a '+' when the value overflows. */
+/* BCC's _stars(): floor(width * val / val_max) stars (at most width), with a '+' when the
+ * value overflows. Python divides the exact integers and rounds once to a double; do the
+ * same with 128-bit arithmetic so huge counts get the same bar. */
 static void stars(char *buf, uint64_t val, uint64_t val_max, int width)
 {
-    int i = 0;
-    double lim = val_max ? (double)width * (double)val / (double)val_max : 0;
-    while (!((double)i > lim - 1) && i <= width - 1)
-        buf[i++] = '*';
-    buf[i] = '\0';
-    if (val > val_max && i > 0)
-        buf[i - 1] = '+';
+    int n = 0;
+    if (val_max) {
+        unsigned __int128 num = (unsigned __int128)(unsigned)width * val;
+        uint64_t q = (uint64_t)(num / val_max), r = (uint64_t)(num % val_max);
+        /* q + r/val_max rounds up to q + 1 when it is within half an ulp of q + 1. */
+        if (r) {
+            int k = 63 - __builtin_clzll(q + 1);
+            unsigned __int128 gap = (unsigned __int128)(val_max - r) << (53 - k);
+            if (gap <= val_max)
+                q++;
+        }
+        n = q > (uint64_t)width ? width : (int)q;
+    }
+    memset(buf, '*', (size_t)n);
+    buf[n] = '\0';
+    if (val > val_max && n > 0)
+        buf[n - 1] = '+';
 }
 
 void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
@@ -40,7 +52,7 @@ void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_
     }
     char bar[STARS_MAX + 1];
     for (int i = 1; i <= idx_max; i++) {
-        uint64_t low = (1ull << i) >> 1, high = (i >= 64 ? ~0ull : (1ull << i) - 1);
+        uint64_t low = 1ull << (i - 1), high = (i >= 64 ? ~0ull : (1ull << i) - 1);
         if (low == high)
             low -= 1;
         stars(bar, vals[i], val_max, width);

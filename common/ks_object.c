@@ -130,8 +130,10 @@ struct ks_object *ks_object_parse(const void *data, size_t len, const char **why
     struct ks_object *o = ks_xcalloc(1, sizeof(*o));
     getname(&r, o->license);
     o->nmaps = get32(&r);
-    if (o->nmaps > 256)
+    if (o->nmaps > 256) {
         r.bad = true;
+        o->nmaps = 0;
+    }
     o->maps = ks_xcalloc(o->nmaps ? o->nmaps : 1, sizeof(*o->maps));
     for (uint32_t i = 0; i < o->nmaps && !r.bad; i++) {
         struct ks_map_def *m = &o->maps[i];

@@ -186,7 +186,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         case ':':
             ks_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
-            if (optopt)
+            /* A value given to an option that takes none ("--ebpf=1"). */
+            for (int i = 0; optopt && i < nl; i++)
+                if (lopts[i].val == optopt && lopts[i].has_arg == no_argument &&
+                    !strncmp(argv[optind - 1], "--", 2))
+                    ks_usage_error("option '--%s' doesn't allow a value", lopts[i].name);
+            if (optopt > 0 && optopt < 256)
                 ks_usage_error("unrecognized option '-%c'", optopt);
             ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
         default:

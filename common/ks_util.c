@@ -151,7 +151,7 @@ bool ks_parse_long(const char *s, long min, long max, long *out)
 
 bool ks_parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-')
+    if (!s || *s < '0' || *s > '9')
         return false;
     char *end;
     errno = 0;

@@ -1,0 +1,340 @@
+/* Unit tests of ks_cache: which directories it accepts, put/get round trips, and that a
+ * damaged, foreign or unsafe entry is never returned (and is removed). Only temporary
+ * directories are touched. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks_cache.h"
+#include "ks_test.h"
+#include "ks_test_object.h"
+#include "ks_util.h"
+
+static void key_of(uint8_t key[32], int n)
+{
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(n * 31 + i);
+}
+
+static bool entry_exists(const struct ks_cache *c, const uint8_t key[32])
+{
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(c, key, p, sizeof(p));
+    return ks_path_exists(p);
+}
+
+static char *read_entry(const struct ks_cache *c, const uint8_t key[32], size_t *len)
+{
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(c, key, p, sizeof(p));
+    return ks_read_file(p, len);
+}
+
+static void write_entry(const struct ks_cache *c, const uint8_t key[32], const void *data,
+                        size_t len, mode_t mode)
+{
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(c, key, p, sizeof(p));
+    unlink(p);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0) {
+        perror(p);
+        exit(99);
+    }
+    chmod(p, mode);
+}
+
+static int count_files(const char *dir, const char *containing)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.' && strstr(e->d_name, containing))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void test_open(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+
+    /* mkdtemp's 0700 directory, ours: used. */
+    ks_cache_open(&c, dir, false);
+    CHECK(c.enabled);
+    CHECK_STREQ(c.dir, dir);
+
+    /* --no-cache */
+    ks_cache_open(&c, dir, true);
+    CHECK(!c.enabled);
+
+    /* Writable by others: a local user could plant programs for root to load. */
+    chmod(dir, 0777);
+    fprintf(stderr, "(a warning about an unsafe cache directory is expected here)\n");
+    ks_cache_open(&c, dir, false);
+    CHECK(!c.enabled);
+    chmod(dir, 0770);
+    ks_cache_open(&c, dir, false);
+    CHECK(!c.enabled);
+    chmod(dir, 0755); /* readable is fine, writable is not */
+    ks_cache_open(&c, dir, false);
+    CHECK(c.enabled);
+    chmod(dir, 0700);
+
+    /* A missing directory is created, private. */
+    char sub[PATH_MAX];
+    ks_test_path(sub, sizeof(sub), dir, "cache");
+    ks_cache_open(&c, sub, false);
+    CHECK(c.enabled);
+    struct stat st;
+    CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+
+    /* ... but not its parents. */
+    ks_test_path(sub, sizeof(sub), dir, "no/such/parent");
+    ks_cache_open(&c, sub, false);
+    CHECK(!c.enabled);
+
+    /* A symbolic link to a good directory is refused (lstat). */
+    char link[PATH_MAX], target[PATH_MAX];
+    ks_test_path(target, sizeof(target), dir, "cache");
+    ks_test_symlink(target, dir, "link");
+    ks_test_path(link, sizeof(link), dir, "link");
+    ks_cache_open(&c, link, false);
+    CHECK(!c.enabled);
+
+    /* A regular file is refused. */
+    ks_test_write(dir, "file", "x");
+    ks_test_path(sub, sizeof(sub), dir, "file");
+    ks_cache_open(&c, sub, false);
+    CHECK(!c.enabled);
+
+    /* No --cache-dir: KSCOPE_CACHE_DIR. */
+    ks_test_path(sub, sizeof(sub), dir, "cache");
+    setenv("KSCOPE_CACHE_DIR", sub, 1);
+    ks_cache_open(&c, NULL, false);
+    CHECK(c.enabled);
+    CHECK_STREQ(c.dir, sub);
+    ks_cache_open(&c, "", false);
+    CHECK_STREQ(c.dir, sub);
+    /* --cache-dir wins over the environment. */
+    ks_cache_open(&c, dir, false);
+    CHECK_STREQ(c.dir, dir);
+    unsetenv("KSCOPE_CACHE_DIR");
+
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+static void test_put_get(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    CHECK(c.enabled);
+    uint8_t ka[32], kb[32];
+    key_of(ka, 1);
+    key_of(kb, 2);
+
+    /* Entry names: <dir>/<64 hex digits>.kso */
+    char p[PATH_MAX + 80], want[PATH_MAX + 80];
+    ks_cache_entry_path(&c, ka, p, sizeof(p));
+    snprintf(want, sizeof(want), "%s/1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e.kso", dir);
+    CHECK_STREQ(p, want);
+
+    const char *why = NULL;
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK_STREQ(why, "no entry");
+
+    struct ks_object *o = ks_test_object(0);
+    CHECK(ks_cache_put(&c, ka, o));
+    CHECK(entry_exists(&c, ka));
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && (st.st_mode & 077) == 0);
+    CHECK_INTEQ(count_files(dir, "tmp"), 0); /* no temporary file left */
+
+    why = NULL;
+    struct ks_object *g = ks_cache_get(&c, ka, &why);
+    CHECK(g != NULL);
+    CHECK(ks_test_object_equal(o, g));
+    ks_object_free(g);
+    /* Getting does not consume it. */
+    g = ks_cache_get(&c, ka, &why);
+    CHECK(g != NULL);
+    ks_object_free(g);
+    CHECK(ks_cache_get(&c, kb, &why) == NULL);
+
+    /* Put again replaces. */
+    struct ks_object *o1 = ks_test_object(1), *o2 = ks_test_object(2);
+    CHECK(ks_cache_put(&c, ka, o1));
+    CHECK(ks_cache_put(&c, kb, o2));
+    g = ks_cache_get(&c, ka, &why);
+    CHECK(ks_test_object_equal(o1, g));
+    ks_object_free(g);
+    g = ks_cache_get(&c, kb, &why);
+    CHECK(ks_test_object_equal(o2, g));
+    ks_object_free(g);
+    CHECK_INTEQ(count_files(dir, ".kso"), 2);
+    CHECK_INTEQ(count_files(dir, "tmp"), 0);
+
+    /* A disabled cache neither stores nor returns. */
+    struct ks_cache off;
+    ks_cache_open(&off, dir, true);
+    CHECK(!ks_cache_put(&off, ka, o));
+    CHECK(ks_cache_get(&off, ka, &why) == NULL);
+    CHECK_STREQ(why, "cache off");
+
+    /* The cache directory vanished: put fails softly. */
+    struct ks_cache gone = c;
+    snprintf(gone.dir, sizeof(gone.dir), "%s/vanished", dir);
+    CHECK(!ks_cache_put(&gone, ka, o));
+
+    ks_object_free(o);
+    ks_object_free(o1);
+    ks_object_free(o2);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+static void test_rejected_entries(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    uint8_t ka[32], kb[32];
+    key_of(ka, 1);
+    key_of(kb, 2);
+    struct ks_object *o = ks_test_object(0);
+    const char *why;
+
+    /* A flipped byte in the object: rejected and removed. */
+    CHECK(ks_cache_put(&c, ka, o));
+    size_t len;
+    char *good = read_entry(&c, ka, &len);
+    CHECK(good && len > 100);
+    if (!good) {
+        ks_test_rmrf(dir);
+        exit(1);
+    }
+    char *bad = malloc(len);
+    memcpy(bad, good, len);
+    bad[len - 3] ^= 0x10;
+    write_entry(&c, ka, bad, len, 0600);
+    why = NULL;
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK_CONTAINS(why, "checksum");
+    CHECK(!entry_exists(&c, ka));
+
+    /* Truncated. */
+    write_entry(&c, ka, good, len - 10, 0600);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK(!entry_exists(&c, ka));
+    write_entry(&c, ka, good, 20, 0600);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK(!entry_exists(&c, ka));
+    write_entry(&c, ka, good, 0, 0600);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK(!entry_exists(&c, ka));
+
+    /* The entry's own magic. */
+    memcpy(bad, good, len);
+    bad[0] ^= 1;
+    write_entry(&c, ka, bad, len, 0600);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK_CONTAINS(why, "bad magic");
+    CHECK(!entry_exists(&c, ka));
+
+    /* Key A's entry at key B's path: intact, but not B's. */
+    write_entry(&c, kb, good, len, 0600);
+    why = NULL;
+    CHECK(ks_cache_get(&c, kb, &why) == NULL);
+    CHECK_CONTAINS(why, "belongs to another key");
+    CHECK(!entry_exists(&c, kb));
+
+    /* Writable by others: rejected and removed, even though intact. */
+    write_entry(&c, ka, good, len, 0666);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    CHECK_CONTAINS(why, "rejected");
+    CHECK(!entry_exists(&c, ka));
+
+    /* A symbolic link in place of an entry is not followed. */
+    char target[PATH_MAX], p[PATH_MAX + 80];
+    write_entry(&c, kb, good, len, 0600); /* a file the link could point to */
+    ks_cache_entry_path(&c, kb, target, sizeof(target));
+    ks_cache_entry_path(&c, ka, p, sizeof(p));
+    CHECK(symlink(target, p) == 0);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    unlink(p);
+
+    /* A directory in place of an entry. */
+    CHECK(mkdir(p, 0700) == 0);
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    rmdir(p);
+
+    /* And after all that, put and get work again. */
+    CHECK(ks_cache_put(&c, ka, o));
+    struct ks_object *g = ks_cache_get(&c, ka, &why);
+    CHECK(ks_test_object_equal(o, g));
+    ks_object_free(g);
+
+    free(bad);
+    free(good);
+    ks_object_free(o);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+static void test_key(void)
+{
+    char *dir = ks_test_tmpdir();
+    ks_test_write(dir, "src/include/linux/kconfig.h", "/* kconfig */\n");
+    ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
+    struct ks_headers h;
+    memset(&h, 0, sizeof(h));
+    ks_test_path(h.source, sizeof(h.source), dir, "src");
+    ks_test_path(h.build, sizeof(h.build), dir, "build");
+    h.split = true;
+
+    uint8_t k1[32], k2[32];
+    ks_cache_key("int x;", &h, "-DX=1", k1);
+    ks_cache_key("int x;", &h, "-DX=1", k2);
+    CHECK(!memcmp(k1, k2, 32));
+    ks_cache_key("int y;", &h, "-DX=1", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+    ks_cache_key("int x;", &h, "-DX=2", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+    ks_cache_key("int x;", &h, NULL, k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+    /* The text/extra boundary is not ambiguous. */
+    ks_cache_key("int x;-DX=1", &h, "", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+
+    /* Other headers, or the same headers changed, make another key. */
+    struct ks_headers h2 = h;
+    ks_test_path(h2.source, sizeof(h2.source), dir, "build");
+    ks_cache_key("int x;", &h2, "-DX=1", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+    ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n#define CONFIG_Y 1\n");
+    ks_cache_key("int x;", &h, "-DX=1", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    unsetenv("KSCOPE_CACHE_DIR");
+    test_open();
+    test_put_get();
+    test_rejected_entries();
+    test_key();
+    return ks_test_done("unit-cache");
+}
