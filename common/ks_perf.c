@@ -93,14 +93,9 @@ int ks_perf_poll(struct ks_perf *p, int timeout_ms)
     int r = poll(p->pfds, (nfds_t)p->n, timeout_ms);
     if (r < 0)
         return errno == EINTR ? -1 : 0;
-    if (r == 0) {
-        /* Events below the wake-up threshold are readable too; take them now. */
-        perf_reader_consume(p->n, p->readers);
-    } else {
-        for (int i = 0; i < p->n; i++)
-            if (p->pfds[i].revents)
-                perf_reader_event_read(p->readers[i]);
-    }
+    /* Read every buffer, not only those that woke us: with wake-up batching a quiet CPU
+     * holds events below its threshold, and they should not wait for a busy one. */
+    perf_reader_consume(p->n, p->readers);
     report_lost(p);
     return r;
 }
