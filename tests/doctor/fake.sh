@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# kscope-doctor on fabricated kernels (KSCOPE_FAKE_ROOT: a /sys, /proc, /lib/modules and
+# tracefs under a directory, which the doctor and the tools it runs both read). Covers what
+# this host cannot show: kprobe fallbacks chosen where tracepoints are missing, a kernel
+# with neither, a missing tracefs, no kernel headers and matching ones. No root needed.
+. "$(dirname "$0")/lib.sh"
+
+REL=$(uname -r)
+TR=sys/kernel/tracing
+
+# mkroot DIR [tp cat:event]... [pmu] [syms] [headers]: build a fake kernel.
+mkroot() {
+    local r=$1; shift
+    mkdir -p "$r/proc" "$r/sys/kernel"
+    # program types 2 (kprobe), 5 (tracepoint), 7 (perf_event); maps 1 hash, 2 array,
+    # 4 perf_event_array, 9 lru_hash
+    printf 'prog 2\nprog 5\nprog 7\nmap 1\nmap 2\nmap 4\nmap 9\n' >"$r/kscope-features"
+    while [ $# -gt 0 ]; do
+        case $1 in
+        tracefs) mkdir -p "$r/$TR/events" ;;
+        tp)
+            mkdir -p "$r/$TR/events/${2%%:*}/${2#*:}"
+            printf 'name: %s\nID: 1\nformat:\n' "${2#*:}" >"$r/$TR/events/${2%%:*}/${2#*:}/format"
+            shift ;;
+        pmu)
+            mkdir -p "$r/sys/bus/event_source/devices/kprobe"
+            echo 6 >"$r/sys/bus/event_source/devices/kprobe/type" ;;
+        syms)
+            local s
+            for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
+                __blk_account_io_start __blk_account_io_done; do
+                echo "ffffffff81000000 T $s"
+            done >"$r/proc/kallsyms"
+            awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
+        headers)
+            local h=$r/lib/modules/$REL/build
+            mkdir -p "$h/include/generated" "$h/include/linux" "$h/arch/x86"
+            echo '#define CONFIG_BPF 1' >"$h/include/generated/autoconf.h"
+            echo "#define UTS_RELEASE \"$REL\"" >"$h/include/generated/utsrelease.h"
+            : >"$h/include/linux/kconfig.h" ;;
+        *) echo "mkroot: $1?" >&2; exit 1 ;;
+        esac
+        shift
+    done
+}
+fake() { local r=$1; shift; KSCOPE_FAKE_ROOT=$r doctor "$@"; }
+[ "$(uname -m)" = x86_64 ] || prereq "the fake kernels use x86_64 symbol names"
+
+# --- 1: syscall tracepoints missing (no CONFIG_FTRACE_SYSCALLS), kprobes present ---------
+R=$T/kp
+mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
+    tp block:block_rq_complete tp block:block_rq_insert pmu syms headers
+fake "$R" "$T/kp.txt"
+check "kprobes: exit 0 (all tools run)" test "$RC" -eq 0
+check "kprobes: says available" hasre "$T/kp.txt" "^  ok    kprobes +available \(perf kprobe PMU\)"
+check "kprobes: headers match" hasre "$T/kp.txt" "^  ok    headers +$REL \(/lib/modules\), matches"
+check "kprobes: execsnoop mixes" hasre "$T/kp.txt" "^  ok    execsnoop +runs with tracepoints\+kprobes"
+check "kprobes: execsnoop exec_enter on a kprobe" hasre "$T/kp.txt" "exec_enter +kprobe +__x64_sys_execve$"
+check "kprobes: execsnoop exec_exit on a kretprobe" hasre "$T/kp.txt" "exec_exit +kretprobe +__x64_sys_execve$"
+check "kprobes: opensnoop on kprobes" hasre "$T/kp.txt" "^  ok    opensnoop +runs with kprobes$"
+check "kprobes: biolatency on tracepoints" hasre "$T/kp.txt" "^  ok    biolatency +runs with tracepoints$"
+check "kprobes: summary" has "$T/kp.txt" "Summary: 3 of 3 tools can run (tracepoints and kprobes)"
+check "kprobes: no 'unavailable' in the summary" bash -c "! grep -q 'kprobe fallbacks unavailable' '$T/kp.txt'"
+fake "$R" "$T/kp.json" --json
+check "kprobes: --json facts" json "$T/kp.json" "
+f = j['features']
+assert f['kprobes'] is True and f['kprobe_pmu'] is True, f
+assert j['headers']['exact'] is True and j['headers']['how'] == 'modules', j['headers']
+assert tool['execsnoop']['variant'] == 'tracepoints+kprobes', tool['execsnoop']
+assert tool['opensnoop']['variant'] == 'kprobes'
+for n in ('execsnoop', 'opensnoop', 'biolatency'):
+    assert tool[n]['modes']['kprobe']['ok'] is True, (n, tool[n]['modes']['kprobe'])
+assert tool['opensnoop']['modes']['tracepoint']['ok'] is False
+assert 'not in this kernel' in tool['opensnoop']['modes']['tracepoint']['reason']"
+check "kprobes: a forced mode that fails says why" \
+    hasre "$T/kp.txt" "--probe=tracepoint: cannot attach probe 'openat_enter': tracepoint syscalls:sys_enter_openat: not in this kernel"
+
+# --- 2: neither the syscall tracepoints nor kprobes ----------------------------------------
+R=$T/none
+mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
+    tp block:block_rq_complete headers
+fake "$R" "$T/none.txt"
+check "no kprobes, no syscall tps: exit 1" test "$RC" -eq 1
+check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL  execsnoop +cannot run: cannot attach probe 'exec_enter'"
+check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
+check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
+check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
+check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: 1 of 3 tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
+fake "$R" "$T/none.json" --json
+check "no kprobes, no syscall tps: --json" json "$T/none.json" "
+assert j['features']['kprobes'] is False
+assert tool['execsnoop']['runs'] is False and tool['execsnoop']['check'] == 'unsupported'
+assert tool['execsnoop']['fix'] and tool['execsnoop']['reason']
+assert tool['execsnoop']['modes']['auto']['stderr'], tool['execsnoop']
+assert j['summary']['tools_runnable'] == 1 and j['summary']['all_runnable'] is False"
+
+# --- 3: no tracefs, no kprobes, no headers ---------------------------------------------------
+R=$T/bare
+mkroot "$R"
+fake "$R" "$T/bare.txt"
+check "bare: exit 1" test "$RC" -eq 1
+check "bare: tracefs FAIL with the mount command" \
+    has "$T/bare.txt" "fix: mount -t tracefs tracefs /sys/kernel/tracing"
+check "bare: headers FAIL with the install hint" \
+    has "$T/bare.txt" "fix: install linux-headers-$REL (Debian, Ubuntu) or kernel-devel-$REL (RHEL, Fedora)"
+check "bare: tools FAIL" hasre "$T/bare.txt" "^  FAIL  opensnoop +cannot run"
+check "bare: summary" has "$T/bare.txt" "Summary: 0 of 3 tools can run"
+fake "$R" "$T/bare.json" --json
+check "bare: --json" json "$T/bare.json" "
+assert j['features']['tracefs'] is None and j['headers']['found'] is False
+assert all(not t['runs'] for t in j['tools'])"
+
+# --- 4: tools missing next to the doctor ---------------------------------------------------
+mkdir -p "$T/alone"
+cp "$DOCTOR" "$T/alone/"
+rc=0; KSCOPE_FAKE_ROOT=$T/kp "$T/alone/kscope-doctor" >"$T/alone.txt" 2>&1 || rc=$?
+check "tools missing: exit 1" test "$rc" -eq 1
+check "tools missing: says where it looked" has "$T/alone.txt" "cannot run: not found at $T/alone/execsnoop"
+
+# --- tools that misbehave: an old one without --check, one that crashes, one that lies --------
+mkdir -p "$T/odd-tools"
+cp "$DOCTOR" "$T/odd-tools/"
+printf '#!/bin/sh\necho "execsnoop: unrecognized option '"'"'--check'"'"'" >&2\nexit 2\n' \
+    >"$T/odd-tools/execsnoop"
+printf '#!/bin/sh\necho "probe x tracepoint a:b"\nkill -SEGV $$\n' >"$T/odd-tools/opensnoop"
+printf '#!/bin/sh\necho "probe x tracepoint a:b"\nexit 0\n' >"$T/odd-tools/biolatency"
+chmod +x "$T/odd-tools/"*snoop "$T/odd-tools/biolatency"
+rc=0; KSCOPE_FAKE_ROOT=$T/kp "$T/odd-tools/kscope-doctor" >"$T/oddt.txt" 2>&1 || rc=$?
+check "odd tools: exit 1" test "$rc" -eq 1
+check "odd tools: no --check: says so, rebuild" \
+    inblock "$T/oddt.txt" execsnoop "fix: the tool does not understand --check: rebuild"
+check "odd tools: crash reported" inblock "$T/oddt.txt" opensnoop "cannot run: crashed \(signal 11\)"
+check "odd tools: no result line is not a pass" \
+    inblock "$T/oddt.txt" biolatency "cannot run: no result line in its --check output"
+
+# --- the JSON emitter: odd bytes in what it reports stay valid JSON --------------------------
+R=$T/odd
+mkroot "$R" tracefs tp sched:sched_process_fork headers
+fake "$R" "$T/odd.json" --json --kernel-headers "$(printf '/no"such\\dir\t\001\377')"
+check "odd bytes: still one valid JSON document" json "$T/odd.json" "
+assert '/no\"such\\\\dir\t\x01\ufffd' in j['headers']['error'], j['headers']['error']"
+finish
