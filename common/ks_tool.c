@@ -360,7 +360,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             wait = next_iv - now;
         int ms = (int)((wait + 999999) / 1000000);
         if (perf) {
-            if (ks_perf_poll(perf, ms) == 0)
+            int got = ks_perf_poll(perf, ms);
+            if (t->on_batch)
+                t->on_batch();
+            if (got == 0)
                 fflush(stdout);
         } else {
             struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -372,6 +375,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     if (perf) {
         ks_perf_poll(perf, 0);
         perf_drain(perf);
+        if (t->on_batch) {
+            t->on_batch();
+            t->on_batch(); /* a second pass ends any join still waiting */
+        }
     }
     if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
         t->on_interval(r);

@@ -26,6 +26,10 @@ struct ks_tool {
     void (*configure)(struct ks_run *r);
     /* Per event from the BPF_PERF_OUTPUT map named "events" (when the tool sets it). */
     void (*on_event)(void *data, int size);
+    /* After each pass over all CPUs' buffers. Per-CPU buffers are read one after another,
+     * so an event can be read before an earlier one from another CPU: tools that join
+     * events finish the join here. */
+    void (*on_batch)(void);
     /* Everything is attached: print the header. This is the readiness signal. */
     void (*on_start)(struct ks_run *r);
     /* For KS_C_INTERVAL tools: each interval, and once more on exit when no interval. */

@@ -113,19 +113,8 @@ static void add_arg(struct ks_buf *b, const char *arg)
         ks_buf_add(b, "\"");
 }
 
-static void on_event(void *data, int size)
+static void print_exec(const struct execsnoop_event *e)
 {
-    const struct execsnoop_event *e = data;
-    if ((size_t)size < sizeof(*e))
-        return;
-    if (e->type == EXECSNOOP_ARG) {
-        struct pending *p = find_pending(e->pid, true);
-        char arg[EXECSNOOP_ARGSIZE + 1];
-        memcpy(arg, e->arg, EXECSNOOP_ARGSIZE);
-        arg[EXECSNOOP_ARGSIZE] = '\0';
-        add_arg(&p->args, arg);
-        return;
-    }
     struct pending *p = find_pending(e->pid, false);
     const char *args = p && p->args.s ? p->args.s : "";
     char comm[KS_COMM_LEN + 1];
@@ -152,6 +141,53 @@ static void on_event(void *data, int size)
     }
     if (p)
         p->used = false;
+}
+
+/* Exit events wait for the end of the pass over all CPUs: exec() usually moves the task
+ * to another CPU, so its arguments may sit in a buffer read after its exit. One that still
+ * has no arguments waits one pass more. */
+#define NDEFER 1024
+static struct {
+    struct execsnoop_event e;
+    int passes;
+} deferred[NDEFER];
+static int ndeferred;
+
+static void on_batch(void)
+{
+    int kept = 0;
+    for (int i = 0; i < ndeferred; i++) {
+        if (!find_pending(deferred[i].e.pid, false) && deferred[i].passes++ == 0) {
+            deferred[kept++] = deferred[i];
+            continue;
+        }
+        print_exec(&deferred[i].e);
+    }
+    ndeferred = kept;
+}
+
+static void on_event(void *data, int size)
+{
+    const struct execsnoop_event *e = data;
+    if ((size_t)size < sizeof(*e))
+        return;
+    if (e->type == EXECSNOOP_ARG) {
+        struct pending *p = find_pending(e->pid, true);
+        char arg[EXECSNOOP_ARGSIZE + 1];
+        memcpy(arg, e->arg, EXECSNOOP_ARGSIZE);
+        arg[EXECSNOOP_ARGSIZE] = '\0';
+        add_arg(&p->args, arg);
+        return;
+    }
+    if (ndeferred == NDEFER)
+        on_batch();
+    if (ndeferred == NDEFER) {
+        print_exec(e);
+        return;
+    }
+    deferred[ndeferred].e = *e;
+    deferred[ndeferred].passes = 0;
+    ndeferred++;
 }
 
 static void compile_regex(regex_t *re, const char *pattern, const char *what)
@@ -219,6 +255,7 @@ static const struct ks_tool tool = {
     .nprobes = sizeof(probes) / sizeof(probes[0]),
     .configure = configure,
     .on_event = on_event,
+    .on_batch = on_batch,
     .on_start = on_start,
     /* Wake user space every 32 events (or 100 ms): per-event wake-ups cost more than the
      * events themselves at high rates. */

@@ -88,6 +88,8 @@ wait_for() {
         grep -qE "$re" "$out" 2>/dev/null && return 0
         sleep 0.1
     done
+    echo "no line matching /$re/ in $out; its last lines:" >&2
+    tail -n 15 "$out" >&2
     return 1
 }
 
