@@ -118,6 +118,15 @@ int kp_issue(struct pt_regs *ctx)
 }
 #endif
 
+#if defined(KS_KP_issue_sq)
+/* blk_start_request(struct request *rq): legacy single-queue devices, before 5.0 */
+int kp_issue_sq(struct pt_regs *ctx)
+{
+    struct start_key key = {.a = PT_REGS_PARM1(ctx)};
+    return on_start(&key, false);
+}
+#endif
+
 #if defined(KS_KP_done)
 /* __blk_account_io_done / blk_account_io_done / blk_mq_end_request: rq first */
 int kp_done(struct pt_regs *ctx)

@@ -126,6 +126,17 @@ static void unify_groups(const struct ks_probe *probes, int n, enum ks_probe_mod
 {
     for (int g = 1; g < 64; g++) {
         bool tp = false, kp = false;
+        for (int i = 0; i < n; i++)
+            tp |= probes[i].group == g && choices[i].kind == KS_KIND_TRACEPOINT;
+        /* A kprobe-only member (an extra entry point old kernels need) has nothing to add
+         * when its group runs on tracepoints, which see every event anyway. */
+        for (int i = 0; i < n && tp; i++) {
+            if (probes[i].group != g || probes[i].tp || choices[i].kind == KS_KIND_NONE)
+                continue;
+            resolve_one(&probes[i], KS_MODE_TRACEPOINT, &choices[i]);
+            ks_buf_add(&choices[i].why, "not needed: the group uses tracepoints\n");
+        }
+        tp = false;
         for (int i = 0; i < n; i++) {
             if (probes[i].group != g)
                 continue;

@@ -26,8 +26,10 @@ static const struct ks_opt opts[] = {
 static struct ks_probe probes[] = {
     {.name = "insert", .tp = "block:block_rq_insert",
      .kprobes = {"__blk_account_io_start", "blk_account_io_start"}, .group = 1},
-    {.name = "issue", .tp = "block:block_rq_issue",
-     .kprobes = {"blk_mq_start_request", "blk_start_request"}, .group = 1},
+    {.name = "issue", .tp = "block:block_rq_issue", .kprobes = {"blk_mq_start_request"},
+     .group = 1},
+    /* Before 5.0, single-queue devices start requests here instead (BCC attaches both). */
+    {.name = "issue_sq", .kprobes = {"blk_start_request"}, .optional = true, .group = 1},
     {.name = "done", .tp = "block:block_rq_complete",
      .kprobes = {"__blk_account_io_done", "blk_account_io_done", "blk_mq_end_request"},
      .group = 1},
@@ -137,6 +139,7 @@ static void configure(struct ks_run *r)
     if (opt_disks && opt_flags)
         ks_usage_error("can only use -D or -F");
     probes[0].off = !opt_queued; /* insert: only for -Q */
+    probes[2].off = opt_queued;  /* issue_sq: -Q starts the clock at insert instead */
     if (opt_queued)
         ks_define(r, "QUEUED", 1, "-Q");
     if (opt_ms)
