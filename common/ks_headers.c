@@ -363,14 +363,25 @@ int ks_headers_find(const struct ks_headers_req *req, struct ks_headers *out, st
         out->exact = strcmp(out->release, rel) == 0;
         return 0;
     }
-    ks_buf_printf(err,
-                  "no kernel headers found for kernel %s.\n"
-                  "Install them: apt-get install linux-headers-%s (Debian, Ubuntu) or\n"
-                  "  yum install kernel-devel-%s (RHEL, CentOS, Fedora);\n"
-                  "or point --kernel-headers DIR (or KSCOPE_KERNEL_HEADERS) at a header tree.\n"
-                  "In a container, mount the host's /lib/modules and /usr/src "
-                  "(-v /lib/modules:/lib/modules:ro -v /usr/src:/usr/src:ro).",
-                  rel, rel, rel);
+    bool container = (getenv("KSCOPE_CONTAINER") && *getenv("KSCOPE_CONTAINER")) ||
+                     ks_path_exists("/.dockerenv") || ks_path_exists("/run/.containerenv");
+    if (container)
+        ks_buf_printf(err,
+                      "no kernel headers found for kernel %s.\n"
+                      "This is a container: the headers come from the host. Mount them with\n"
+                      "  -v /lib/modules:/lib/modules:ro -v /usr/src:/usr/src:ro\n"
+                      "and on the host install linux-headers-%s (Debian, Ubuntu) or\n"
+                      "kernel-devel-%s (RHEL, CentOS, Fedora).",
+                      rel, rel, rel);
+    else
+        ks_buf_printf(err,
+                      "no kernel headers found for kernel %s.\n"
+                      "Install them: apt-get install linux-headers-%s (Debian, Ubuntu) or\n"
+                      "  yum install kernel-devel-%s (RHEL, CentOS, Fedora);\n"
+                      "or point --kernel-headers DIR (or KSCOPE_KERNEL_HEADERS) at a header tree.\n"
+                      "In a container, mount the host's /lib/modules and /usr/src "
+                      "(-v /lib/modules:/lib/modules:ro -v /usr/src:/usr/src:ro).",
+                      rel, rel, rel);
     return -1;
 }
 
