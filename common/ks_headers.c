@@ -363,15 +363,16 @@ int ks_headers_find(const struct ks_headers_req *req, struct ks_headers *out, st
         out->exact = strcmp(out->release, rel) == 0;
         return 0;
     }
-    bool container = (getenv("KSCOPE_CONTAINER") && *getenv("KSCOPE_CONTAINER")) ||
-                     ks_path_exists("/.dockerenv") || ks_path_exists("/run/.containerenv");
+    /* Set by kscope's image (/.dockerenv also exists on hosts that are themselves
+     * sandboxes, so it proves nothing). */
+    bool container = getenv("KSCOPE_CONTAINER") && *getenv("KSCOPE_CONTAINER");
     if (container)
         ks_buf_printf(err,
                       "no kernel headers found for kernel %s.\n"
                       "This is a container: the headers come from the host. Mount them with\n"
                       "  -v /lib/modules:/lib/modules:ro -v /usr/src:/usr/src:ro\n"
                       "and on the host install linux-headers-%s (Debian, Ubuntu) or\n"
-                      "kernel-devel-%s (RHEL, CentOS, Fedora).",
+                      "kernel-devel-%s (RHEL, CentOS, Fedora); or use --kernel-headers DIR.",
                       rel, rel, rel);
     else
         ks_buf_printf(err,
