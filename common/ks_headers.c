@@ -211,52 +211,34 @@ static bool find_closest(const struct ks_headers_req *req, const char *rel, stru
     bool found = false;
     char dir[PATH_MAX];
 
-    snprintf(dir, sizeof(dir), "%s/lib/modules", root);
-    DIR *d = opendir(dir);
-    if (d) {
+    /* Where distributions put header trees, and how a directory name gives the release. */
+    static const struct {
+        const char *dir, *prefix; /* prefix: NULL = the name is the release */
+    } places[] = {
+        {"/lib/modules", NULL},
+        {"/usr/src", "linux-headers-"}, /* Debian, Ubuntu */
+        {"/usr/src", "linux-"},         /* a plain unpacked tree */
+        {"/usr/src/kernels", NULL},     /* RHEL, CentOS, Fedora */
+    };
+    for (size_t k = 0; k < sizeof(places) / sizeof(places[0]); k++) {
+        snprintf(dir, sizeof(dir), "%s%s", root, places[k].dir);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
         struct dirent *e;
         while ((e = readdir(d))) {
-            if (e->d_name[0] == '.')
+            const char *pfx = places[k].prefix;
+            if (e->d_name[0] == '.' || !strcmp(e->d_name, "kernels"))
+                continue;
+            if (pfx && (strncmp(e->d_name, pfx, strlen(pfx)) != 0 ||
+                        (!strcmp(pfx, "linux-") && !strncmp(e->d_name, "linux-headers-", 14))))
                 continue;
             char sub[PATH_MAX];
             snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-            consider(&best, &found, sub, e->d_name, root, want, arch);
-        }
-        closedir(d);
-    }
-    snprintf(dir, sizeof(dir), "%s/usr/src", root);
-    d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            const char *pfx = NULL;
-            if (!strncmp(e->d_name, "linux-headers-", 14))
-                pfx = e->d_name + 14; /* Debian, Ubuntu */
-            else if (!strncmp(e->d_name, "kernels", 7))
-                continue; /* handled below */
-            else if (!strncmp(e->d_name, "linux-", 6))
-                pfx = e->d_name + 6; /* a plain unpacked tree */
-            if (!pfx)
+            /* Under /usr/src only build trees count: the -common half comes with them. */
+            if (pfx && !has(sub, "include/generated/autoconf.h"))
                 continue;
-            char sub[PATH_MAX];
-            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-            if (!has(sub, "include/generated/autoconf.h"))
-                continue; /* the -common half of a split tree */
-            consider(&best, &found, sub, pfx, root, want, arch);
-        }
-        closedir(d);
-    }
-    /* RHEL/CentOS/Fedora: /usr/src/kernels/<release>. */
-    snprintf(dir, sizeof(dir), "%s/usr/src/kernels", root);
-    d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (e->d_name[0] == '.')
-                continue;
-            char sub[PATH_MAX];
-            snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-            consider(&best, &found, sub, e->d_name, root, want, arch);
+            consider(&best, &found, sub, e->d_name + (pfx ? strlen(pfx) : 0), root, want, arch);
         }
         closedir(d);
     }

@@ -32,16 +32,24 @@ static void stars(char *buf, uint64_t val, uint64_t val_max, int width)
         buf[n - 1] = '+';
 }
 
-void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
+/* The last non-empty slot (-1: none) and the largest count. */
+static int hist_extent(const uint64_t *vals, int n, uint64_t *val_max)
 {
     int idx_max = -1;
-    uint64_t val_max = 0;
+    *val_max = 0;
     for (int i = 0; i < n; i++) {
         if (vals[i] > 0)
             idx_max = i;
-        if (vals[i] > val_max)
-            val_max = vals[i];
+        if (vals[i] > *val_max)
+            *val_max = vals[i];
     }
+    return idx_max;
+}
+
+void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
+{
+    uint64_t val_max;
+    int idx_max = hist_extent(vals, n, &val_max);
     bool wide = idx_max > 32;
     int width = wide ? STARS_MAX / 2 : STARS_MAX;
     if (idx_max > 0) {
@@ -67,14 +75,8 @@ void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_
 
 void ks_print_linear_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
 {
-    int idx_max = -1;
-    uint64_t val_max = 0;
-    for (int i = 0; i < n; i++) {
-        if (vals[i] > 0)
-            idx_max = i;
-        if (vals[i] > val_max)
-            val_max = vals[i];
-    }
+    uint64_t val_max;
+    int idx_max = hist_extent(vals, n, &val_max);
     if (idx_max >= 0)
         fprintf(out, "     %-13s : count     distribution\n", val_type);
     char bar[STARS_MAX + 1];
