@@ -1,0 +1,105 @@
+#!/bin/bash
+# vm-test.sh [OPTIONS] KERNEL GUEST_SCRIPT [ARGS...]
+#
+# What ctest runs for a guest-kernel test: makes sure the prerequisites are there
+# (setup-kernels.sh KERNEL: qemu, busybox-static, the kernel image and its headers; it
+# installs/downloads them when it can), optionally runs a host-side preparation step, then
+# boots KERNEL (6.1 | 5.10 | a full ABI) once and runs `bash GUEST_SCRIPT ARGS...` inside
+# (see guest-lib.sh for how a guest script reports PASS/FAIL lines).
+#
+# Exit status: the guest script's (0 pass, 77 skip, other fail); 125 when the guest could
+# not be run. When a prerequisite cannot be had (no root to install it, no package archive,
+# KSCOPE_VM_NO_SETUP=1 and not prepared): exit 77 with the reason, or 1 when CI=true -
+# CI must not pass by skipping.
+#
+# Options:
+#   --nobtf           hide /sys/kernel/btf in the guest (KSCOPE_VM_NOBTF=1)
+#   --rw DIR          also share host DIR read-write at the same path (repeatable), e.g. a
+#                     compile cache the host filled for the guest kernel
+#   --before CMD      run `bash -c CMD` on the HOST before the boot, with KSCOPE_VM_KVER
+#                     (the ABI) and KSCOPE_VM_KBUILD (/lib/modules/<ABI>/build) exported:
+#                     the place to compile BPF programs for the guest kernel on the host,
+#                     where clang is ~20x faster than under TCG. Non-zero: the test fails.
+# Environment: every knob of run-in-guest.sh (KSCOPE_VM_TIMEOUT, KSCOPE_VM_MEM, ...), and
+#   KSCOPE_VM_RESULTS  host dir shared read-write with the guest for results (created;
+#                      default: a temporary dir, removed afterwards). Guest scripts write
+#                      timings there (guest-lib.sh vm_time) and they are echoed at the end.
+#   KSCOPE_VM_NO_SETUP=1  never install or download; only use what is prepared.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+NOBTF=0 RWX=() BEFORE=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --nobtf) NOBTF=1; shift ;;
+    --rw) RWX+=("$2"); shift 2 ;;
+    --before) BEFORE=$2; shift 2 ;;
+    --) shift; break ;;
+    -*) echo "vm-test: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 2 ] || { echo "usage: $0 [--nobtf] [--rw DIR]... [--before CMD] KERNEL GUEST_SCRIPT [ARGS...]" >&2; exit 2; }
+KERNEL=$1 SCRIPT=$2; shift 2
+NAME="vm-test[$KERNEL]"; [ $NOBTF = 0 ] || NAME="vm-test[$KERNEL,nobtf]"
+
+# A prerequisite is missing: skip locally, fail in CI.
+unavailable() {
+  if [ "${CI:-}" = true ]; then
+    echo "$NAME: FAIL (CI=true): $*" >&2; exit 1
+  fi
+  echo "$NAME: SKIP: $*" >&2; exit 77
+}
+
+T0=$(date +%s)
+# --- prerequisites ---------------------------------------------------------------------
+series=$KERNEL
+case $KERNEL in 6.1.*) series=6.1 ;; 5.10.*) series=5.10 ;; esac
+case $series in 6.1|5.10) ;; *) echo "$NAME: unknown kernel $KERNEL (6.1, 5.10 or their ABI)" >&2; exit 2 ;; esac
+# root: to install the prerequisites, to share every file of / with the guest (whose root
+# user must be able to read what the host's root can), and for the shared cache's locks
+[ "$(id -u)" = 0 ] || unavailable "guest-kernel tests run as root (like the tools they test)"
+if ! "$HERE/setup-kernels.sh" --check "$series" >/dev/null 2>&1; then
+  [ "${KSCOPE_VM_NO_SETUP:-0}" = 1 ] && unavailable "kernel $series not prepared and KSCOPE_VM_NO_SETUP=1 (run tests/vm/setup-kernels.sh)"
+  log=$(mktemp)
+  if ! "$HERE/setup-kernels.sh" "$series" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
+    unavailable "cannot prepare kernel $series (qemu / kernel download): see above"
+  fi
+  grep '^kscope-vm: kernel' "$log" >&2 || true; rm -f "$log"
+fi
+ABI=$(readlink "${KSCOPE_VM_CACHE:-/var/tmp/kscope-vm}/kernels/$series")
+case $KERNEL in 6.1|5.10) ;; *) ABI=$KERNEL ;; esac
+# a genuine harness problem from here on is a failure, not a skip
+"$HERE/run-in-guest.sh" --prepare "$ABI" || { echo "$NAME: FAIL: cannot build the boot files for $ABI" >&2; exit 125; }
+
+# --- host-side preparation --------------------------------------------------------------
+if [ -n "$BEFORE" ]; then
+  echo "$NAME: host step: $BEFORE" >&2
+  KSCOPE_VM_KVER=$ABI KSCOPE_VM_KBUILD=/lib/modules/$ABI/build bash -c "$BEFORE" ||
+    { echo "$NAME: FAIL: host step failed" >&2; exit 1; }
+fi
+
+# --- the boot ----------------------------------------------------------------------------
+TMP_RESULTS=
+if [ -z "${KSCOPE_VM_RESULTS:-}" ]; then
+  KSCOPE_VM_RESULTS=$(mktemp -d /tmp/kscope-vm-results.XXXXXX); TMP_RESULTS=$KSCOPE_VM_RESULTS
+else
+  mkdir -p "$KSCOPE_VM_RESULTS"; rm -f "$KSCOPE_VM_RESULTS/times"
+fi
+trap '[ -n "$TMP_RESULTS" ] && rm -rf "$TMP_RESULTS"' EXIT
+export KSCOPE_VM_RESULTS KSCOPE_VM_NOBTF=$NOBTF
+export KSCOPE_VM_RW_DIRS="${KSCOPE_VM_RW_DIRS:-} $KSCOPE_VM_RESULTS ${RWX[*]:-}"
+
+set +e
+"$HERE/run-in-guest.sh" "$ABI" bash "$SCRIPT" "$@"
+rc=$?
+set -e
+[ -s "$KSCOPE_VM_RESULTS/times" ] && sed "s/^/$NAME: time: /" "$KSCOPE_VM_RESULTS/times" >&2
+case $rc in
+  0) echo "$NAME: PASS ($(( $(date +%s) - T0 ))s)" >&2 ;;
+  77) echo "$NAME: SKIP (the guest script skipped)" >&2 ;;
+  125) echo "$NAME: FAIL: the guest could not be run (infrastructure)" >&2 ;;
+  *) echo "$NAME: FAIL (guest script exit $rc, $(( $(date +%s) - T0 ))s)" >&2 ;;
+esac
+exit $rc
