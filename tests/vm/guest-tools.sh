@@ -1,0 +1,102 @@
+#!/bin/bash
+# Runs INSIDE a guest kernel that has kprobes: every kscope tool with --probe=kprobe and
+# with --probe=auto, each against a workload started here, checking the events the way
+# the host tests do. One boot per kernel runs all of it.
+#   guest-tools.sh BIN_DIR CACHE_DIR [MODES]
+# CACHE_DIR is shared with the host read-write (a rerun of the same kernel loads instead of
+# running clang under TCG again). With KSCOPE_VM_NOBTF=1 the run proves nothing needs BTF.
+set -uo pipefail
+source "$(dirname "$0")/guest-lib.sh"
+BIN=$1
+CACHE=$2
+MODES=${3:-kprobe auto}
+vm_suite "tools ($MODES)"
+
+if [ "${KSCOPE_VM_NOBTF:-0}" = 1 ]; then
+  vm_check "BTF is hidden from the tools" test ! -e /sys/kernel/btf/vmlinux
+fi
+T=$(mktemp -d /tmp/kscope-guest.XXXXXX)
+mkdir -p "$CACHE" && chmod 700 "$CACHE"
+
+# The kprobe variant each probe must get on this kernel, by mode (auto: tracepoints).
+expect_choice() {  # expect_choice MODE OUTFILE TOOL
+  local mode=$1 out=$2 tool=$3 re
+  if [ "$mode" = kprobe ]; then re='(kprobe|kretprobe) [A-Za-z0-9_]+: chosen'
+  else re='tracepoint [a-z_]+:[a-z_0-9]+: chosen'; fi
+  if vm_wait_match "$out" "$re" 1; then vm_pass "$tool --probe=$mode: $mode variant chosen"
+  else vm_fail "$tool --probe=$mode: $mode variant chosen" "no '$re' in -v output"; vm_evidence "$out"; fi
+  if [ "$mode" = kprobe ] && vm_wait_match "$out" 'tracepoint [a-z_]+:[a-z_0-9]+: chosen' 0; then
+    vm_fail "$tool --probe=kprobe: no tracepoint used" "a tracepoint was chosen"
+  fi
+}
+
+for mode in $MODES; do
+  # ---- execsnoop: a unique marker exec, pid, ppid (a struct read on the kprobe path) ----
+  out=$T/execsnoop-$mode.out
+  marker=ksm$mode$$
+  cp /bin/true "$T/$marker"
+  if vm_tracer_start "execsnoop-$mode" "$out" '^PCOMM' 900 \
+      "$BIN/execsnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
+    expect_choice "$mode" "$out" execsnoop
+    "$T/$marker" "arg-$mode" &
+    m=$!
+    wait "$m"
+    if vm_wait_match "$out" "^$marker +$m +$$ +0 $T/$marker arg-$mode\$" 60; then
+      vm_pass "execsnoop --probe=$mode: marker exec with pid, ppid, ret, args"
+    else
+      vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
+      vm_evidence "$out" 30
+    fi
+    vm_tracer_stop
+  fi
+
+  # ---- opensnoop: a unique path opened, and one that fails ----
+  out=$T/opensnoop-$mode.out
+  good=$T/ks-open-$mode-$$
+  echo x >"$good"
+  if vm_tracer_start "opensnoop-$mode" "$out" '^PID +COMM' 900 \
+      "$BIN/opensnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
+    expect_choice "$mode" "$out" opensnoop
+    # Shell redirections open in this shell: no fork+exec, which costs much under TCG.
+    : <"$good"
+    : <"$good-missing" 2>/dev/null
+    if vm_wait_match "$out" "^$$ +bash +[0-9]+ +0 $good\$" 60; then
+      vm_pass "opensnoop --probe=$mode: successful open with fd and path"
+    else
+      vm_fail "opensnoop --probe=$mode: successful open" "no line for $good"; vm_evidence "$out" 30
+    fi
+    if vm_wait_match "$out" "^$$ +bash +-1 +2 $good-missing\$" 10; then
+      vm_pass "opensnoop --probe=$mode: failed open with ENOENT"
+    else
+      vm_fail "opensnoop --probe=$mode: failed open" "no ENOENT line"; vm_evidence "$out" 30
+    fi
+    vm_tracer_stop
+  fi
+
+  # ---- biolatency -D: direct writes to the scratch disk; per-disk name from the kernel ----
+  if [ -n "${KSCOPE_VM_DISK:-}" ] && [ -b "$KSCOPE_VM_DISK" ]; then
+    disk=${KSCOPE_VM_DISK#/dev/}
+    out=$T/biolatency-$mode.out
+    if vm_tracer_start "biolatency-$mode" "$out" '^Tracing block device I/O' 900 \
+        "$BIN/biolatency" -v -D --probe="$mode" --cache-dir "$CACHE"; then
+      expect_choice "$mode" "$out" biolatency
+      dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
+      vm_tracer_stop
+      if vm_wait_match "$out" "^disk = $disk\$" 5; then
+        vm_pass "biolatency -D --probe=$mode: histogram for $disk"
+      else
+        vm_fail "biolatency -D --probe=$mode: histogram for $disk" "no 'disk = $disk'"
+        vm_evidence "$out" 30
+      fi
+      n=0
+      while read -r line; do
+        [[ $line =~ -\>\ +[0-9]+\ +:\ +([0-9]+) ]] && n=$((n + BASH_REMATCH[1]))
+      done <"$out"
+      if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
+      else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
+    fi
+  else
+    vm_skip "biolatency-$mode" "no scratch disk in this guest"
+  fi
+done
+vm_finish
