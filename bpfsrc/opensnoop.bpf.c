@@ -48,15 +48,26 @@ static __always_inline int on_open_exit(void *ctx, long ret)
     struct open_args *a = start.lookup(&id);
     if (!a)
         return 0; /* entry filtered out, or missed */
-    struct opensnoop_event ev = {};
+    /* Only the fixed part is zeroed, and only the name's used bytes are sent: at a million
+     * opens a second, copying 255 mostly empty bytes per event is most of the cost. */
+    struct opensnoop_event ev;
+    __builtin_memset(&ev, 0, offsetof(struct opensnoop_event, name));
     ev.id = id;
     ev.ts = bpf_ktime_get_ns();
     ev.uid = bpf_get_current_uid_gid();
     ev.ret = ret;
     ev.flags = a->flags;
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
-    bpf_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
-    events.perf_submit(ctx, &ev, sizeof(ev));
+    int len = bpf_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
+    if (len <= 0) {
+        ev.name[0] = '\0';
+        len = 1;
+    }
+    /* The mask keeps the size provably within the event for older verifiers. */
+    u32 size = (offsetof(struct opensnoop_event, name) + (u32)len) & 511;
+    if (size > sizeof(ev))
+        size = sizeof(ev);
+    events.perf_submit(ctx, &ev, size);
     start.delete(&id);
     return 0;
 }

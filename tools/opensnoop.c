@@ -1,6 +1,7 @@
 /* opensnoop: trace open() syscalls (BCC's opensnoop). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,15 +68,20 @@ static struct ks_probe probes[] = {
 static void on_event(void *data, int size)
 {
     const struct opensnoop_event *e = data;
-    if ((size_t)size < sizeof(*e))
+    /* Events carry only the used part of the name. */
+    size_t fixed = offsetof(struct opensnoop_event, name);
+    if ((size_t)size <= fixed)
         return;
+    size_t namelen = (size_t)size - fixed;
+    if (namelen > OPENSNOOP_NAME_LEN)
+        namelen = OPENSNOOP_NAME_LEN;
     if (opt_failed && e->ret >= 0)
         return;
     char comm[KS_COMM_LEN + 1], name[OPENSNOOP_NAME_LEN + 1];
     memcpy(comm, e->comm, KS_COMM_LEN);
     comm[KS_COMM_LEN] = '\0';
-    memcpy(name, e->name, OPENSNOOP_NAME_LEN);
-    name[OPENSNOOP_NAME_LEN] = '\0';
+    memcpy(name, e->name, namelen);
+    name[namelen] = '\0';
     if (opt_name && !strstr(comm, opt_name))
         return;
     if (!first_ts)
