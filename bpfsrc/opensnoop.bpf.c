@@ -4,7 +4,7 @@
  * user page is surely present by then), add the return value, send one event.
  *
  * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
- * FLAG_FILTER (-f, a mask of O_* bits), and the probe choices. With kprobes, one probe on
+ * FLAG_FILTER (-f, a mask of O_* bits), WANT_TS (-T), WANT_UID (-U), and the probe choices. With kprobes, one probe on
  * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
 
 struct open_args {
@@ -53,8 +53,13 @@ static __always_inline int on_open_exit(void *ctx, long ret)
     struct opensnoop_event ev;
     __builtin_memset(&ev, 0, offsetof(struct opensnoop_event, name));
     ev.id = id;
+    /* The clock and the uid cost a helper call each per event: only when shown. */
+#ifdef WANT_TS
     ev.ts = bpf_ktime_get_ns();
+#endif
+#ifdef WANT_UID
     ev.uid = bpf_get_current_uid_gid();
+#endif
     ev.ret = ret;
     ev.flags = a->flags;
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
