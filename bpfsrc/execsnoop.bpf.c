@@ -7,7 +7,9 @@
  * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), and the probe choices
  * for exec_enter/exec_exit, execat_enter/execat_exit and fork. */
 
-#include <linux/sched.h>
+#ifdef KS_KP_exec_exit
+#include <linux/sched.h> /* struct task_struct: only the kprobe path reads it */
+#endif
 
 #ifndef MAXARG
 #define MAXARG 20

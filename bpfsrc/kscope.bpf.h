@@ -5,7 +5,9 @@
  * probe chosen for this kernel, KS_TP_<probe> for a tracepoint or KS_KP_<probe> = n for
  * the n-th kprobe fallback. Each program compiles only the variant that was chosen. */
 
-#include <uapi/linux/ptrace.h>
+#ifdef KS_USES_KPROBES
+#include <uapi/linux/ptrace.h> /* struct pt_regs, for kprobe programs */
+#endif
 
 /* A hash map for short-lived state (entry -> exit, fork -> exec). LRU maps (4.10+) evict
  * old entries when full; older kernels get a plain hash map. */

@@ -192,6 +192,12 @@ void ks_probes_free(struct ks_probe_choice *choices, int n)
 void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choice *choices,
                        int n, struct ks_buf *out)
 {
+    bool kprobes = false;
+    for (int i = 0; i < n; i++)
+        kprobes |= choices[i].kind == KS_KIND_KPROBE || choices[i].kind == KS_KIND_KRETPROBE;
+    /* Each kernel header costs compile time; pt_regs is needed by kprobe programs only. */
+    if (kprobes)
+        ks_buf_add(out, "#define KS_USES_KPROBES 1 /* some probe is a kprobe */\n");
     for (int i = 0; i < n; i++) {
         const struct ks_probe_choice *c = &choices[i];
         switch (c->kind) {

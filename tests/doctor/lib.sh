@@ -7,24 +7,8 @@ DOCTOR=$BIN/kscope-doctor
 T=$(mktemp -d /var/tmp/kscope-doctor-test.XXXXXX)
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
-FAILS=0
 
-# Missing prerequisites: fail under CI=true, skip (77) elsewhere.
-prereq() {
-    if [ "${CI:-}" = true ]; then
-        echo "FAIL: prerequisite missing: $*" >&2
-        exit 1
-    fi
-    echo "SKIP: $*" >&2
-    exit 77
-}
-
-pass() { echo "ok: $*"; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../checks.sh"
 # has FILE TEXT: FILE contains TEXT (fixed string).
 has() { grep -qF -- "$2" "$1"; }
 # hasre FILE ERE

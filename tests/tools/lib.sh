@@ -12,26 +12,10 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-FAILS=0
 
-# Missing prerequisites: fail under CI=true, skip (77) elsewhere.
-prereq() {
-    if [ "${CI:-}" = true ]; then
-        echo "FAIL: prerequisite missing: $*" >&2
-        exit 1
-    fi
-    echo "SKIP: $*" >&2
-    exit 77
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../checks.sh"
 [ "$(id -u)" = 0 ] || prereq "tool tests need root (BPF)"
 [ -e /sys/fs/bpf ] || [ -e /proc/sys/kernel/unprivileged_bpf_disabled ] || prereq "kernel without BPF"
-
-pass() { echo "ok: $*"; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
 
 # start_tool NAME OUTFILE ARGS...: runs BIN/NAME -v ARGS in the background, stderr in OUTFILE.err
 start_tool() {
