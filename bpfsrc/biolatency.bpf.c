@@ -89,7 +89,7 @@ TRACEPOINT_PROBE(block, block_rq_complete)
 #elif defined(PER_FLAG)
     /* rwbs is the kernel's text form of the flags ("WS", "R", "FWFS"...): keep 8 bytes of
      * it; user space turns it into BCC's words. */
-    bpf_probe_read_kernel(&section, sizeof(section), (void *)args->rwbs);
+    ks_probe_read_kernel(&section, sizeof(section), (void *)args->rwbs);
 #endif
     return on_done(&key, section);
 }
@@ -139,21 +139,21 @@ int kp_done(struct pt_regs *ctx)
     struct gendisk *disk = NULL;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
     struct request_queue *q = NULL;
-    bpf_probe_read_kernel(&q, sizeof(q), &rq->q);
+    ks_probe_read_kernel(&q, sizeof(q), &rq->q);
     if (q)
-        bpf_probe_read_kernel(&disk, sizeof(disk), &q->disk);
+        ks_probe_read_kernel(&disk, sizeof(disk), &q->disk);
 #else
-    bpf_probe_read_kernel(&disk, sizeof(disk), &rq->rq_disk);
+    ks_probe_read_kernel(&disk, sizeof(disk), &rq->rq_disk);
 #endif
     if (disk) {
         int major = 0, minor = 0;
-        bpf_probe_read_kernel(&major, sizeof(major), &disk->major);
-        bpf_probe_read_kernel(&minor, sizeof(minor), &disk->first_minor);
+        ks_probe_read_kernel(&major, sizeof(major), &disk->major);
+        ks_probe_read_kernel(&minor, sizeof(minor), &disk->first_minor);
         section = ((u64)major << 20) | (u64)minor; /* the kernel's dev_t encoding */
     }
 #elif defined(PER_FLAG)
     unsigned int flags = 0;
-    bpf_probe_read_kernel(&flags, sizeof(flags), &rq->cmd_flags);
+    ks_probe_read_kernel(&flags, sizeof(flags), &rq->cmd_flags);
     section = (1ull << 63) | flags; /* top bit: cmd_flags, not rwbs text */
 #endif
     return on_done(&key, section);

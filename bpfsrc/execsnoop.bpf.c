@@ -45,7 +45,7 @@ static __always_inline bool uid_filtered(u32 uid)
 /* Copy one user string into the event and send it. */
 static __always_inline void send_arg(void *ctx, struct execsnoop_event *ev, const char *s)
 {
-    bpf_probe_read_user_str(ev->arg, sizeof(ev->arg), s);
+    ks_probe_read_user_str(ev->arg, sizeof(ev->arg), s);
     events.perf_submit(ctx, ev, sizeof(*ev));
 }
 
@@ -65,7 +65,7 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
 #pragma unroll
     for (int i = 1; i < MAXARG; i++) {
         const char *arg = NULL;
-        bpf_probe_read_user(&arg, sizeof(arg), (void *)&argv[i]);
+        ks_probe_read_user(&arg, sizeof(arg), (void *)&argv[i]);
         if (!arg)
             return 0;
         send_arg(ctx, &ev, arg);
@@ -96,9 +96,9 @@ static __always_inline int on_exec_exit(void *ctx, long ret)
     /* A kprobe path may read kernel structs: the parent is current->real_parent. */
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct task_struct *real_parent = NULL;
-    bpf_probe_read_kernel(&real_parent, sizeof(real_parent), &task->real_parent);
+    ks_probe_read_kernel(&real_parent, sizeof(real_parent), &task->real_parent);
     if (real_parent)
-        bpf_probe_read_kernel(&ev.ppid, sizeof(ev.ppid), &real_parent->tgid);
+        ks_probe_read_kernel(&ev.ppid, sizeof(ev.ppid), &real_parent->tgid);
 #endif
     events.perf_submit(ctx, &ev, sizeof(ev));
     return 0;

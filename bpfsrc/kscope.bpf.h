@@ -9,6 +9,27 @@
 #include <uapi/linux/ptrace.h> /* struct pt_regs, for kprobe programs */
 #endif
 
+/* Reading memory the program does not own.
+ *
+ * Since 5.5 the kernel has one helper for user addresses and one for kernel addresses
+ * (bpf_probe_read_user/_kernel and the _str forms); before that bpf_probe_read and
+ * bpf_probe_read_str (4.11) read either kind. The runtime asks the kernel which it has and
+ * defines KS_HAVE_PROBE_READ_USER. (Calling libbcc's bpf_probe_read_user by that name
+ * would make libbcc decide for itself by loading all of /proc/kallsyms, once for the user
+ * and once for the kernel helpers: about a quarter of a second of every compile.) */
+#ifdef KS_HAVE_PROBE_READ_USER
+static long (*ks_probe_read_user)(void *dst, u32 size, const void *src) =
+    (void *)BPF_FUNC_probe_read_user;
+static long (*ks_probe_read_user_str)(void *dst, u32 size, const void *src) =
+    (void *)BPF_FUNC_probe_read_user_str;
+static long (*ks_probe_read_kernel)(void *dst, u32 size, const void *src) =
+    (void *)BPF_FUNC_probe_read_kernel;
+#else
+#define ks_probe_read_user bpf_probe_read
+#define ks_probe_read_user_str bpf_probe_read_str
+#define ks_probe_read_kernel bpf_probe_read
+#endif
+
 /* A hash map for short-lived state (entry -> exit, fork -> exec). LRU maps (4.10+) evict
  * old entries when full; older kernels get a plain hash map. */
 #ifdef KS_HAVE_LRU_HASH
@@ -22,8 +43,7 @@
  * Since 4.17 (x86_64), sys_foo() is reached through a wrapper __x64_sys_foo(regs) whose
  * only argument is the user's saved registers; the resolver defines KS_KP_<probe>_WRAPPED
  * when it picked such a wrapper. Before that, sys_foo() takes the arguments directly.
- * Reading the saved registers is a kernel-memory read, hence bpf_probe_read_kernel
- * (libbcc turns it into bpf_probe_read on kernels before 5.5). */
+ * Reading the saved registers is a kernel-memory read. */
 #if defined(__x86_64__) || defined(__TARGET_ARCH_x86)
 #define KS_SYSCALL_REG1 di
 #define KS_SYSCALL_REG2 si
@@ -35,6 +55,6 @@
     ({                                                                                         \
         struct pt_regs *__regs = (struct pt_regs *)PT_REGS_PARM1(ctx);                         \
         unsigned long __v = 0;                                                                 \
-        bpf_probe_read_kernel(&__v, sizeof(__v), &__regs->reg);                                \
+        ks_probe_read_kernel(&__v, sizeof(__v), &__regs->reg);                                \
         __v;                                                                                   \
     })

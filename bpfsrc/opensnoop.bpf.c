@@ -63,7 +63,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
     ev.ret = ret;
     ev.flags = a->flags;
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
-    int len = bpf_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
+    int len = ks_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
     if (len <= 0) {
         ev.name[0] = '\0';
         len = 1;
@@ -105,7 +105,7 @@ int kp_openat_enter(struct pt_regs *ctx)
     struct open_how *how = (struct open_how *)PT_REGS_PARM3(ctx);
     u64 flags = 0;
     /* A struct read: fine on a kprobe path, where headers must match anyway. */
-    bpf_probe_read_kernel(&flags, sizeof(flags), &how->flags);
+    ks_probe_read_kernel(&flags, sizeof(flags), &how->flags);
     return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags);
 }
 #elif KS_KP_openat_enter == 2
@@ -134,7 +134,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
     /* flags live in the user's struct open_how; its first member is the u64 flags. */
     u64 flags = 0;
-    bpf_probe_read_user(&flags, sizeof(flags), (void *)args->how);
+    ks_probe_read_user(&flags, sizeof(flags), (void *)args->how);
     return on_open_enter(args->filename, (int)flags);
 }
 #endif

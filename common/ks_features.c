@@ -323,6 +323,17 @@ bool ks_helper_supported(int prog_type, int helper_id)
     return !strstr(log, "invalid func") && !strstr(log, "unknown func");
 }
 
+bool ks_have_probe_read_user(void)
+{
+    static int have = -1;
+    if (have < 0 || g_root) {
+        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
+                                                                    : BPF_PROG_TYPE_KPROBE;
+        have = ks_helper_supported(type, BPF_FUNC_probe_read_user);
+    }
+    return have;
+}
+
 bool ks_btf_present(void)
 {
     char p[600];

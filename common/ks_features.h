@@ -32,6 +32,10 @@ bool ks_prog_type_supported(int prog_type);
 bool ks_map_type_supported(int map_type);
 bool ks_helper_supported(int prog_type, int helper_id);
 
+/* bpf_probe_read_user/_kernel (5.5+) for tracing programs; before them bpf_probe_read read
+ * both address spaces. */
+bool ks_have_probe_read_user(void);
+
 /* Does /sys/kernel/btf/vmlinux exist (information only: kscope never needs it). */
 bool ks_btf_present(void);
 

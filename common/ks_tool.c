@@ -103,6 +103,9 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     /* Features asked of the kernel, for sources that can use better maps when present. */
     if (ks_map_type_supported(BPF_MAP_TYPE_LRU_HASH))
         ks_buf_add(text, "#define KS_HAVE_LRU_HASH 1 /* kernel has LRU hash maps (4.10+) */\n");
+    if (ks_have_probe_read_user())
+        ks_buf_add(text, "#define KS_HAVE_PROBE_READ_USER 1 /* bpf_probe_read_user/_kernel "
+                         "(5.5+) */\n");
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");

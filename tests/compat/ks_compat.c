@@ -82,25 +82,6 @@ static const struct {
 };
 #define NHELPERMAX ((int)(sizeof(helper_max) / sizeof(helper_max[0])))
 
-/* libbcc defines bpf_probe_read_{user,kernel}{,_str} (5.5+) to the old helpers when the
- * running kernel lacks them (its embedded helper prelude: "#define bpf_probe_read_user
- * bpf_probe_read", "#define bpf_probe_read_user_str bpf_probe_read_str", ...). On this host
- * they compile to 112-115, so map them back. Note the _str ones become bpf_probe_read_str
- * (45, 4.11), not bpf_probe_read (4). */
-static int helper_on_old_kernels(int id)
-{
-    switch (id) {
-    case BPF_FUNC_probe_read_user:
-    case BPF_FUNC_probe_read_kernel:
-        return BPF_FUNC_probe_read;
-    case BPF_FUNC_probe_read_user_str:
-    case BPF_FUNC_probe_read_kernel_str:
-        return BPF_FUNC_probe_read_str;
-    default:
-        return id;
-    }
-}
-
 #define KS_HELPER_NAME(x) [BPF_FUNC_##x] = "bpf_" #x /* the mapper adds the commas */
 static const char *const helper_names[] = {__BPF_FUNC_MAPPER(KS_HELPER_NAME)};
 
@@ -229,9 +210,6 @@ static const struct sym_fact ksyms[] = {
     {"blk_mq_end_request", KV(3, 13, 0), 0, "blk-mq, merged in 3.13"},
     {"blk_start_request", OLD, KV(5, 0, 0),
      "the legacy (non-mq) request path, removed in 5.0"},
-    /* libbcc looks for these to decide whether the new probe_read helpers exist. */
-    {"bpf_probe_read_kernel", KV(5, 5, 0), 0, "helpers 112-115 were added in 5.5; libbcc looks for this symbol"},
-    {"bpf_probe_read_user", KV(5, 5, 0), 0, "helpers 112-115 were added in 5.5; libbcc looks for this symbol"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)
@@ -891,7 +869,7 @@ static void object_violations(const struct job_res *res, const struct profile *p
             strlist_add(out, b);
         }
         for (int k = 0; k < g->nhelpers; k++) {
-            int id = helper_on_old_kernels(g->helpers[k]);
+            int id = g->helpers[k];
             if (id > hmax) {
                 snprintf(b, sizeof(b), "helper %d (%s) > %d", id, helper_name(id), hmax);
                 strlist_add(out, b);
@@ -1181,16 +1159,16 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                     "the tools probe, kprobe support and the BPF program types, map types and "
                     "helpers it has. Each tool runs against it with `--check` (probe choice) and "
                     "`--ebpf` (the exact program text, including `KS_HAVE_LRU_HASH` only from "
-                    "4.10), and every distinct text is compiled here with libbcc. The instructions "
+                    "4.10 and `KS_HAVE_PROBE_READ_USER` only from 5.5), and every distinct text is compiled here with libbcc. The instructions "
                     "are then checked against the profile:\n\n");
     ks_buf_printf(doc,
                   "- every helper called exists (highest helper id per kernel:");
     for (int i = 0; i < NHELPERMAX; i++)
         ks_buf_printf(doc, "%s %s: %d", i ? "," : "", vstr(helper_max[i].kv, v1, sizeof(v1)),
                       helper_max[i].max_id);
-    ks_buf_add(doc, "). libbcc compiles `bpf_probe_read_{user,kernel}` to `bpf_probe_read` (4) "
-                    "and `bpf_probe_read_{user,kernel}_str` to `bpf_probe_read_str` (45, 4.11) on "
-                    "kernels before 5.5, so 112/113 count as 4 and 114/115 as 45;\n");
+    ks_buf_add(doc, "). Before 5.5 the programs are configured (no `KS_HAVE_PROBE_READ_USER`) to "
+                    "call `bpf_probe_read` (4) and `bpf_probe_read_str` (45, 4.11) instead of "
+                    "`bpf_probe_read_{user,kernel}` and their `_str` forms (112-115);\n");
     ks_buf_add(doc, "- program types and map types exist:");
     for (int i = 0; i < NELEM(prog_types); i++)
         ks_buf_printf(doc, "%s %s programs %s", i ? "," : "", prog_types[i].name,
@@ -1295,13 +1273,8 @@ static void report(FILE *f, struct run *runs, int nruns, struct job *jobs, struc
                        "jmp32 %d, bpf2bpf %d, atomics %d\n        helpers:",
                     g->name, g->type, g->insn_cnt, g->stack, g->back_jumps, g->jlt, g->jmp32,
                     g->bpf2bpf, g->atomics);
-            for (int h = 0; h < g->nhelpers; h++) {
-                int old = helper_on_old_kernels(g->helpers[h]);
-                if (old != g->helpers[h])
-                    fprintf(f, " %d->%d(%s)", g->helpers[h], old, helper_name(old));
-                else
-                    fprintf(f, " %d(%s)", old, helper_name(old));
-            }
+            for (int h = 0; h < g->nhelpers; h++)
+                fprintf(f, " %d(%s)", g->helpers[h], helper_name(g->helpers[h]));
             fprintf(f, "\n");
         }
     }
