@@ -175,6 +175,8 @@ static const struct sym_fact tracepoints[] = {
     {"syscalls:sys_exit_openat", OLD, 0, "syscall trace events"},
     {"syscalls:sys_enter_openat2", KV(5, 6, 0), 0, "openat2(2) was added in 5.6"},
     {"syscalls:sys_exit_openat2", KV(5, 6, 0), 0, "openat2(2) was added in 5.6"},
+    {"raw_syscalls:sys_enter", OLD, 0, "include/trace/events/syscalls.h (2.6.3x): every syscall, with the architecture's syscall tracing"},
+    {"raw_syscalls:sys_exit", OLD, 0, "include/trace/events/syscalls.h (2.6.3x)"},
     {"sched:sched_process_fork", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
     {"block:block_rq_insert", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_issue", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
@@ -256,6 +258,11 @@ static const struct config {
     {"biolatency", "-Q"},
     {"biolatency", "-D"},
     {"biolatency", "-F"},
+    {"syscount", ""},
+    {"syscount", "-P"},
+    {"syscount", "-L"},
+    {"syscount", "-P -L -x"},
+    {"syscount", "-p 1 -e ENOENT --syscall openat"},
 };
 #define NCONF NELEM(configs)
 
@@ -1120,11 +1127,16 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
             while (oldest > 0 && cells[oldest - 1].ok)
                 oldest--;
             ks_buf_printf(&t, "| %s | %s |", tools[ti], modes[m]);
+            bool no_variant = true; /* a mode the tool has on no kernel (syscount's kprobes) */
             for (int p = 0; p < NPROF; p++) {
                 ks_buf_printf(&t, " %s |", cells[p].text.s);
+                no_variant = no_variant && !cells[p].ok &&
+                             !strcmp(cells[p].text.s, "✗ no kprobe variant");
                 ks_buf_free(&cells[p].text);
             }
-            if (oldest == 0)
+            if (no_variant)
+                ks_buf_add(&t, " none: the tool has no kprobe variant |\n");
+            else if (oldest == 0)
                 ks_buf_printf(&t, " **%s** (oldest checked) |\n", profiles[0].name);
             else if (oldest < NPROF)
                 ks_buf_printf(&t, " **%s** |\n", profiles[oldest].name);

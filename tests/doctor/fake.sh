@@ -47,9 +47,11 @@ fake() { local r=$1; shift; KSCOPE_FAKE_ROOT=$r doctor "$@"; }
 [ "$(uname -m)" = x86_64 ] || prereq "the fake kernels use x86_64 symbol names"
 
 # --- 1: syscall tracepoints missing (no CONFIG_FTRACE_SYSCALLS), kprobes present ---------
+# (raw_syscalls:* come with the architecture's syscall tracing, not with that option.)
 R=$T/kp
 mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
-    tp block:block_rq_complete tp block:block_rq_insert pmu syms headers
+    tp block:block_rq_complete tp block:block_rq_insert \
+    tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers
 fake "$R" "$T/kp.txt"
 check "kprobes: exit 0 (all tools run)" test "$RC" -eq 0
 check "kprobes: says available" hasre "$T/kp.txt" "^  ok    kprobes +available \(perf kprobe PMU\)"
@@ -59,7 +61,9 @@ check "kprobes: execsnoop exec_enter on a kprobe" hasre "$T/kp.txt" "exec_enter 
 check "kprobes: execsnoop exec_exit on a kretprobe" hasre "$T/kp.txt" "exec_exit +kretprobe +__x64_sys_execve$"
 check "kprobes: opensnoop on kprobes" hasre "$T/kp.txt" "^  ok    opensnoop +runs with kprobes$"
 check "kprobes: biolatency on tracepoints" hasre "$T/kp.txt" "^  ok    biolatency +runs with tracepoints$"
-check "kprobes: summary" has "$T/kp.txt" "Summary: 3 of 3 tools can run (tracepoints and kprobes)"
+check "kprobes: syscount on tracepoints (it has no kprobe variant)" \
+    hasre "$T/kp.txt" "^  ok    syscount +runs with tracepoints$"
+check "kprobes: summary" has "$T/kp.txt" "Summary: 4 of 4 tools can run (tracepoints and kprobes)"
 check "kprobes: no 'unavailable' in the summary" bash -c "! grep -q 'kprobe fallbacks unavailable' '$T/kp.txt'"
 fake "$R" "$T/kp.json" --json
 check "kprobes: --json facts" json "$T/kp.json" "
@@ -85,7 +89,7 @@ check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL 
 check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
-check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: 1 of 3 tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
+check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: 1 of 4 tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "
 assert j['features']['kprobes'] is False
@@ -104,7 +108,7 @@ check "bare: tracefs FAIL with the mount command" \
 check "bare: headers FAIL with the install hint" \
     has "$T/bare.txt" "fix: install linux-headers-$REL (Debian, Ubuntu) or kernel-devel-$REL (RHEL, Fedora)"
 check "bare: tools FAIL" hasre "$T/bare.txt" "^  FAIL  opensnoop +cannot run"
-check "bare: summary" has "$T/bare.txt" "Summary: 0 of 3 tools can run"
+check "bare: summary" has "$T/bare.txt" "Summary: 0 of 4 tools can run"
 fake "$R" "$T/bare.json" --json
 check "bare: --json" json "$T/bare.json" "
 assert j['features']['tracefs'] is None and j['headers']['found'] is False

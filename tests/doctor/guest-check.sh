@@ -36,7 +36,7 @@ vm_suite doctor-guest
 
 K=$(uname -r)
 W=$(mktemp -d)
-TOOLS="execsnoop opensnoop biolatency"
+TOOLS="execsnoop opensnoop biolatency" # the tools with kprobe fallbacks
 DOCTOR=$BIN/kscope-doctor
 if [ ! -x "$DOCTOR" ]; then
     vm_fail "kscope-doctor built" "$DOCTOR missing"
@@ -77,8 +77,10 @@ if [ "$rc" -eq 0 ]; then vm_pass "doctor exits 0 (every tool can run)"; else
 fi
 vm_check "says kprobes are available" grep -qE "^  ok    kprobes +available" "$W/d.txt"
 vm_check "summary does not call kprobes unavailable" \
-    bash -c "grep -q '^Summary: 3 of 3 tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
+    bash -c "grep -q '^Summary: 4 of 4 tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
 vm_check "headers match $K" grep -qE "^  ok    headers +$K " "$W/d.txt"
+# syscount has tracepoints only (no kernel function sees every syscall): it must run, on them.
+vm_check "syscount: runs with tracepoints" grep -qE "^  ok    syscount +runs with tracepoints$" "$W/d.txt"
 for tool in $TOOLS; do
     vm_check "$tool: runs" grep -qE "^  ok    $tool +runs with " "$W/d.txt"
     vm_check "$tool: --probe=kprobe ok in the report" \
@@ -120,6 +122,6 @@ assert any(p['kind'] in ('kprobe', 'kretprobe') for p in m['probes']), m['probes
 done
 json "--json: summary" "
 s = j['summary']
-assert s['all_runnable'] is True and s['tools_runnable'] == 3, s"
+assert s['all_runnable'] is True and s['tools_runnable'] == 4, s"
 rm -rf "$W"
 vm_finish

@@ -3,7 +3,7 @@
 # without kprobes fails with a clear message, non-zero, and nothing loaded; bad options.
 . "$(dirname "$0")/lib.sh"
 
-for tool in execsnoop opensnoop biolatency; do
+for tool in execsnoop opensnoop biolatency syscount; do
     check "$tool --ebpf exits 0" bash -c "'$BIN/$tool' --ebpf >'$T/$tool.bpf.c'"
     check "$tool --ebpf shows the probe prelude" grep -q '^#define KS_TP_' "$T/$tool.bpf.c"
     check "$tool --ebpf output compiles" "$TESTUTIL" compile "$T/$tool.bpf.c"
@@ -23,6 +23,12 @@ if [ "$kprobes" = no ]; then
             grep -q "no kprobe support" "$T/kp.err"
         check "$tool --probe=kprobe: nothing printed on stdout" test ! -s "$T/kp.out"
     done
+    # syscount has no kprobe variant on any kernel: it says so.
+    rc=0
+    "$BIN/syscount" --probe=kprobe >"$T/kp.out" 2>"$T/kp.err" || rc=$?
+    check "syscount --probe=kprobe: non-zero exit" test "$rc" -ne 0
+    check "syscount --probe=kprobe: says there is no kprobe variant" \
+        grep -q "kprobe: no fallback for this probe" "$T/kp.err"
 else
     echo "note: this kernel has kprobes; the no-kprobe checks run in the guest tests"
 fi

@@ -1,9 +1,15 @@
 /* ks_testutil: small helpers for the tool tests.
  *   ks_testutil prog-exists ID      exit 0 if a BPF program with this id is loaded, 1 if not
  *   ks_testutil compile FILE        compile a BPF text (e.g. --ebpf output) with kscope's
- *                                   header resolver and libbcc; exit 0 when it compiles */
+ *                                   header resolver and libbcc; exit 0 when it compiles
+ *   ks_testutil syscalls FIFO A B C  a known syscall mix, for syscount: wait for a line on
+ *                                   FIFO, then make A getppid() calls, B openat() calls of
+ *                                   a missing path (ENOENT) and C getpgid() calls of a pid
+ *                                   that does not exist (ESRCH); print "done", wait for
+ *                                   another line on FIFO, exit */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +60,39 @@ static int compile(const char *file)
     return 0;
 }
 
+/* Block until the test writes a line to the FIFO. */
+static int wait_line(const char *fifo)
+{
+    char line[64];
+    FILE *f = fopen(fifo, "r");
+    if (!f)
+        return -1;
+    char *got = fgets(line, sizeof(line), f);
+    fclose(f);
+    return got ? 0 : -1;
+}
+
+static int syscalls(char **argv)
+{
+    long n[3];
+    for (int i = 0; i < 3; i++)
+        if (!ks_parse_long(argv[i + 1], 0, 100000000, &n[i]))
+            return 2;
+    if (wait_line(argv[0]) != 0)
+        return 2;
+    for (long i = 0; i < n[0]; i++)
+        syscall(SYS_getppid);
+    for (long i = 0; i < n[1]; i++)
+        if (syscall(SYS_openat, AT_FDCWD, "/nonexistent/kscope-syscount-test", O_RDONLY) >= 0)
+            return 1;
+    for (long i = 0; i < n[2]; i++)
+        if (syscall(SYS_getpgid, 0x7ffffffe) >= 0 || errno != ESRCH)
+            return 1;
+    printf("done\n");
+    fflush(stdout);
+    return wait_line(argv[0]) == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
@@ -61,6 +100,8 @@ int main(int argc, char **argv)
         return prog_exists(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "compile"))
         return compile(argv[2]);
-    fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE\n");
+    if (argc == 6 && !strcmp(argv[1], "syscalls"))
+        return syscalls(argv + 2);
+    fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C\n");
     return 2;
 }

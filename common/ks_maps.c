@@ -1,0 +1,102 @@
+#define _GNU_SOURCE
+#include "ks_maps.h"
+
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_util.h"
+
+int ks_possible_cpus(void)
+{
+    static int n;
+    if (n)
+        return n;
+    /* "0-3", "0,2-5": only the highest id matters, per-CPU values are indexed by id. */
+    char *s = ks_read_file("/sys/devices/system/cpu/possible", NULL);
+    long max = 0;
+    for (char *p = s; p && *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (v > max)
+            max = v;
+        p = end;
+        if (*p == '-' || *p == ',')
+            p++;
+        else
+            break;
+    }
+    free(s);
+    n = (int)max + 1;
+    return n;
+}
+
+size_t ks_percpu_size(unsigned value_size)
+{
+    return ks_percpu_stride(value_size) * (size_t)ks_possible_cpus();
+}
+
+int ks_percpu_lookup(int map_fd, const void *key, void *buf)
+{
+    return bpf_lookup_elem(map_fd, (void *)key, buf) == 0 ? 0 : -1;
+}
+
+int ks_percpu_sum_u64(int map_fd, const void *key, unsigned value_size, uint64_t *sum,
+                      unsigned nfields)
+{
+    size_t stride = ks_percpu_stride(value_size);
+    int ncpu = ks_possible_cpus();
+    if ((size_t)nfields * 8 > value_size) {
+        errno = EINVAL;
+        return -1;
+    }
+    unsigned char *buf = ks_xcalloc((size_t)ncpu, stride);
+    int rc = ks_percpu_lookup(map_fd, key, buf);
+    if (rc == 0) {
+        memset(sum, 0, (size_t)nfields * sizeof(*sum));
+        for (int c = 0; c < ncpu; c++)
+            for (unsigned i = 0; i < nfields; i++) {
+                uint64_t v;
+                memcpy(&v, buf + (size_t)c * stride + i * 8, sizeof(v));
+                sum[i] += v;
+            }
+    }
+    int saved = errno;
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+int ks_percpu_delete(int map_fd, const void *key, unsigned value_size)
+{
+    void *zero = ks_xcalloc(1, ks_percpu_size(value_size));
+    bpf_update_elem(map_fd, (void *)key, zero, BPF_EXIST);
+    free(zero);
+    return bpf_delete_elem(map_fd, (void *)key) == 0 ? 0 : -1;
+}
+
+size_t ks_map_keys(int map_fd, unsigned key_size, void **keys)
+{
+    unsigned char *out = NULL;
+    size_t n = 0, cap = 0;
+    unsigned char *prev = ks_xmalloc(key_size), *next = ks_xmalloc(key_size);
+    int more = bpf_get_first_key(map_fd, next, key_size) == 0;
+    /* A key deleted under the walk restarts it from the first key; the cap ends the walk
+     * should that keep happening. */
+    while (more && n < (1u << 24)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            out = ks_xrealloc(out, cap * key_size);
+        }
+        memcpy(out + n++ * key_size, next, key_size);
+        memcpy(prev, next, key_size);
+        more = bpf_get_next_key(map_fd, prev, next) == 0;
+    }
+    free(prev);
+    free(next);
+    *keys = out;
+    return n;
+}

@@ -1,0 +1,44 @@
+/* ks_maps: reading BPF maps from user space, for tools that summarise in the kernel.
+ *
+ * Per-CPU maps (BPF_PERCPU_ARRAY, BPF_PERCPU_HASH) let a BPF program count without atomic
+ * instructions: each CPU has its own copy of every value. User space sees all the copies at
+ * once: a lookup returns one value per possible CPU, each rounded up to 8 bytes, and adding
+ * them up is the reader's job. */
+#ifndef KS_MAPS_H
+#define KS_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Number of possible CPUs as the kernel sizes per-CPU values: the highest id in
+ * /sys/devices/system/cpu/possible, plus one. At least 1. */
+int ks_possible_cpus(void);
+
+/* Bytes a per-CPU lookup of a value_size value writes. */
+size_t ks_percpu_size(unsigned value_size);
+
+/* Look up a per-CPU map entry: every CPU's copy, ks_percpu_stride(value_size) bytes apart,
+ * into buf, which must hold ks_percpu_size(value_size) bytes. Returns 0, or -1 with errno
+ * set (ENOENT: no such key). */
+int ks_percpu_lookup(int map_fd, const void *key, void *buf);
+static inline size_t ks_percpu_stride(unsigned value_size)
+{
+    return ((size_t)value_size + 7) & ~(size_t)7;
+}
+
+/* For per-CPU values that begin with nfields u64 counters: sum[i] = field i added up over
+ * every CPU. Returns 0, or -1 with errno set. */
+int ks_percpu_sum_u64(int map_fd, const void *key, unsigned value_size, uint64_t *sum,
+                      unsigned nfields);
+
+/* Delete a per-CPU hash entry after zeroing every CPU's copy. Before 5.10 a deleted
+ * element that the kernel hands out again for a new key keeps the old values of every CPU
+ * but the one that inserted it; zeroing first keeps those from reappearing as counts.
+ * Returns 0, or -1 with errno set. */
+int ks_percpu_delete(int map_fd, const void *key, unsigned value_size);
+
+/* Every key of a hash map, as one array of n * key_size bytes (*keys, malloc'ed; NULL when
+ * empty). A snapshot: BPF programs may add keys meanwhile. Returns n. */
+size_t ks_map_keys(int map_fd, unsigned key_size, void **keys);
+
+#endif
