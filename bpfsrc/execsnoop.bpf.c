@@ -15,8 +15,6 @@
 #define MAXARG 20
 #endif
 
-BPF_PERF_OUTPUT(events);
-
 /* Parent of each new process, learned at fork. On tracepoint paths we may not read
  * task_struct (its layout depends on headers that may not match the kernel), so the
  * fork tracepoint tells us instead. */
@@ -46,7 +44,7 @@ static __always_inline bool uid_filtered(u32 uid)
 static __always_inline void send_arg(void *ctx, struct execsnoop_event *ev, const char *s)
 {
     ks_probe_read_user_str(ev->arg, sizeof(ev->arg), s);
-    events.perf_submit(ctx, ev, sizeof(*ev));
+    ks_submit(ctx, ev, sizeof(*ev));
 }
 
 static __always_inline int on_exec_enter(void *ctx, const char *filename,
@@ -73,7 +71,7 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
     /* More arguments than MAXARG: say so. */
     char more[] = "...";
     __builtin_memcpy(ev.arg, more, sizeof(more));
-    events.perf_submit(ctx, &ev, sizeof(ev));
+    ks_submit(ctx, &ev, sizeof(ev));
     return 0;
 }
 
@@ -100,7 +98,7 @@ static __always_inline int on_exec_exit(void *ctx, long ret)
     if (real_parent)
         ks_probe_read_kernel(&ev.ppid, sizeof(ev.ppid), &real_parent->tgid);
 #endif
-    events.perf_submit(ctx, &ev, sizeof(ev));
+    ks_submit(ctx, &ev, sizeof(ev));
     return 0;
 }
 

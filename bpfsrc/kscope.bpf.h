@@ -30,6 +30,46 @@ static long (*ks_probe_read_kernel)(void *dst, u32 size, const void *src) =
 #define ks_probe_read_kernel bpf_probe_read
 #endif
 
+/* Sending events to the tool: ks_submit(ctx, data, size).
+ *
+ * 5.8+ (KS_HAVE_RINGBUF): one BPF ring buffer shared by all CPUs. Events arrive in the
+ * order they were sent, and the reader is woken only every KS_EVENTS_WAKEUP events (it
+ * also looks every 100 ms), because a wake-up costs more than an event. A full buffer
+ * drops the event; the program counts that and the tool reports it.
+ * Older kernels: a perf buffer per CPU (BPF_PERF_OUTPUT); the perf event's own wake-up
+ * setting does the batching and the kernel counts what was lost. */
+#ifdef KS_EVENTS
+#ifdef KS_HAVE_RINGBUF
+BPF_RINGBUF_OUTPUT(events, KS_RINGBUF_PAGES);
+
+struct ks_events_stat {
+    u64 sent;
+    u64 lost;
+};
+/* Per CPU, so counting needs no atomic instruction; the tool adds the CPUs up. */
+BPF_PERCPU_ARRAY(events_stat, struct ks_events_stat, 1);
+
+static __always_inline void ks_submit(void *ctx, void *data, u32 size)
+{
+    int zero = 0;
+    struct ks_events_stat *st = events_stat.lookup(&zero);
+    if (!st)
+        return;
+    st->sent++;
+    u64 flags = (st->sent & (KS_EVENTS_WAKEUP - 1)) ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+    if (events.ringbuf_output(data, size, flags) != 0)
+        st->lost++;
+}
+#else
+BPF_PERF_OUTPUT(events);
+
+static __always_inline void ks_submit(void *ctx, void *data, u32 size)
+{
+    events.perf_submit(ctx, data, size);
+}
+#endif
+#endif
+
 /* A hash map for short-lived state (entry -> exit, fork -> exec). LRU maps (4.10+) evict
  * old entries when full; older kernels get a plain hash map. */
 #ifdef KS_HAVE_LRU_HASH

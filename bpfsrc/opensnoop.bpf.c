@@ -13,7 +13,6 @@ struct open_args {
 };
 
 KS_STATE_MAP(start, u64, struct open_args, 10240);
-BPF_PERF_OUTPUT(events);
 
 static __always_inline int on_open_enter(const char *fname, int flags)
 {
@@ -35,8 +34,16 @@ static __always_inline int on_open_enter(const char *fname, int flags)
     if (!(flags & FLAG_FILTER))
         return 0;
 #endif
-    struct open_args a = {.fname = fname, .flags = flags};
-    start.update(&id, &a);
+    /* A thread that opened before has its entry still (see on_open_exit): write into it,
+     * which costs far less than a map update. */
+    struct open_args *a = start.lookup(&id);
+    if (a) {
+        a->fname = fname;
+        a->flags = flags;
+    } else {
+        struct open_args n = {.fname = fname, .flags = flags};
+        start.update(&id, &n);
+    }
     (void)tgid;
     (void)tid;
     return 0;
@@ -46,7 +53,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
 {
     u64 id = bpf_get_current_pid_tgid();
     struct open_args *a = start.lookup(&id);
-    if (!a)
+    if (!a || !a->fname)
         return 0; /* entry filtered out, or missed */
     /* Only the fixed part is zeroed, and only the name's used bytes are sent: at a million
      * opens a second, copying 255 mostly empty bytes per event is most of the cost. */
@@ -72,8 +79,12 @@ static __always_inline int on_open_exit(void *ctx, long ret)
     u32 size = (offsetof(struct opensnoop_event, name) + (u32)len) & 511;
     if (size > sizeof(ev))
         size = sizeof(ev);
-    events.perf_submit(ctx, &ev, size);
+    ks_submit(ctx, &ev, size);
+#ifdef KS_HAVE_LRU_HASH
+    a->fname = NULL; /* used: cheaper than a delete, and the LRU map recycles the entry */
+#else
     start.delete(&id);
+#endif
     return 0;
 }
 

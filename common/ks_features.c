@@ -294,6 +294,12 @@ bool ks_map_type_supported(int map_type)
             attr.key_size = 4;
             attr.value_size = 4;
             attr.max_entries = 1;
+            if (map_type == BPF_MAP_TYPE_RINGBUF) {
+                /* No key or value; the size is a power-of-two number of pages. */
+                attr.key_size = 0;
+                attr.value_size = 0;
+                attr.max_entries = (unsigned)sysconf(_SC_PAGESIZE);
+            }
             int fd = (int)sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
             ok = fd >= 0;
             if (fd >= 0)

@@ -18,6 +18,7 @@ enum {
     OPT_CACHE_DIR,
     OPT_VERSION,
     OPT_CHECK,
+    OPT_EVENTS,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -69,9 +70,13 @@ static void print_help(const struct ks_opts_spec *s)
         help_line("-d", "--duration", "SECONDS", "total duration of trace in seconds");
     if (s->common & KS_C_BUFFER) {
         char h[128];
-        snprintf(h, sizeof(h), "perf buffer size per CPU, in pages (power of two, default %ld)",
+        snprintf(h, sizeof(h),
+                 "event buffer size per CPU, in pages (power of two, default %ld)",
                  s->default_pages);
         help_line("-b", "--buffer-pages", "N", h);
+        help_line(NULL, "--events", "KIND",
+                  "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
+                  "perf: force one");
     }
     help_line("-v", "--verbose", NULL,
               "say which kernel headers, probes and cache entries are used, and why");
@@ -134,6 +139,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         LONGOPT("buffer-pages", required_argument, 'b');
         sopts[ns++] = 'b';
         sopts[ns++] = ':';
+        LONGOPT("events", required_argument, OPT_EVENTS);
     }
     int ntool = 0;
     for (const struct ks_opt *o = s->opts; o && o->help; o++, ntool++) {
@@ -179,6 +185,17 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_CACHE_DIR:
             c->cache_dir = optarg;
+            continue;
+        case OPT_EVENTS:
+            if (!strcmp(optarg, "auto"))
+                c->events = KS_EVENTS_AUTO;
+            else if (!strcmp(optarg, "ringbuf"))
+                c->events = KS_EVENTS_RINGBUF;
+            else if (!strcmp(optarg, "perf"))
+                c->events = KS_EVENTS_PERF;
+            else
+                ks_usage_error("invalid event buffer kind '%s' (use auto, ringbuf or perf)",
+                               optarg);
             continue;
         case OPT_VERSION:
             printf("%s (kscope) %s, libbcc %s\n", s->name, KS_VERSION, ks_libbcc_version());

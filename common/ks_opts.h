@@ -47,6 +47,8 @@ enum {
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
 };
 
+enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
+
 struct ks_common {
     int verbose;
     bool ebpf;
@@ -59,7 +61,8 @@ struct ks_common {
     long duration;  /* seconds, 0: until Ctrl-C */
     long interval;  /* seconds, 0: none */
     long count;     /* 0: unlimited */
-    long pages;     /* perf buffer pages per CPU */
+    long pages;     /* event buffer pages per CPU */
+    enum ks_events_mode events; /* --events */
 };
 
 struct ks_opts_spec {

@@ -10,9 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ks_maps.h"
 #include "ks_sys.h"
 
 struct ks_perf {
+    struct ring_buffer *ring; /* libbpf's, through libbcc's wrappers */
+    int stat_fd;
+    unsigned stat_size;
     struct perf_reader **readers;
     struct pollfd *pfds;
     int n;
@@ -31,6 +35,30 @@ static void on_lost(void *cookie, uint64_t lost)
 {
     struct ks_perf *p = cookie;
     p->lost += lost;
+}
+
+static int on_ring_record(void *cookie, void *data, size_t size)
+{
+    struct ks_perf *p = cookie;
+    p->fn(p->ctx, data, (int)size);
+    return 0;
+}
+
+struct ks_perf *ks_perf_open_ring(int ring_fd, int stat_fd, unsigned stat_size, ks_event_fn fn,
+                                  void *ctx, struct ks_buf *err)
+{
+    struct ks_perf *p = ks_xcalloc(1, sizeof(*p));
+    p->fn = fn;
+    p->ctx = ctx;
+    p->stat_fd = stat_fd;
+    p->stat_size = stat_size;
+    p->ring = bpf_new_ringbuf(ring_fd, on_ring_record, p);
+    if (!p->ring) {
+        ks_buf_printf(err, "cannot map the BPF ring buffer: %s", strerror(errno));
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 struct ks_perf *ks_perf_open(int map_fd, unsigned max_entries, int pages, int wakeup_events,
@@ -80,16 +108,34 @@ struct ks_perf *ks_perf_open(int map_fd, unsigned max_entries, int pages, int wa
 
 static void report_lost(struct ks_perf *p)
 {
+    if (p->ring) {
+        uint64_t sum[2];
+        int zero = 0;
+        if (ks_percpu_sum_u64(p->stat_fd, &zero, p->stat_size, sum, 2) == 0)
+            p->lost = sum[1];
+    }
     if (p->lost > p->lost_reported) {
         fflush(stdout);
-        fprintf(stderr, "%s: possibly lost %llu events (perf buffer full; a larger -b helps)\n",
-                ks_prog, (unsigned long long)(p->lost - p->lost_reported));
+        fprintf(stderr, "%s: possibly lost %llu events (%s buffer full; a larger -b helps)\n",
+                ks_prog, (unsigned long long)(p->lost - p->lost_reported),
+                p->ring ? "ring" : "perf");
         p->lost_reported = p->lost;
     }
 }
 
 int ks_perf_poll(struct ks_perf *p, int timeout_ms)
 {
+    if (p->ring) {
+        /* Records sent without a wake-up (all but every Nth) wait for the next one or for
+         * the timeout; then take them too. */
+        int r = bpf_poll_ringbuf(p->ring, timeout_ms);
+        if (r == -EINTR)
+            return -1;
+        if (r <= 0)
+            bpf_consume_ringbuf(p->ring);
+        report_lost(p);
+        return r < 0 ? 0 : r;
+    }
     int r = poll(p->pfds, (nfds_t)p->n, timeout_ms);
     if (r < 0)
         return errno == EINTR ? -1 : 0;
@@ -109,6 +155,8 @@ void ks_perf_close(struct ks_perf *p)
 {
     if (!p)
         return;
+    if (p->ring)
+        bpf_free_ringbuf(p->ring);
     for (int i = 0; i < p->n; i++)
         perf_reader_free(p->readers[i]);
     free(p->readers);

@@ -18,6 +18,7 @@
 #include "ks_features.h"
 #include "ks_headers.h"
 #include "ks_perf.h"
+#include "ks_sys.h"
 
 extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
 
@@ -106,6 +107,19 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     if (ks_have_probe_read_user())
         ks_buf_add(text, "#define KS_HAVE_PROBE_READ_USER 1 /* bpf_probe_read_user/_kernel "
                          "(5.5+) */\n");
+    if (t->on_event) {
+        ks_buf_add(text, "#define KS_EVENTS 1 /* the program sends events (ks_submit) */\n");
+        if (r->ringbuf)
+            ks_buf_printf(text,
+                          "#define KS_HAVE_RINGBUF 1 /* events through a BPF ring buffer (5.8+) "
+                          "*/\n#define KS_RINGBUF_PAGES %ld\n",
+                          r->ring_pages);
+        /* Wake the reader every N events: a power of two. */
+        int w = t->wakeup_events > 1 ? t->wakeup_events : 1;
+        while (w & (w - 1))
+            w &= w - 1;
+        ks_buf_printf(text, "#define KS_EVENTS_WAKEUP %d\n", w);
+    }
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -195,6 +209,36 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     return o;
 }
 
+/* The event stream: the BPF ring buffer where the kernel has one (5.8+), else per-CPU
+ * perf buffers. -b is per CPU for both; the one ring gets -b times the CPUs. */
+static int choose_events(struct ks_run *r)
+{
+    int ptype = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
+                                                                  : BPF_PROG_TYPE_KPROBE;
+    bool have = ks_map_type_supported(BPF_MAP_TYPE_RINGBUF) &&
+                ks_helper_supported(ptype, BPF_FUNC_ringbuf_output);
+    if (r->opt.events == KS_EVENTS_RINGBUF && !have) {
+        ks_err("this kernel has no BPF ring buffer (added in 5.8); use --events=perf or auto");
+        return 1;
+    }
+    r->ringbuf = have && r->opt.events != KS_EVENTS_PERF;
+    if (r->ringbuf) {
+        int cpus[1024];
+        int n = ks_online_cpus(cpus, 1024);
+        long pages = r->opt.pages * (n > 0 ? n : 1);
+        r->ring_pages = 1;
+        while (r->ring_pages < pages)
+            r->ring_pages <<= 1;
+        ks_info("events: BPF ring buffer of %ld pages%s", r->ring_pages,
+                r->opt.events == KS_EVENTS_RINGBUF ? " (--events=ringbuf)" : " (kernel has it)");
+    } else {
+        ks_info("events: perf buffers of %ld pages per CPU (%s)", r->opt.pages,
+                r->opt.events == KS_EVENTS_PERF ? "--events=perf"
+                                                : "no BPF ring buffer: kernel before 5.8");
+    }
+    return 0;
+}
+
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
     struct ks_run run;
@@ -271,6 +315,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 
     if (r->opt.check)
         return 0;
+    if (t->on_event && choose_events(r) != 0)
+        return 1;
     struct ks_buf text = {0};
     build_text(r, &text);
     if (r->opt.ebpf) {
@@ -323,8 +369,18 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             ks_err("internal: the BPF program has no 'events' map");
             return 1;
         }
-        perf = ks_perf_open(fd, m->max_entries, (int)r->opt.pages,
-                            t->wakeup_events ? t->wakeup_events : 1, event_adapter, r, &err);
+        if (r->ringbuf) {
+            const struct ks_map_def *st = ks_object_map(r->obj, "events_stat");
+            if (!st) {
+                ks_err("internal: the BPF program has no 'events_stat' map");
+                return 1;
+            }
+            perf = ks_perf_open_ring(fd, ks_object_map_fd(r->obj, "events_stat"),
+                                     st->value_size, event_adapter, r, &err);
+        } else {
+            perf = ks_perf_open(fd, m->max_entries, (int)r->opt.pages,
+                                t->wakeup_events ? t->wakeup_events : 1, event_adapter, r, &err);
+        }
         if (!perf) {
             ks_err("%s", err.s);
             return 1;

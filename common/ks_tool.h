@@ -24,18 +24,18 @@ struct ks_tool {
     int nprobes;
     /* After options: validate the tool's own (ks_usage_error), turn probes off, define. */
     void (*configure)(struct ks_run *r);
-    /* Per event from the BPF_PERF_OUTPUT map named "events" (when the tool sets it). */
+    /* Per event the program sends with ks_submit() (when the tool sets it). */
     void (*on_event)(void *data, int size);
-    /* After each pass over all CPUs' buffers. Per-CPU buffers are read one after another,
-     * so an event can be read before an earlier one from another CPU: tools that join
-     * events finish the join here. */
+    /* After each pass over the event buffers. Per-CPU perf buffers are read one after
+     * another, so an event can be read before an earlier one from another CPU: tools that
+     * join events finish the join here. */
     void (*on_batch)(void);
     /* Everything is attached: print the header. This is the readiness signal. */
     void (*on_start)(struct ks_run *r);
     /* For KS_C_INTERVAL tools: each interval, and once more on exit when no interval. */
     void (*on_interval)(struct ks_run *r);
     void (*on_exit)(struct ks_run *r);
-    int wakeup_events; /* perf wake-up batching; 0: 1 */
+    int wakeup_events; /* wake the reader every N events (a power of two); 0: 1 */
 };
 
 struct ks_run {
@@ -45,6 +45,8 @@ struct ks_run {
     struct ks_probe_choice *choices;
     struct ks_object *obj;
     uint64_t start_ns; /* monotonic, when tracing started */
+    bool ringbuf;      /* events through the BPF ring buffer, else perf buffers */
+    long ring_pages;   /* its size */
 };
 
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv);

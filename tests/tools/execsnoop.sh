@@ -41,4 +41,16 @@ check "second run loaded from the compile cache" grep -q "from the compile cache
 start_tool execsnoop "$T/out3" -d 2 --cache-dir "$T/cache"
 wait_ready "$T/out3" '^PCOMM'
 check "-d 2: exits by itself with status 0" wait_exit 30
+
+# Perf buffers (what kernels before 5.8 get) join an exec's events read from per-CPU
+# buffers the same way: the marker line must be whole.
+start_tool execsnoop "$T/out4" --events=perf --cache-dir "$T/cache"
+wait_ready "$T/out4" '^PCOMM'
+"$T/$marker" via perf buffers &
+mpid4=$!
+wait "$mpid4"
+check "--events=perf: marker line whole" \
+    wait_for "$T/out4" "^$marker +$mpid4 +$$ +0 $T/$marker via perf buffers\$" 10
+check "--events=perf: perf buffers used" grep -q "events: perf buffers" "$T/out4.err"
+check "--events=perf: SIGINT exit 0" stop_tool INT
 finish

@@ -44,4 +44,40 @@ check "-p: the target's failed open is shown" wait_for "$T/out3" "^$target +bash
 wait "$target" || true
 stop_tool INT || true
 check "-p: other processes filtered out" bash -c "[ \$(grep -c '$good' '$T/out3') -eq 2 ]"
+
+# Event buffers: the BPF ring buffer where the kernel has one (5.8+), else perf buffers;
+# --events forces one. Both must deliver the same events.
+IFS=. read -r kmaj kmin _ < <(uname -r)
+if [ "$kmaj" -gt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -ge 8 ]; }; then
+    check "default: the BPF ring buffer on a 5.8+ kernel" \
+        grep -q "events: BPF ring buffer of 512 pages" "$T/out.err"
+else
+    check "default: perf buffers before 5.8" grep -q "events: perf buffers" "$T/out.err"
+fi
+start_tool opensnoop "$T/out4" --events=perf --cache-dir "$T/cache"
+wait_ready "$T/out4" '^PID'
+cat "$good" >/dev/null &
+ppid_=$!
+wait "$ppid_"
+check "--events=perf: the open is shown" wait_for "$T/out4" "^$ppid_ +cat +[0-9]+ +0 $good\$" 10
+check "--events=perf: perf buffers used" grep -q "events: perf buffers of 256 pages per CPU (--events=perf)" "$T/out4.err"
+check "--events=perf: SIGINT exit 0" stop_tool INT
+
+# A reader that cannot keep up loses events, and says so: stop the tool, overflow a
+# one-page buffer, let it go on.
+for kind in ringbuf perf; do
+    [ "$kind" = ringbuf ] && ! grep -q "events: BPF ring buffer" "$T/out.err" && continue
+    start_tool opensnoop "$T/lost-$kind" -b 1 --events=$kind --cache-dir "$T/cache"
+    wait_ready "$T/lost-$kind" '^PID'
+    kill -STOP "$TOOL_PID"
+    for ((i = 0; i < 2000; i++)); do : <"$good"; done
+    kill -CONT "$TOOL_PID"
+    word=${kind%buf}
+    check "$kind: lost events reported while tracing" \
+        wait_for "$T/lost-$kind.err" "possibly lost [0-9]+ events [(]$word buffer full" 10
+    check "$kind: the tool goes on after losing events" stop_tool INT
+    check "$kind: a total at exit" grep -qE "^opensnoop: [0-9]+ events lost in total" "$T/lost-$kind.err"
+done
+check "bad --events value: exit 2 and a clear message" \
+    bash -c "'$BIN/opensnoop' --events=fast 2>&1 >/dev/null | grep -q \"invalid event buffer kind 'fast'\"; [ \${PIPESTATUS[0]} -eq 2 ]"
 finish
