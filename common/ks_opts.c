@@ -71,8 +71,9 @@ static void print_help(const struct ks_opts_spec *s)
     if (s->common & KS_C_BUFFER) {
         char h[128];
         snprintf(h, sizeof(h),
-                 "event buffer size per CPU, in pages (power of two, default %ld)",
-                 s->default_pages);
+                 "event buffer size per CPU, in pages (power of two; default %d with the BPF "
+                 "ring buffer, %ld with perf buffers)",
+                 KS_RING_PAGES, s->default_pages);
         help_line("-b", "--buffer-pages", "N", h);
         help_line(NULL, "--events", "KIND",
                   "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
@@ -224,6 +225,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         }
         if ((s->common & KS_C_BUFFER) && ch == 'b') {
             set_long(optarg, "buffer page count", 1, 1 << 16, &c->pages);
+            c->pages_set = true;
             if (c->pages & (c->pages - 1))
                 ks_usage_error("invalid buffer page count '%s' (must be a power of two)", optarg);
             continue;

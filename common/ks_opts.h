@@ -49,6 +49,10 @@ enum {
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
 
+/* -b default with the BPF ring buffer, per CPU: one ring shared by all CPUs evens out
+ * their bursts, where each perf buffer must hold its own CPU's. */
+#define KS_RING_PAGES 64
+
 struct ks_common {
     int verbose;
     bool ebpf;
@@ -62,6 +66,7 @@ struct ks_common {
     long interval;  /* seconds, 0: none */
     long count;     /* 0: unlimited */
     long pages;     /* event buffer pages per CPU */
+    bool pages_set; /* -b given (else the default for the buffer kind chosen) */
     enum ks_events_mode events; /* --events */
 };
 
@@ -71,7 +76,7 @@ struct ks_opts_spec {
     const char *examples;
     const struct ks_opt *opts; /* terminated by an entry with help == NULL */
     unsigned common;
-    long default_pages;
+    long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */

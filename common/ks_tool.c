@@ -210,7 +210,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
 }
 
 /* The event stream: the BPF ring buffer where the kernel has one (5.8+), else per-CPU
- * perf buffers. -b is per CPU for both; the one ring gets -b times the CPUs. */
+ * perf buffers. -b is per CPU for both; the one ring gets -b times the CPUs (rounded up
+ * to a power of two), mapped twice by the reader (for wrap-around), so it shows twice in
+ * the tool's RSS. */
 static int choose_events(struct ks_run *r)
 {
     int ptype = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
@@ -225,6 +227,8 @@ static int choose_events(struct ks_run *r)
     if (r->ringbuf) {
         int cpus[1024];
         int n = ks_online_cpus(cpus, 1024);
+        if (!r->opt.pages_set)
+            r->opt.pages = KS_RING_PAGES;
         long pages = r->opt.pages * (n > 0 ? n : 1);
         r->ring_pages = 1;
         while (r->ring_pages < pages)

@@ -49,8 +49,10 @@ check "-p: other processes filtered out" bash -c "[ \$(grep -c '$good' '$T/out3'
 # --events forces one. Both must deliver the same events.
 IFS=. read -r kmaj kmin _ < <(uname -r)
 if [ "$kmaj" -gt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -ge 8 ]; }; then
-    check "default: the BPF ring buffer on a 5.8+ kernel" \
-        grep -q "events: BPF ring buffer of 512 pages" "$T/out.err"
+    ring=1 # 64 pages per online CPU, rounded up to a power of two
+    while [ "$ring" -lt $((64 * $(nproc))) ]; do ring=$((ring * 2)); done
+    check "default: the BPF ring buffer on a 5.8+ kernel, $ring pages" \
+        grep -q "events: BPF ring buffer of $ring pages" "$T/out.err"
 else
     check "default: perf buffers before 5.8" grep -q "events: perf buffers" "$T/out.err"
 fi
