@@ -3,6 +3,7 @@
  *   loadgen [-n N] [-f PATH]      N x openat(PATH, O_RDONLY) + close   (default 1000000)
  *   loadgen -x [-n N] [-f PATH]   N x openat() of a path that does not exist (ENOENT)
  *   loadgen -D [-n N] [-f PATH]   N x 4 KiB O_DIRECT pwrite() to PATH: block I/O requests
+ *   loadgen -g [-n N]             N x getppid(): the cheapest system call, for syscount
  *
  * PATH should be unique to the run so a tracer's output lines for it can be counted; the
  * default is /tmp/ksbench-loadgen-<pid>. With plain opens the file is created first if
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,15 +32,16 @@ int main(int argc, char **argv)
 {
     long n = 1000000;
     const char *path = NULL;
-    int missing = 0, direct = 0, c;
-    while ((c = getopt(argc, argv, "n:f:xD")) != -1) {
+    int missing = 0, direct = 0, syscalls = 0, c;
+    while ((c = getopt(argc, argv, "n:f:xDg")) != -1) {
         switch (c) {
         case 'n': n = atol(optarg); break;
         case 'f': path = optarg; break;
         case 'x': missing = 1; break;
         case 'D': direct = 1; break;
+        case 'g': syscalls = 1; break;
         default:
-            fprintf(stderr, "usage: loadgen [-n N] [-f PATH] [-x | -D]\n");
+            fprintf(stderr, "usage: loadgen [-n N] [-f PATH] [-x | -D | -g]\n");
             return 2;
         }
     }
@@ -51,7 +54,13 @@ int main(int argc, char **argv)
     long errors = 0;
     double t0, t1;
 
-    if (direct) {
+    if (syscalls) {
+        path = "-";
+        t0 = now();
+        for (long i = 0; i < n; i++)
+            syscall(SYS_getppid); /* through syscall(): libc must not cache it */
+        t1 = now();
+    } else if (direct) {
         enum { BS = 4096, SPAN = 1024 }; /* cycle over 4 MiB */
         void *buf;
         if (posix_memalign(&buf, BS, BS) != 0)

@@ -19,6 +19,7 @@ WL_RUNS=3       # runs of the openat workload per implementation
 NOPENS=1000000  # openat() calls per workload run
 NCOST_OPENS=200000
 NDIO=20000      # O_DIRECT writes for biolatency's per-event cost
+NSYSCALLS=1000000 # getppid() calls for syscount's per-event cost
 HOLD=2          # seconds of tracing before steady RSS is read
 BUSY_MAX=30     # wait (up to QUIET_WAIT s) until other processes use under this % of the CPUs
 QUIET_WAIT=30
@@ -46,7 +47,7 @@ EOF
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --quick) RUNS=2 WL_RUNS=1 NOPENS=200000 NCOST_OPENS=100000 NDIO=5000 HOLD=1 QUIET_WAIT=10 ;;
+    --quick) RUNS=2 WL_RUNS=1 NOPENS=200000 NCOST_OPENS=100000 NDIO=5000 NSYSCALLS=200000 HOLD=1 QUIET_WAIT=10 ;;
     --runs) RUNS=$2; shift ;;
     --wl-runs) WL_RUNS=$2; shift ;;
     --opens) NOPENS=$2; shift ;;
@@ -248,6 +249,7 @@ cmd_of() { # TOOL IMPL [extra kscope args...]
         CMD=("$BIN/$tool" --cache-dir "$d" "$@") ;;
     kscope | kscope-warm | kscope-shm) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" "$@") ;;
     kscope-b*) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" -b "${impl#kscope-b}" "$@") ;;
+    kscope-perf) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --events=perf "$@") ;;
     bcc) CMD=(env "${BCC_ENV[@]}" "/usr/sbin/$tool-bpfcc") ;;
     bcc-same) CMD=(env "${BCC_ENV[@]}" "$PY" "$HERE/bcc_same.py" "$tool" "$WORK/$tool.prog.c") ;;
     bpftrace) CMD=(bpftrace "${BT_SCRIPT[$tool]}") ;;
@@ -268,7 +270,12 @@ for t in "${TOOLS[@]}"; do
         [ -z "$khdr" ] && khdr=$(sed -n 's/.*kernel headers: \(.*\) (\([a-z]*\))$/\1|\2/p' \
             "$WORK/check-$t-kscope-0.err" | head -1)
     fi
-    "$BIN/$t" --ebpf >"$WORK/$t.prog.c" 2>/dev/null
+    # BCC API* runs the program as BCC's Python tools would: events through perf buffers.
+    if "$BIN/$t" --help | grep -q -- '--events'; then
+        "$BIN/$t" --ebpf --events=perf >"$WORK/$t.prog.c" 2>/dev/null
+    else
+        "$BIN/$t" --ebpf >"$WORK/$t.prog.c" 2>/dev/null
+    fi
 done
 meta kscope_headers "${khdr:-unknown}"
 
@@ -387,12 +394,13 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
     rm -f "$target"
 }
 
-IMPLS_WL=(untraced kscope bcc bcc-same bpftrace)
+# kscope-perf: kscope with the perf buffers that kernels before 5.8 get.
+IMPLS_WL=(untraced kscope kscope-perf bcc bcc-same bpftrace)
 wait_quiet workload 'sys_(enter|exit)_open'
 say "openat workload: $NOPENS opens, $WL_RUNS runs each of ${IMPLS_WL[*]}"
 for r in $(seq "$WL_RUNS"); do
     for impl in "${IMPLS_WL[@]}"; do
-        [ "$impl" = untraced ] || [ -n "${WORKS[opensnoop.$impl]:-}" ] || continue
+        [ "$impl" = untraced ] || [ -n "${WORKS[opensnoop.${impl%-perf}]:-}" ] || continue
         workload_run opensnoop "$impl" "$r" workload "$NOPENS"
     done
 done
@@ -432,6 +440,22 @@ if sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1; then
             -w "$LG -n $NCOST_OPENS -f $WORK/ksbench-cost-target" -W "$WORK/cost-open-$impl.lg" \
             -d 60 -- "${CMD[@]}"
     done
+    # The counting tool: syscount counts every system call in the kernel, during a loop of
+    # getppid(). BCC's syscount uses the same raw_syscalls tracepoints, so it runs here.
+    for impl in kscope bcc bpftrace; do
+        case $impl in
+        kscope) CMD=("$BIN/syscount" --cache-dir "$WORK/warm") pat='Tracing syscalls' ;;
+        bcc) CMD=(env "${BCC_ENV[@]}" /usr/sbin/syscount-bpfcc) pat='Tracing syscalls' ;;
+        bpftrace) CMD=(bpftrace /usr/sbin/syscount.bt) pat='Counting syscalls' ;;
+        esac
+        case $impl in
+        kscope) [ -x "$BIN/syscount" ] || continue ;;
+        bcc) [ -x /usr/sbin/syscount-bpfcc ] || continue ;;
+        bpftrace) [ -e /usr/sbin/syscount.bt ] && command -v bpftrace >/dev/null || continue ;;
+        esac
+        measure cost syscount "$impl" 1 -p "$pat" -t 60 -o "$WORK/cost-sc-$impl.out" \
+            -w "$LG -g -n $NSYSCALLS" -W "$WORK/cost-sc-$impl.lg" -d 20 -- "${CMD[@]}" || true
+    done
     rm -f "$DIO" "$WORK/ksbench-cost-target" "$SHM/cost-open.out"
     sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1
 else
@@ -443,6 +467,7 @@ meta duration "$(($(date +%s) - T_START)) s"
 meta n_opens "$NOPENS"
 meta n_cost_opens "$NCOST_OPENS"
 meta n_dio "$NDIO"
+meta n_syscalls "$NSYSCALLS"
 
 "$PY" "$HERE/report.py" "$META" "$SAMPLES" >"$OUT" || die "report.py failed"
 cat "$OUT"
