@@ -101,4 +101,22 @@ for mode in $MODES; do
     else vm_skip "biolatency-$mode" "no scratch disk in this guest"; fi
   fi
 done
+
+# ---- syscount: tracepoints only (raw_syscalls:*), on this kernel's own tracefs format ----
+out=$T/syscount.out
+if vm_tracer_start syscount "$out" '^Tracing (failed )?syscalls' 900 \
+    "$BIN/syscount" -v -x -p $$ --cache-dir "$CACHE"; then
+  for ((i = 0; i < 300; i++)); do : <"$T/missing-$i" 2>/dev/null; done
+  vm_tracer_stop
+  n=$(awk '$1 == "openat" {print $2}' "$out")
+  if [ "${n:-0}" -ge 300 ]; then vm_pass "syscount -x -p: $n failed openat counted (>= 300)"
+  else vm_fail "syscount -x -p: failed openat count" "${n:-none} < 300"; vm_evidence "$out" 30; fi
+fi
+r=0
+"$BIN/syscount" --probe=kprobe >/dev/null 2>"$T/sc-kp.err" || r=$?
+if [ "$r" -ne 0 ] && grep -q "kprobe: no fallback for this probe" "$T/sc-kp.err"; then
+  vm_pass "syscount --probe=kprobe: refused, no kprobe variant"
+else
+  vm_fail "syscount --probe=kprobe: refused" "exit $r"; vm_evidence "$T/sc-kp.err"
+fi
 vm_finish
