@@ -7,20 +7,30 @@
 /* A few hundred entries, looked up a handful of times per output: a linear search is
  * simpler than an index and fast enough. */
 
+static const char *name_of(const struct ks_name_nr *t, unsigned n, long nr)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (t[i].nr == nr)
+            return t[i].name;
+    return NULL;
+}
+
+static long nr_of(const struct ks_name_nr *t, unsigned n, const char *name)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return t[i].nr;
+    return -1;
+}
+
 const char *ks_syscall_name(long nr)
 {
-    for (unsigned i = 0; i < ks_syscall_table_len; i++)
-        if (ks_syscall_table[i].nr == nr)
-            return ks_syscall_table[i].name;
-    return NULL;
+    return name_of(ks_syscall_table, ks_syscall_table_len, nr);
 }
 
 long ks_syscall_nr(const char *name)
 {
-    for (unsigned i = 0; i < ks_syscall_table_len; i++)
-        if (!strcmp(ks_syscall_table[i].name, name))
-            return ks_syscall_table[i].nr;
-    return -1;
+    return nr_of(ks_syscall_table, ks_syscall_table_len, name);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -47,16 +57,10 @@ size_t ks_syscall_names(const char *const **names)
 
 const char *ks_errno_name(int err)
 {
-    for (unsigned i = 0; i < ks_errno_table_len; i++)
-        if (ks_errno_table[i].nr == err)
-            return ks_errno_table[i].name;
-    return NULL;
+    return name_of(ks_errno_table, ks_errno_table_len, err);
 }
 
 int ks_errno_nr(const char *name)
 {
-    for (unsigned i = 0; i < ks_errno_table_len; i++)
-        if (!strcmp(ks_errno_table[i].name, name))
-            return (int)ks_errno_table[i].nr;
-    return -1;
+    return (int)nr_of(ks_errno_table, ks_errno_table_len, name);
 }
