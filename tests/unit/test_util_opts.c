@@ -230,6 +230,8 @@ static void test_opts_values(void)
     parse(none, &c);
     CHECK_INTEQ(c.pid, -1);
     CHECK_INTEQ(c.pages, 32);
+    CHECK(!c.pages_set);
+    CHECK_INTEQ(c.events, KS_EVENTS_AUTO);
     CHECK_INTEQ(c.duration, 0);
     CHECK_INTEQ(c.interval, 0);
     CHECK_INTEQ(c.count, 0);
@@ -250,6 +252,7 @@ static void test_opts_values(void)
     CHECK_INTEQ(c.pid, 123);
     CHECK_INTEQ(c.duration, 5);
     CHECK_INTEQ(c.pages, 128);
+    CHECK(c.pages_set);
     CHECK_INTEQ(c.verbose, 2);
     CHECK_INTEQ(ks_verbose, 2);
     CHECK(c.ebpf);
@@ -270,6 +273,15 @@ static void test_opts_values(void)
     CHECK_INTEQ(c.duration, 1);
     CHECK_INTEQ(c.pages, 65536);
     CHECK_INTEQ(c.probe_mode, KS_MODE_TRACEPOINT);
+    parse(ARGV("--events=perf"), &c);
+    CHECK_INTEQ(c.events, KS_EVENTS_PERF);
+    parse(ARGV("--events", "ringbuf"), &c);
+    CHECK_INTEQ(c.events, KS_EVENTS_RINGBUF);
+    parse(ARGV("--events=auto"), &c);
+    CHECK_INTEQ(c.events, KS_EVENTS_AUTO);
+    parse(ARGV("--time", "--name=x", "--pid=0", "--duration", "1", "--buffer-pages=65536",
+               "--probe", "tracepoint", "--max-args=64", "--small", "5", "--", "1"),
+          &c);
     CHECK_INTEQ(o_max_args, 64);
     CHECK_INTEQ(o_small, 5);
     CHECK_INTEQ(c.interval, 1);
@@ -296,6 +308,7 @@ static void test_opts_values(void)
 static void test_opts_errors(void)
 {
     USAGE_ERROR("invalid PID 'abc'", "-p", "abc");
+    USAGE_ERROR("invalid event buffer kind 'fast' (use auto, ringbuf or perf)", "--events=fast");
     USAGE_ERROR("invalid PID '-1'", "-p", "-1");
     USAGE_ERROR("invalid PID '2147483648'", "--pid=2147483648");
     USAGE_ERROR("invalid duration '0'", "-d", "0");
@@ -359,7 +372,8 @@ static void test_opts_help_version(void)
     CHECK_CONTAINS(out, "-p, --pid PID");
     CHECK_CONTAINS(out, "-d, --duration SECONDS");
     CHECK_CONTAINS(out, "-b, --buffer-pages N");
-    CHECK_CONTAINS(out, "default 32");
+    CHECK_CONTAINS(out, "64 with the BPF ring buffer, 32 with perf buffers");
+    CHECK_CONTAINS(out, "--events KIND");
     CHECK_CONTAINS(out, "--probe MODE");
     CHECK_CONTAINS(out, "--kernel-headers DIR");
     CHECK_CONTAINS(out, "--version");
