@@ -84,10 +84,12 @@ static void answer_kallsyms_lookup(const char *text)
     /* The program text says which helpers it was configured for (the runtime's prelude);
      * libbcc's own rewrites must agree with it. */
     bool have = strstr(text, "\n#define KS_HAVE_PROBE_READ_USER ") != NULL;
+    const char *step = "unshare(CLONE_NEWNS)";
     if (unshare(CLONE_NEWNS) != 0)
-        return;
+        goto fail;
+    step = "making / private";
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        return;
+        goto fail;
     /* The bind source must be a file in our mount namespace (a memfd is refused); the
      * file is removed at once, the mount keeps it. */
     static const char *dirs[] = {"/dev/shm", "/run", "/tmp"};
@@ -97,16 +99,27 @@ static void answer_kallsyms_lookup(const char *text)
         snprintf(path, sizeof(path), "%s/kscope-kallsyms-XXXXXX", dirs[i]);
         fd = mkostemp(path, O_CLOEXEC);
     }
+    step = "a temporary file";
     if (fd < 0)
-        return;
+        goto fail;
     static const char line[] = "ffffffff81000000 T bpf_probe_read_kernel\n";
     bool ok = !have || write(fd, line, sizeof(line) - 1) > 0;
     char src[64];
     snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-    if (ok)
-        mount(src, "/proc/kallsyms", NULL, MS_BIND, NULL);
+    step = "the bind mount";
+    ok = ok && mount(src, "/proc/kallsyms", NULL, MS_BIND, NULL) == 0;
+    int err = errno;
     unlink(path);
     close(fd);
+    errno = err;
+    if (!ok)
+        goto fail;
+    ks_info("compile: libbcc's kallsyms lookup answered by the helper probe "
+            "(bpf_probe_read_kernel %s)",
+            have ? "present" : "absent");
+    return;
+fail:
+    ks_info("compile: libbcc will read /proc/kallsyms itself (%s: %s)", step, strerror(errno));
 }
 
 /* Runs in the child: compile, convert, write to fd. Exit status is the result. */

@@ -25,6 +25,9 @@ entry() { ls "$C"/*.kso | head -n1; }
 
 check "cold run compiles and shows the marker" run_exec "$T/a"
 check "cold run: compiled" grep -q "program: compiled in" "$T/a.err"
+# libbcc would load all of /proc/kallsyms to learn what the helper probe already knows.
+check "cold run: libbcc's kallsyms lookup answered, not read" \
+    grep -q "compile: libbcc's kallsyms lookup answered by the helper probe (bpf_probe_read_kernel present)" "$T/a.err"
 check "cold run: stored in the cache" grep -q "compile cache: stored" "$T/a.err"
 check "cache dir is mode 0700" test "$(stat -c %a "$C")" = 700
 
