@@ -27,7 +27,8 @@
  *                        cache_dir (string or null when the cache is unusable)}
  *   features            {bpf_syscall (bool|null), bpf_error,
  *                        prog_types {tracepoint, kprobe, perf_event} (bool|null each),
- *                        map_types {hash, array, perf_event_array, lru_hash} (bool|null each),
+ *                        map_types {hash, array, perf_event_array, lru_hash, ringbuf}
+ *                        (bool|null each),
  *                        unprivileged_bpf_disabled (number|null),
  *                        jit ("on"|"off"|"debug"|"unknown"), jit_enable (number|null),
  *                        tracefs (path|null), tracefs_mounted (bool: a tracefs or debugfs
@@ -577,7 +578,7 @@ static struct {
     int bpf_syscall; /* 1, 0, -1: not checked */
     int bpf_errno;
     int prog_tp, prog_kp, prog_pe;
-    int map_hash, map_array, map_perf, map_lru;
+    int map_hash, map_array, map_perf, map_lru, map_ringbuf;
     long unpriv;
     long jit; /* -1: unknown */
 
@@ -709,7 +710,7 @@ static void check_bpf(void)
 {
     struct item *it;
     F.bpf_syscall = F.prog_tp = F.prog_kp = F.prog_pe = -1;
-    F.map_hash = F.map_array = F.map_perf = F.map_lru = -1;
+    F.map_hash = F.map_array = F.map_perf = F.map_lru = F.map_ringbuf = -1;
     char line[64];
     F.unpriv = -1;
     if (read_line("/proc/sys/kernel/unprivileged_bpf_disabled", line, sizeof(line)))
@@ -756,6 +757,7 @@ static void check_bpf(void)
         F.map_array = ks_map_type_supported(BPF_MAP_TYPE_ARRAY);
         F.map_perf = ks_map_type_supported(BPF_MAP_TYPE_PERF_EVENT_ARRAY);
         F.map_lru = ks_map_type_supported(BPF_MAP_TYPE_LRU_HASH);
+        F.map_ringbuf = ks_map_type_supported(BPF_MAP_TYPE_RINGBUF);
 
         enum status st = F.prog_tp && F.prog_kp   ? ST_OK
                          : F.prog_tp || F.prog_kp ? ST_WARN
@@ -774,9 +776,12 @@ static void check_bpf(void)
 
         bool need = F.map_hash && F.map_array && F.map_perf;
         it = add_item(SEC_FEATURES, "map_types", "BPF maps", need ? ST_OK : ST_FAIL,
-                      "hash %s, array %s, perf_event_array %s, lru_hash %s%s", yesno(F.map_hash),
-                      yesno(F.map_array), yesno(F.map_perf), yesno(F.map_lru),
-                      F.map_lru ? "" : " (optional: plain hash maps are used)");
+                      "hash %s, array %s, perf_event_array %s, lru_hash %s%s, ringbuf %s%s",
+                      yesno(F.map_hash), yesno(F.map_array), yesno(F.map_perf), yesno(F.map_lru),
+                      F.map_lru ? "" : " (optional: plain hash maps are used)",
+                      yesno(F.map_ringbuf),
+                      F.map_ringbuf ? " (events go through the BPF ring buffer)"
+                                    : " (optional: events go through perf buffers)");
         if (!need) set_fix(it, "the kernel lacks map types the tools need: use 4.4 or later");
     } else if (F.can_bpf) {
         add_item(SEC_FEATURES, "prog_types", "BPF programs", ST_INFO,
@@ -1430,6 +1435,7 @@ static void print_json(const struct summary *s)
     json_tri(j, "array", F.map_array);
     json_tri(j, "perf_event_array", F.map_perf);
     json_tri(j, "lru_hash", F.map_lru);
+    json_tri(j, "ringbuf", F.map_ringbuf);
     json_close(j, '}');
     if (F.unpriv >= 0)
         json_int(j, "unprivileged_bpf_disabled", F.unpriv);

@@ -60,6 +60,7 @@ check "kprobes: execsnoop mixes" hasre "$T/kp.txt" "^  ok    execsnoop +runs wit
 check "kprobes: execsnoop exec_enter on a kprobe" hasre "$T/kp.txt" "exec_enter +kprobe +__x64_sys_execve$"
 check "kprobes: execsnoop exec_exit on a kretprobe" hasre "$T/kp.txt" "exec_exit +kretprobe +__x64_sys_execve$"
 check "kprobes: opensnoop on kprobes" hasre "$T/kp.txt" "^  ok    opensnoop +runs with kprobes$"
+check "kprobes: no ring buffer: perf buffers" has "$T/kp.txt" "ringbuf no (optional: events go through perf buffers)"
 check "kprobes: biolatency on tracepoints" hasre "$T/kp.txt" "^  ok    biolatency +runs with tracepoints$"
 check "kprobes: syscount on tracepoints (it has no kprobe variant)" \
     hasre "$T/kp.txt" "^  ok    syscount +runs with tracepoints$"
@@ -69,6 +70,7 @@ fake "$R" "$T/kp.json" --json
 check "kprobes: --json facts" json "$T/kp.json" "
 f = j['features']
 assert f['kprobes'] is True and f['kprobe_pmu'] is True, f
+assert f['map_types']['ringbuf'] is False, f['map_types']  # not in the fake kernel's list
 assert j['headers']['exact'] is True and j['headers']['how'] == 'modules', j['headers']
 assert tool['execsnoop']['variant'] == 'tracepoints+kprobes', tool['execsnoop']
 assert tool['opensnoop']['variant'] == 'kprobes'

@@ -114,7 +114,14 @@ f = j['features']
 assert f['bpf_syscall'] is True, f
 assert f['prog_types']['tracepoint'] is True, f
 assert f['tracefs'] and f['tracefs'].startswith('/sys/kernel/'), f
-assert f['jit'] in ('on', 'off', 'debug', 'unknown'), f"
+assert f['jit'] in ('on', 'off', 'debug', 'unknown'), f
+assert f['map_types']['ringbuf'] in (True, False), f['map_types']"
+# The BPF ring buffer (5.8+), asked of the kernel like the tools ask it.
+RB=False; grep -q "events: BPF ring buffer" <("$BIN/opensnoop" -v -d 1 2>&1 >/dev/null) && RB=True
+check "--json: ringbuf $RB, as opensnoop found" json "$T/json" "assert j['features']['map_types']['ringbuf'] is $RB"
+if [ "$RB" = True ]; then
+    check "text: events through the ring buffer" hasre "$T/text" "ringbuf yes \(events go through the BPF ring buffer\)"
+fi
 check "--json: kprobes $KPROBES" json "$T/json" "
 assert j['features']['kprobes'] is $([ $KPROBES = true ] && echo True || echo False), j['features']"
 check "--json: btf $BTF" json "$T/json" "
