@@ -135,7 +135,10 @@ int kp_done(struct pt_regs *ctx)
     struct start_key key = {.a = (u64)rq};
     u64 section = 0;
 #if defined(PER_DISK)
-    /* Struct reads, so only here: rq->rq_disk went away in 5.17 for rq->q->disk. */
+    /* Struct reads, so only here: rq->rq_disk went away in 5.17 for rq->q->disk. The
+     * check is on the version of the headers being compiled against (their version.h),
+     * which is what decides the layout these reads assume: kprobe paths need headers that
+     * match the running kernel, and the runtime warns when they do not. */
     struct gendisk *disk = NULL;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
     struct request_queue *q = NULL;

@@ -54,7 +54,10 @@ struct ks_perf *ks_perf_open_ring(int ring_fd, int stat_fd, unsigned stat_size, 
     p->stat_size = stat_size;
     p->ring = bpf_new_ringbuf(ring_fd, on_ring_record, p);
     if (!p->ring) {
-        ks_buf_printf(err, "cannot map the BPF ring buffer: %s", strerror(errno));
+        ks_buf_printf(err,
+                      "cannot map the BPF ring buffer: %s (try fewer pages with -b, or "
+                      "--events=perf)",
+                      strerror(errno));
         free(p);
         return NULL;
     }
