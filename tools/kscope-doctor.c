@@ -82,6 +82,7 @@
 #include "ks_compile.h"
 #include "ks_features.h"
 #include "ks_headers.h"
+#include "ks_json.h"
 #include "ks_opts.h"
 #include "ks_util.h"
 
@@ -403,157 +404,15 @@ static bool libbcc_loads(char *err, size_t size)
     return false;
 }
 
-/* ---- JSON emitter ------------------------------------------------------------------------- */
-
-struct json {
-    struct ks_buf b;
-    int depth;
-    bool need_comma[32];
-};
-
-static void json_indent(struct json *j)
-{
-    ks_buf_add(&j->b, "\n");
-    for (int i = 0; i < j->depth; i++)
-        ks_buf_add(&j->b, "  ");
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-    int n;
-    unsigned min;
-    unsigned cp;
-    if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped; bytes that are not
- * UTF-8 become U+FFFD, so the output is always valid JSON. */
-static void json_string_raw(struct ks_buf *b, const char *s)
-{
-    ks_buf_add(b, "\"");
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned char c = *p;
-        if (c == '"' || c == '\\') {
-            char e[3] = {'\\', (char)c, 0};
-            ks_buf_add(b, e);
-            p++;
-        } else if (c < 0x20 || c == 0x7f) {
-            switch (c) {
-            case '\n':
-                ks_buf_add(b, "\\n");
-                break;
-            case '\t':
-                ks_buf_add(b, "\\t");
-                break;
-            case '\r':
-                ks_buf_add(b, "\\r");
-                break;
-            case '\b':
-                ks_buf_add(b, "\\b");
-                break;
-            case '\f':
-                ks_buf_add(b, "\\f");
-                break;
-            default:
-                ks_buf_printf(b, "\\u%04x", c);
-                break;
-            }
-            p++;
-        } else {
-            int n = utf8_len(p);
-            if (n == 0) {
-                ks_buf_add(b, "\\ufffd");
-                p++;
-            } else {
-                ks_buf_addn(b, p, (size_t)n);
-                p += n;
-            }
-        }
-    }
-    ks_buf_add(b, "\"");
-}
-
-/* Start a value: the comma, the indentation and the key (when inside an object). */
-static void json_pre(struct json *j, const char *key)
-{
-    if (j->depth > 0) {
-        if (j->need_comma[j->depth]) ks_buf_add(&j->b, ",");
-        json_indent(j);
-    }
-    j->need_comma[j->depth] = true;
-    if (key) {
-        json_string_raw(&j->b, key);
-        ks_buf_add(&j->b, ": ");
-    }
-}
-
-static void json_open(struct json *j, const char *key, char c)
-{
-    json_pre(j, key);
-    char s[2] = {c, 0};
-    ks_buf_add(&j->b, s);
-    j->depth++;
-    j->need_comma[j->depth] = false;
-}
-
-static void json_close(struct json *j, char c)
-{
-    bool empty = !j->need_comma[j->depth];
-    j->depth--;
-    if (!empty) json_indent(j);
-    char s[2] = {c, 0};
-    ks_buf_add(&j->b, s);
-}
-
-static void json_str(struct json *j, const char *key, const char *v)
-{
-    json_pre(j, key);
-    if (v)
-        json_string_raw(&j->b, v);
-    else
-        ks_buf_add(&j->b, "null");
-}
-
-static void json_bool(struct json *j, const char *key, bool v)
-{
-    json_pre(j, key);
-    ks_buf_add(&j->b, v ? "true" : "false");
-}
+/* ---- JSON ------------------------------------------------------------------------------ */
 
 /* -1: null (not known or not checked). */
-static void json_tri(struct json *j, const char *key, int v)
+static void json_tri(struct ks_json *j, const char *key, int v)
 {
-    json_pre(j, key);
-    ks_buf_add(&j->b, v < 0 ? "null" : v ? "true" : "false");
-}
-
-static void json_int(struct json *j, const char *key, long v)
-{
-    json_pre(j, key);
-    ks_buf_printf(&j->b, "%ld", v);
-}
-
-static void json_null(struct json *j, const char *key)
-{
-    json_pre(j, key);
-    ks_buf_add(&j->b, "null");
+    if (v < 0)
+        ks_json_null(j, key);
+    else
+        ks_json_bool(j, key, v);
 }
 
 /* ---- the facts ----------------------------------------------------------------------------- */
@@ -1385,162 +1244,160 @@ static void print_human(const struct summary *s)
     printf("\nSummary: %s\n", s->text);
 }
 
-static void json_probes(struct json *j, const char *key, const struct mode_result *m)
+static void json_probes(struct ks_json *j, const char *key, const struct mode_result *m)
 {
-    json_open(j, key, '[');
+    ks_json_array(j, key);
     for (int i = 0; i < m->nprobes; i++) {
-        json_open(j, NULL, '{');
-        json_str(j, "name", m->probes[i].name);
-        json_str(j, "kind", m->probes[i].kind);
-        json_str(j, "target", m->probes[i].target[0] ? m->probes[i].target : NULL);
-        json_close(j, '}');
+        ks_json_object(j, NULL);
+        ks_json_str(j, "name", m->probes[i].name);
+        ks_json_str(j, "kind", m->probes[i].kind);
+        ks_json_str(j, "target", m->probes[i].target[0] ? m->probes[i].target : NULL);
+        ks_json_end(j);
     }
-    json_close(j, ']');
+    ks_json_end(j);
 }
 
 static void print_json(const struct summary *s)
 {
-    struct json jj;
-    memset(&jj, 0, sizeof(jj));
-    struct json *j = &jj;
+    struct ks_json jj;
+    struct ks_json *j = &jj;
+    ks_json_init(j, stdout, 2);
     char buf[64];
 
-    json_open(j, NULL, '{');
-    json_int(j, "schema", 1);
-    json_str(j, "kscope_version", KS_VERSION);
+    ks_json_object(j, NULL);
+    ks_json_int(j, "schema", 1);
+    ks_json_str(j, "kscope_version", KS_VERSION);
 
-    json_open(j, "system", '{');
-    json_str(j, "kernel_release", F.u.release);
+    ks_json_object(j, "system");
+    ks_json_str(j, "kernel_release", F.u.release);
     snprintf(buf, sizeof(buf), "%u.%u.%u", F.vcode >> 16, (F.vcode >> 8) & 0xff, F.vcode & 0xff);
-    json_str(j, "kernel_version", buf);
-    json_str(j, "machine", F.u.machine);
-    json_int(j, "euid", (long)geteuid());
-    json_bool(j, "root", F.root);
-    json_str(j, "libbcc_version", ks_libbcc_version());
-    json_bool(j, "libbcc_compiler", F.libbcc_ok);
-    json_str(j, "libbcc_error", F.libbcc_ok ? NULL : F.libbcc_err);
-    json_str(j, "cache_dir", F.cache_ok ? F.cache_dir : NULL);
-    json_close(j, '}');
+    ks_json_str(j, "kernel_version", buf);
+    ks_json_str(j, "machine", F.u.machine);
+    ks_json_int(j, "euid", (long)geteuid());
+    ks_json_bool(j, "root", F.root);
+    ks_json_str(j, "libbcc_version", ks_libbcc_version());
+    ks_json_bool(j, "libbcc_compiler", F.libbcc_ok);
+    ks_json_str(j, "libbcc_error", F.libbcc_ok ? NULL : F.libbcc_err);
+    ks_json_str(j, "cache_dir", F.cache_ok ? F.cache_dir : NULL);
+    ks_json_end(j);
 
-    json_open(j, "features", '{');
+    ks_json_object(j, "features");
     json_tri(j, "bpf_syscall", F.bpf_syscall);
-    json_str(j, "bpf_error", F.bpf_syscall == 0 ? strerror(F.bpf_errno) : NULL);
-    json_open(j, "prog_types", '{');
+    ks_json_str(j, "bpf_error", F.bpf_syscall == 0 ? strerror(F.bpf_errno) : NULL);
+    ks_json_object(j, "prog_types");
     json_tri(j, "tracepoint", F.prog_tp);
     json_tri(j, "kprobe", F.prog_kp);
     json_tri(j, "perf_event", F.prog_pe);
-    json_close(j, '}');
-    json_open(j, "map_types", '{');
+    ks_json_end(j);
+    ks_json_object(j, "map_types");
     json_tri(j, "hash", F.map_hash);
     json_tri(j, "array", F.map_array);
     json_tri(j, "perf_event_array", F.map_perf);
     json_tri(j, "lru_hash", F.map_lru);
     json_tri(j, "ringbuf", F.map_ringbuf);
-    json_close(j, '}');
+    ks_json_end(j);
     if (F.unpriv >= 0)
-        json_int(j, "unprivileged_bpf_disabled", F.unpriv);
+        ks_json_int(j, "unprivileged_bpf_disabled", F.unpriv);
     else
-        json_null(j, "unprivileged_bpf_disabled");
-    json_str(j, "jit", F.jit == 1 ? "on" : F.jit == 0 ? "off" : F.jit == 2 ? "debug" : "unknown");
+        ks_json_null(j, "unprivileged_bpf_disabled");
+    ks_json_str(j, "jit", F.jit == 1 ? "on" : F.jit == 0 ? "off" : F.jit == 2 ? "debug" : "unknown");
     if (F.jit >= 0)
-        json_int(j, "jit_enable", F.jit);
+        ks_json_int(j, "jit_enable", F.jit);
     else
-        json_null(j, "jit_enable");
-    json_str(j, "tracefs", F.tracefs);
-    json_bool(j, "tracefs_mounted", F.tracefs_mounted);
-    json_bool(j, "tracefs_mounted_by_doctor", F.tracefs_mounted_by_doctor);
-    json_str(j, "debugfs", F.debugfs_mounted ? F.debugfs : NULL);
+        ks_json_null(j, "jit_enable");
+    ks_json_str(j, "tracefs", F.tracefs);
+    ks_json_bool(j, "tracefs_mounted", F.tracefs_mounted);
+    ks_json_bool(j, "tracefs_mounted_by_doctor", F.tracefs_mounted_by_doctor);
+    ks_json_str(j, "debugfs", F.debugfs_mounted ? F.debugfs : NULL);
     json_tri(j, "kprobes", F.kprobes);
-    json_bool(j, "kprobe_pmu", F.kprobe_pmu);
-    json_bool(j, "kprobe_events", F.kprobe_events);
-    json_str(j, "kprobes_reason", F.kprobes == 1 ? NULL : F.kprobes_why);
-    json_bool(j, "btf", F.btf);
-    json_str(j, "lockdown", F.lockdown_known ? F.lockdown : NULL);
-    json_close(j, '}');
+    ks_json_bool(j, "kprobe_pmu", F.kprobe_pmu);
+    ks_json_bool(j, "kprobe_events", F.kprobe_events);
+    ks_json_str(j, "kprobes_reason", F.kprobes == 1 ? NULL : F.kprobes_why);
+    ks_json_bool(j, "btf", F.btf);
+    ks_json_str(j, "lockdown", F.lockdown_known ? F.lockdown : NULL);
+    ks_json_end(j);
 
-    json_open(j, "headers", '{');
-    json_bool(j, "found", F.headers_found);
-    json_str(j, "running_release", F.u.release);
-    json_str(j, "release", F.headers_found ? F.h.release : NULL);
-    json_str(j, "uts_release", F.headers_uts[0] ? F.headers_uts : NULL);
+    ks_json_object(j, "headers");
+    ks_json_bool(j, "found", F.headers_found);
+    ks_json_str(j, "running_release", F.u.release);
+    ks_json_str(j, "release", F.headers_found ? F.h.release : NULL);
+    ks_json_str(j, "uts_release", F.headers_uts[0] ? F.headers_uts : NULL);
     json_tri(j, "exact", F.headers_found ? !F.headers_mismatch : -1);
-    json_str(j, "how", F.headers_found ? F.h.how : NULL);
-    json_str(j, "source", F.headers_found ? F.h.source : NULL);
-    json_str(j, "build", F.headers_found ? F.h.build : NULL);
-    json_bool(j, "split", F.headers_found && F.h.split);
-    json_str(j, "error", F.headers_found ? NULL : F.headers_err.s);
-    json_close(j, '}');
+    ks_json_str(j, "how", F.headers_found ? F.h.how : NULL);
+    ks_json_str(j, "source", F.headers_found ? F.h.source : NULL);
+    ks_json_str(j, "build", F.headers_found ? F.h.build : NULL);
+    ks_json_bool(j, "split", F.headers_found && F.h.split);
+    ks_json_str(j, "error", F.headers_found ? NULL : F.headers_err.s);
+    ks_json_end(j);
 
-    json_str(j, "tools_dir", g_tools_dir);
-    json_open(j, "tools", '[');
+    ks_json_str(j, "tools_dir", g_tools_dir);
+    ks_json_array(j, "tools");
     for (int i = 0; i < g_ntools; i++) {
         const struct tool *t = &g_tools[i];
-        json_open(j, NULL, '{');
-        json_str(j, "name", t->name);
-        json_str(j, "path", t->path);
-        json_bool(j, "found", t->found);
-        json_bool(j, "runs", t->runs);
-        json_str(j, "check", t->check);
-        json_str(j, "variant", t->variant[0] ? t->variant : NULL);
+        ks_json_object(j, NULL);
+        ks_json_str(j, "name", t->name);
+        ks_json_str(j, "path", t->path);
+        ks_json_bool(j, "found", t->found);
+        ks_json_bool(j, "runs", t->runs);
+        ks_json_str(j, "check", t->check);
+        ks_json_str(j, "variant", t->variant[0] ? t->variant : NULL);
         json_probes(j, "probes", &t->m[MODE_AUTO]);
-        json_open(j, "modes", '{');
+        ks_json_object(j, "modes");
         for (int mode = 0; mode < NMODES; mode++) {
             const struct mode_result *m = &t->m[mode];
-            json_open(j, mode_name[mode], '{');
-            json_bool(j, "ok", m->ok);
+            ks_json_object(j, mode_name[mode]);
+            ks_json_bool(j, "ok", m->ok);
             if (m->ran)
-                json_int(j, "exit", m->exit);
+                ks_json_int(j, "exit", m->exit);
             else
-                json_null(j, "exit");
+                ks_json_null(j, "exit");
             json_probes(j, "probes", m);
-            json_str(j, "reason", m->ok || !m->ran ? NULL : m->reason);
-            json_open(j, "stderr", '[');
+            ks_json_str(j, "reason", m->ok || !m->ran ? NULL : m->reason);
+            ks_json_array(j, "stderr");
             for (int k = 0; k < m->nerr; k++)
-                json_str(j, NULL, m->err[k]);
-            json_close(j, ']');
-            json_close(j, '}');
+                ks_json_str(j, NULL, m->err[k]);
+            ks_json_end(j);
+            ks_json_end(j);
         }
-        json_close(j, '}');
-        json_open(j, "blocked_by", '[');
+        ks_json_end(j);
+        ks_json_array(j, "blocked_by");
         for (int k = 0; k < t->nblocked; k++)
-            json_str(j, NULL, t->blocked_by[k]);
-        json_close(j, ']');
-        json_str(j, "reason", t->runs ? NULL : t->reason);
-        json_str(j, "fix", t->fix[0] ? t->fix : NULL);
-        json_close(j, '}');
+            ks_json_str(j, NULL, t->blocked_by[k]);
+        ks_json_end(j);
+        ks_json_str(j, "reason", t->runs ? NULL : t->reason);
+        ks_json_str(j, "fix", t->fix[0] ? t->fix : NULL);
+        ks_json_end(j);
     }
-    json_close(j, ']');
+    ks_json_end(j);
 
-    json_open(j, "checks", '[');
+    ks_json_array(j, "checks");
     for (int i = 0; i < g_nitems; i++) {
         const struct item *it = &g_items[i];
-        json_open(j, NULL, '{');
-        json_str(j, "id", it->id);
-        json_str(j, "section", section_name[it->section]);
-        json_str(j, "name", it->name);
-        json_str(j, "status", status_name[it->status]);
-        json_str(j, "value", it->value);
-        json_str(j, "fix", it->fix);
-        json_open(j, "detail", '[');
+        ks_json_object(j, NULL);
+        ks_json_str(j, "id", it->id);
+        ks_json_str(j, "section", section_name[it->section]);
+        ks_json_str(j, "name", it->name);
+        ks_json_str(j, "status", status_name[it->status]);
+        ks_json_str(j, "value", it->value);
+        ks_json_str(j, "fix", it->fix);
+        ks_json_array(j, "detail");
         for (int d = 0; d < it->ndetail; d++)
-            json_str(j, NULL, it->detail[d]);
-        json_close(j, ']');
-        json_close(j, '}');
+            ks_json_str(j, NULL, it->detail[d]);
+        ks_json_end(j);
+        ks_json_end(j);
     }
-    json_close(j, ']');
+    ks_json_end(j);
 
-    json_open(j, "summary", '{');
-    json_int(j, "tools_total", s->total);
-    json_int(j, "tools_runnable", s->runnable);
-    json_bool(j, "all_runnable", s->all);
-    json_int(j, "warnings", s->warnings);
-    json_int(j, "failures", s->failures);
-    json_str(j, "text", s->text);
-    json_close(j, '}');
-    json_close(j, '}');
-    fputs(jj.b.s, stdout);
-    fputc('\n', stdout);
-    ks_buf_free(&jj.b);
+    ks_json_object(j, "summary");
+    ks_json_int(j, "tools_total", s->total);
+    ks_json_int(j, "tools_runnable", s->runnable);
+    ks_json_bool(j, "all_runnable", s->all);
+    ks_json_int(j, "warnings", s->warnings);
+    ks_json_int(j, "failures", s->failures);
+    ks_json_str(j, "text", s->text);
+    ks_json_end(j);
+    ks_json_end(j);
+    ks_json_nl(j);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
