@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_record.h"
 #include "ks_util.h"
 
 #define STARS_MAX 40
@@ -46,6 +47,20 @@ static int hist_extent(const uint64_t *vals, int n, uint64_t *val_max)
     return idx_max;
 }
 
+/* Slot i of bpf_log2l() holds [2^(i-1), 2^i - 1]; slot 1 also holds 0 (BCC prints
+ * "0 -> 1"). */
+static void log2_bounds(int i, uint64_t *low, uint64_t *high)
+{
+    if (i == 0) {
+        *low = *high = 0;
+        return;
+    }
+    *low = 1ull << (i - 1);
+    *high = i >= 64 ? ~0ull : (1ull << i) - 1;
+    if (*low == *high)
+        *low -= 1;
+}
+
 void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_type)
 {
     uint64_t val_max;
@@ -60,9 +75,8 @@ void ks_print_log2_hist(FILE *out, const uint64_t *vals, int n, const char *val_
     }
     char bar[STARS_MAX + 1];
     for (int i = 1; i <= idx_max; i++) {
-        uint64_t low = 1ull << (i - 1), high = (i >= 64 ? ~0ull : (1ull << i) - 1);
-        if (low == high)
-            low -= 1;
+        uint64_t low, high;
+        log2_bounds(i, &low, &high);
         stars(bar, vals[i], val_max, width);
         if (wide)
             fprintf(out, "%20llu -> %-20llu : %-8llu |%-*s|\n", (unsigned long long)low,
@@ -142,4 +156,66 @@ int ks_hist_collect(int map_fd, unsigned key_size, int clear, struct ks_hist_sec
     qsort(s, (size_t)n, sizeof(*s), cmp_section);
     *out = s;
     return n;
+}
+
+static const char *g_unit, *g_section;
+
+void ks_hist_begin(const char *unit, const char *section)
+{
+    g_unit = unit;
+    g_section = section;
+    if (!ks_out_json())
+        return;
+    struct ks_json *j = ks_out_writer();
+    ks_json_str(j, "unit", unit);
+    ks_json_str(j, "section", section);
+    ks_json_array(j, "histograms");
+}
+
+static void emit(const char *value, const uint64_t *vals, int n, bool linear)
+{
+    if (!ks_out_json()) {
+        if (g_section)
+            printf("\n%s = %s\n", g_section, value ? value : "");
+        if (linear)
+            ks_print_linear_hist(stdout, vals, n, g_unit);
+        else
+            ks_print_log2_hist(stdout, vals, n, g_unit);
+        return;
+    }
+    struct ks_json *j = ks_out_writer();
+    uint64_t val_max;
+    int idx_max = hist_extent(vals, n, &val_max);
+    ks_json_object(j, NULL);
+    if (g_section)
+        ks_json_str(j, g_section, value);
+    ks_json_array(j, "buckets");
+    for (int i = linear || (n > 0 && vals[0]) ? 0 : 1; i <= idx_max; i++) {
+        uint64_t low = (uint64_t)i, high = (uint64_t)i;
+        if (!linear)
+            log2_bounds(i, &low, &high);
+        ks_json_object(j, NULL);
+        ks_json_uint(j, "low", low);
+        ks_json_uint(j, "high", high);
+        ks_json_uint(j, "count", vals[i]);
+        ks_json_end(j);
+    }
+    ks_json_end(j);
+    ks_json_end(j);
+}
+
+void ks_hist_emit(const char *section_value, const uint64_t *vals, int n)
+{
+    emit(section_value, vals, n, false);
+}
+
+void ks_hist_emit_linear(const char *section_value, const uint64_t *vals, int n)
+{
+    emit(section_value, vals, n, true);
+}
+
+void ks_hist_end(void)
+{
+    if (ks_out_json())
+        ks_json_end(ks_out_writer());
 }

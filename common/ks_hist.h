@@ -21,4 +21,18 @@ struct ks_hist_section {
  * was read (BCC's dist.clear()). Returns the number of sections; *out is malloc'ed. */
 int ks_hist_collect(int map_fd, unsigned key_size, int clear, struct ks_hist_section **out);
 
+/* Histograms as output values, in the format asked for (ks_record: text or --json), inside
+ * an interval (ks_interval_begin/end):
+ *   ks_hist_begin("usecs", "disk");   JSON: ,"unit":"usecs","section":"disk","histograms":[
+ *   ks_hist_emit("sda", vals, n);     JSON: {"disk":"sda","buckets":[{"low":0,"high":1,
+ *                                            "count":3},...]}   text: "\ndisk = sda\n" and
+ *                                     BCC's print_log2_hist (no section: no title line)
+ *   ks_hist_end();                    JSON: ]
+ * Buckets are the slots the text prints (through the last non-empty one), with the same
+ * inclusive bounds; the _linear variant's bucket i is [i, i]. */
+void ks_hist_begin(const char *unit, const char *section);
+void ks_hist_emit(const char *section_value, const uint64_t *vals, int n);
+void ks_hist_emit_linear(const char *section_value, const uint64_t *vals, int n);
+void ks_hist_end(void);
+
 #endif

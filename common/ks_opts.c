@@ -19,6 +19,7 @@ enum {
     OPT_VERSION,
     OPT_CHECK,
     OPT_EVENTS,
+    OPT_JSON,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -79,6 +80,8 @@ static void print_help(const struct ks_opts_spec *s)
                   "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
                   "perf: force one");
     }
+    help_line(s->json_short ? (char[]){'-', s->json_short, 0} : NULL, "--json", NULL,
+              "print JSON Lines instead of text (records in docs/json.md)");
     help_line("-v", "--verbose", NULL,
               "say which kernel headers, probes and cache entries are used, and why");
     help_line(NULL, "--ebpf", NULL, "print the BPF program that would be compiled, and exit");
@@ -126,6 +129,9 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     LONGOPT("cache-dir", required_argument, OPT_CACHE_DIR);
     LONGOPT("version", no_argument, OPT_VERSION);
     LONGOPT("check", no_argument, OPT_CHECK);
+    LONGOPT("json", no_argument, OPT_JSON);
+    if (s->json_short)
+        sopts[ns++] = s->json_short;
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -181,6 +187,9 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         case OPT_CHECK:
             c->check = true;
             continue;
+        case OPT_JSON:
+            c->json = true;
+            continue;
         case OPT_NO_CACHE:
             c->no_cache = true;
             continue;
@@ -214,6 +223,10 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
         default:
             break;
+        }
+        if (s->json_short && ch == s->json_short) {
+            c->json = true;
+            continue;
         }
         if ((s->common & KS_C_PID) && ch == 'p') {
             set_long(optarg, "PID", 0, 0x7fffffff, &c->pid);

@@ -68,6 +68,7 @@ struct ks_common {
     long pages;     /* event buffer pages per CPU */
     bool pages_set; /* -b given (else the default for the buffer kind chosen) */
     enum ks_events_mode events; /* --events */
+    bool json;                  /* --json: JSON Lines on stdout (docs/json.md) */
 };
 
 struct ks_opts_spec {
@@ -77,6 +78,7 @@ struct ks_opts_spec {
     const struct ks_opt *opts; /* terminated by an entry with help == NULL */
     unsigned common;
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
+    char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */

@@ -18,6 +18,7 @@
 #include "ks_features.h"
 #include "ks_headers.h"
 #include "ks_perf.h"
+#include "ks_record.h"
 #include "ks_sys.h"
 
 extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
@@ -243,6 +244,44 @@ static int choose_events(struct ks_run *r)
     return 0;
 }
 
+/* --check: one line per probe (for people and kscope-doctor), or one JSON object. */
+static void print_check(const struct ks_run *r, bool ok)
+{
+    const struct ks_tool *t = r->tool;
+    struct ks_json *j = r->opt.json ? ks_out_writer() : NULL;
+    if (j) {
+        ks_json_object(j, NULL);
+        ks_json_str(j, "tool", t->spec.name);
+        ks_json_str(j, "probe_mode", ks_probe_mode_name(r->opt.probe_mode));
+        ks_json_array(j, "probes");
+    }
+    for (int i = 0; i < t->nprobes; i++) {
+        const struct ks_probe_choice *c = &r->choices[i];
+        const char *kind = c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
+                           : c->kind == KS_KIND_KPROBE   ? "kprobe"
+                           : c->kind == KS_KIND_KRETPROBE ? "kretprobe"
+                                                          : "none";
+        if (!j) {
+            printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
+            continue;
+        }
+        ks_json_object(j, NULL);
+        ks_json_str(j, "name", t->probes[i].name);
+        ks_json_str(j, "kind", kind);
+        ks_json_str(j, "target", c->target);
+        ks_json_end(j);
+    }
+    if (j) {
+        ks_json_end(j);
+        ks_json_str(j, "result", ok ? "ok" : "unsupported");
+        ks_json_end(j);
+        ks_json_nl(j);
+    } else {
+        printf("result %s\n", ok ? "ok" : "unsupported");
+    }
+    fflush(stdout);
+}
+
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
     struct ks_run run;
@@ -251,6 +290,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     r->tool = t;
     ks_set_prog(t->spec.name);
     ks_opts_parse(&t->spec, argc, argv, &r->opt);
+    ks_out_set_json(r->opt.json);
 
     /* Events go out a line at a time to a terminal, in blocks to a file or pipe; the loop
      * flushes whenever it goes idle, so a reader of the file never waits long. */
@@ -294,19 +334,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
-    if (r->opt.check) {
-        /* One line per probe, for people and for kscope-doctor. */
-        for (int i = 0; i < t->nprobes; i++) {
-            const struct ks_probe_choice *c = &r->choices[i];
-            const char *kind = c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
-                               : c->kind == KS_KIND_KPROBE   ? "kprobe"
-                               : c->kind == KS_KIND_KRETPROBE ? "kretprobe"
-                                                              : "none";
-            printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
-        }
-        printf("result %s\n", rc == 0 ? "ok" : "unsupported");
-        fflush(stdout);
-    }
+    if (r->opt.check)
+        print_check(r, rc == 0);
     if (rc != 0) {
         if (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
@@ -323,6 +352,17 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         return 1;
     struct ks_buf text = {0};
     build_text(r, &text);
+    if (r->opt.ebpf && r->opt.json) {
+        /* One object: the program text as a string. */
+        struct ks_json *j = ks_out_writer();
+        ks_json_object(j, NULL);
+        ks_json_str(j, "tool", t->spec.name);
+        ks_json_str(j, "bpf_program", text.s);
+        ks_json_end(j);
+        ks_json_nl(j);
+        fflush(stdout);
+        return 0;
+    }
     if (r->opt.ebpf) {
         fputs(text.s, stdout);
         fflush(stdout);
@@ -395,6 +435,9 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     if (t->on_start)
         t->on_start(r);
     fflush(stdout);
+    /* JSON has no header line: -v says when tracing has started. */
+    if (r->opt.json)
+        ks_info("ready: tracing, JSON Lines on stdout");
 
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;

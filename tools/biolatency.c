@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_hist.h"
+#include "ks_record.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
 
@@ -106,19 +107,20 @@ static void on_interval(struct ks_run *r)
     const struct ks_map_def *m = ks_map_def(r, "dist");
     struct ks_hist_section *s = NULL;
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s);
-    printf("\n");
+    ks_interval_begin();
+    ks_textf("\n");
     if (opt_timestamp) {
         char t[16];
-        printf("%-8s\n", ks_time_str(t, sizeof(t), "%H:%M:%S"));
+        ks_textf("%-8s\n", ks_time_str(t, sizeof(t), "%H:%M:%S"));
     }
-    const char *label = opt_ms ? "msecs" : "usecs";
+    ks_hist_begin(opt_ms ? "msecs" : "usecs", opt_disks ? "disk" : opt_flags ? "flags" : NULL);
     for (int i = 0; i < n; i++) {
         uint64_t section;
         memcpy(&section, s[i].key, sizeof(section));
+        char words[160] = "";
         if (opt_disks) {
-            printf("\ndisk = %s\n", ks_disk_name((uint32_t)section));
+            snprintf(words, sizeof(words), "%s", ks_disk_name((uint32_t)section));
         } else if (opt_flags) {
-            char words[160];
             if (section >> 63) {
                 cmd_flags_words((unsigned)section, words, sizeof(words));
             } else {
@@ -127,10 +129,11 @@ static void on_interval(struct ks_run *r)
                 rwbs[8] = '\0';
                 rwbs_words(rwbs, words, sizeof(words));
             }
-            printf("\nflags = %s\n", words);
         }
-        ks_print_log2_hist(stdout, s[i].vals, KS_LOG2_SLOTS, label);
+        ks_hist_emit(words, s[i].vals, KS_LOG2_SLOTS);
     }
+    ks_hist_end();
+    ks_interval_end();
     free(s);
 }
 
@@ -153,7 +156,7 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     (void)r;
-    printf("Tracing block device I/O... Hit Ctrl-C to end.\n");
+    ks_textf("Tracing block device I/O... Hit Ctrl-C to end.\n");
 }
 
 static const struct ks_tool tool = {
@@ -163,6 +166,7 @@ static const struct ks_tool tool = {
             .description = "Summarize block device I/O latency as a histogram",
             .opts = opts,
             .common = KS_C_INTERVAL,
+            .json_short = 'j',
             .examples = "    biolatency                    # summarize block I/O latency as a "
                         "histogram\n"
                         "    biolatency 1 10               # print 1 second summaries, 10 times\n"
@@ -170,7 +174,8 @@ static const struct ks_tool tool = {
                         "timestamps\n"
                         "    biolatency -Q                 # include OS queued time in I/O time\n"
                         "    biolatency -D                 # show each disk device separately\n"
-                        "    biolatency -F                 # show I/O flags separately\n",
+                        "    biolatency -F                 # show I/O flags separately\n"
+                        "    biolatency -j 1               # JSON: one object per second\n",
         },
     .bpf_source = ks_bpfsrc_biolatency_bpf_c,
     .bpf_name = "biolatency.bpf.c",

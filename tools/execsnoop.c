@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../bpfsrc/execsnoop.h"
+#include "ks_record.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
 
@@ -67,7 +68,8 @@ static struct ks_probe probes[] = {
 struct pending {
     __u32 pid;
     bool used;
-    struct ks_buf args;
+    struct ks_buf args; /* as BCC prints them */
+    struct ks_buf raw;  /* each as it came, NUL-terminated: JSON's list */
 };
 #define NPENDING 256
 static struct pending pending[NPENDING];
@@ -92,6 +94,7 @@ static struct pending *find_pending(__u32 pid, bool create)
     p->args.len = 0;
     if (p->args.s)
         p->args.s[0] = '\0';
+    p->raw.len = 0;
     return p;
 }
 
@@ -113,6 +116,30 @@ static void add_arg(struct ks_buf *b, const char *arg)
         ks_buf_add(b, "\"");
 }
 
+/* The record: BCC's columns and formats. */
+enum { F_TIME, F_TS, F_UID, F_COMM, F_PID, F_PPID, F_RET, F_ARGS, F_ARGV, NF };
+static const struct ks_field fields[NF] = {
+    [F_TIME] = {.json = "time_unix_ns", .type = KS_T_WALL, .header = "TIME", .hfmt = "%-9s",
+                .fmt = "%-9s", .on = &opt_time},
+    [F_TS] = {.json = "elapsed_ns", .type = KS_T_NS, .header = "TIME(s)", .hfmt = "%-8s",
+              .fmt = "%-8.3f", .on = &opt_timestamp},
+    [F_UID] = {.json = "uid", .type = KS_T_UINT, .header = "UID", .hfmt = "%-6s", .fmt = "%-6d",
+               .on = &opt_print_uid},
+    [F_COMM] = {.json = "comm", .type = KS_T_STR, .header = "PCOMM", .hfmt = "%-16s ",
+                .fmt = "%-16s "},
+    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-7s ",
+               .fmt = "%-7d "},
+    /* Unknown when the parent has exited: "?" as BCC prints, null in JSON. */
+    [F_PPID] = {.json = "ppid", .type = KS_T_UINT, .header = "PPID", .hfmt = "%-7s ",
+                .fmt = "%-7d ", .null_text = "?"},
+    [F_RET] = {.json = "retval", .type = KS_T_INT, .header = "RET", .hfmt = "%3s ",
+               .fmt = "%3d "},
+    /* Text: BCC's one string (-q quotes, newlines escaped); JSON: the list as captured. */
+    [F_ARGS] = {.type = KS_T_STR, .header = "ARGS", .hfmt = "%s", .fmt = "%s"},
+    [F_ARGV] = {.json = "args", .type = KS_T_STRV},
+};
+static struct ks_record rec = {.fields = fields, .nfields = NF};
+
 static void print_exec(const struct execsnoop_event *e)
 {
     struct pending *p = find_pending(e->pid, false);
@@ -126,18 +153,24 @@ static void print_exec(const struct execsnoop_event *e)
                 (opt_line && regexec(&re_line, args, 0, NULL, 0) != 0) ||
                 (opt_ppid >= 0 && ppid != (__u32)opt_ppid);
     if (!skip) {
-        if (opt_time) {
-            char t[16];
-            printf("%-9s", ks_time_str(t, sizeof(t), "%H:%M:%S"));
+        const char *argv[130];
+        int argc = 0;
+        for (size_t off = 0; p && off < p->raw.len && argc < 130; argc++) {
+            argv[argc] = p->raw.s + off;
+            off += strlen(argv[argc]) + 1;
         }
-        if (opt_timestamp)
-            printf("%-8.3f", (double)(ks_now_ns() - start_ns) / 1e9);
-        if (opt_print_uid)
-            printf("%-6u", e->uid);
-        char pp[16] = "?";
-        if (ppid)
-            snprintf(pp, sizeof(pp), "%u", ppid);
-        printf("%-16s %-7u %-7s %3d %s\n", comm, e->pid, pp, e->retval, args);
+        struct ks_val v[NF] = {
+            [F_TIME] = KS_U(ks_wall_ns()),
+            [F_TS] = KS_U(ks_now_ns() - start_ns),
+            [F_UID] = KS_U(e->uid),
+            [F_COMM] = KS_S(comm),
+            [F_PID] = KS_U(e->pid),
+            [F_PPID] = ppid ? KS_U(ppid) : KS_NULL,
+            [F_RET] = KS_I(e->retval),
+            [F_ARGS] = KS_S(args),
+            [F_ARGV] = KS_V(argv, argc),
+        };
+        ks_record_emit(&rec, v);
     }
     if (p)
         p->used = false;
@@ -177,6 +210,7 @@ static void on_event(void *data, int size)
         memcpy(arg, e->arg, EXECSNOOP_ARGSIZE);
         arg[EXECSNOOP_ARGSIZE] = '\0';
         add_arg(&p->args, arg);
+        ks_buf_addn(&p->raw, arg, strlen(arg) + 1);
         return;
     }
     if (ndeferred == NDEFER)
@@ -214,13 +248,7 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     start_ns = r->start_ns;
-    if (opt_time)
-        printf("%-9s", "TIME");
-    if (opt_timestamp)
-        printf("%-8s", "TIME(s)");
-    if (opt_print_uid)
-        printf("%-6s", "UID");
-    printf("%-16s %-7s %-7s %3s %s\n", "PCOMM", "PID", "PPID", "RET", "ARGS");
+    ks_record_header(&rec);
 }
 
 static const struct ks_tool tool = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../bpfsrc/opensnoop.h"
+#include "ks_record.h"
 #include "ks_tool.h"
 
 extern const char ks_bpfsrc_opensnoop_bpf_c[], ks_bpfsrc_opensnoop_h[];
@@ -65,6 +66,31 @@ static struct ks_probe probes[] = {
     {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
 };
 
+/* The record: BCC's columns and formats; -t shows the thread id in place of the pid. */
+static bool show_tid;
+enum { F_TS, F_UID, F_PID, F_TID, F_COMM, F_FD, F_ERR, F_FLAGS, F_PATH, NF };
+static const struct ks_field fields[NF] = {
+    [F_TS] = {.json = "elapsed_ns", .type = KS_T_NS, .header = "TIME(s)", .hfmt = "%-14s",
+              .fmt = "%-14.9f", .on = &opt_timestamp},
+    [F_UID] = {.json = "uid", .type = KS_T_UINT, .header = "UID", .hfmt = "%-6s", .fmt = "%-6d",
+               .on = &opt_print_uid},
+    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-6s ",
+               .fmt = "%-6d ", .off = &show_tid},
+    [F_TID] = {.json = "tid", .type = KS_T_UINT, .header = "TID", .hfmt = "%-6s ",
+               .fmt = "%-6d ", .on = &show_tid},
+    [F_COMM] = {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-16s ",
+                .fmt = "%-16s "},
+    /* A failed open has no descriptor: null in JSON, -1 in text as BCC prints. */
+    [F_FD] = {.json = "fd", .type = KS_T_INT, .header = "FD", .hfmt = "%4s ", .fmt = "%4d ",
+              .null_text = "-1"},
+    [F_ERR] = {.json = "errno", .type = KS_T_INT, .header = "ERR", .hfmt = "%3s ",
+               .fmt = "%3d "},
+    [F_FLAGS] = {.json = "flags", .type = KS_T_UINT, .header = "FLAGS", .hfmt = "%-9s",
+                 .fmt = "%08o ", .on = &opt_extended},
+    [F_PATH] = {.json = "path", .type = KS_T_STR, .header = "PATH", .hfmt = "%s", .fmt = "%s"},
+};
+static struct ks_record rec = {.fields = fields, .nfields = NF};
+
 static void on_event(void *data, int size)
 {
     const struct opensnoop_event *e = data;
@@ -86,17 +112,18 @@ static void on_event(void *data, int size)
         return;
     if (!first_ts)
         first_ts = e->ts;
-    if (opt_timestamp)
-        printf("%-14.9f", (double)(e->ts - first_ts) / 1e9);
-    if (opt_print_uid)
-        printf("%-6u", e->uid);
-    int fd = e->ret >= 0 ? e->ret : -1;
-    int err = e->ret >= 0 ? 0 : -e->ret;
-    printf("%-6u %-16s %4d %3d ", (unsigned)(opt_tid >= 0 ? (__u32)e->id : e->id >> 32), comm, fd,
-           err);
-    if (opt_extended)
-        printf("%08o ", (unsigned)e->flags);
-    printf("%s\n", name);
+    struct ks_val v[NF] = {
+        [F_TS] = KS_U(e->ts - first_ts),
+        [F_UID] = KS_U(e->uid),
+        [F_PID] = KS_U(e->id >> 32),
+        [F_TID] = KS_U((__u32)e->id),
+        [F_COMM] = KS_S(comm),
+        [F_FD] = e->ret >= 0 ? KS_I(e->ret) : KS_NULL,
+        [F_ERR] = KS_I(e->ret >= 0 ? 0 : -e->ret),
+        [F_FLAGS] = KS_U((unsigned)e->flags),
+        [F_PATH] = KS_S(name),
+    };
+    ks_record_emit(&rec, v);
 }
 
 static void configure(struct ks_run *r)
@@ -113,19 +140,13 @@ static void configure(struct ks_run *r)
         ks_define(r, "WANT_TS", 1, "-T");
     if (opt_print_uid)
         ks_define(r, "WANT_UID", 1, "-U");
+    show_tid = opt_tid >= 0;
 }
 
 static void on_start(struct ks_run *r)
 {
     (void)r;
-    if (opt_timestamp)
-        printf("%-14s", "TIME(s)");
-    if (opt_print_uid)
-        printf("%-6s", "UID");
-    printf("%-6s %-16s %4s %3s ", opt_tid >= 0 ? "TID" : "PID", "COMM", "FD", "ERR");
-    if (opt_extended)
-        printf("%-9s", "FLAGS");
-    printf("PATH\n");
+    ks_record_header(&rec);
 }
 
 static const struct ks_tool tool = {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_maps.h"
+#include "ks_record.h"
 #include "ks_sys.h"
 #include "ks_syscall.h"
 #include "ks_tool.h"
@@ -95,10 +96,43 @@ static int cmp_rows(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* The count table's row: BCC's columns (by syscall, or by process with -P). */
+static bool show_us, show_ms;
+enum { F_SYSCALL, F_NAME, F_NR, F_PID, F_COMM, F_COUNT, F_TIME_US, F_TIME_MS, NF };
+static const struct ks_field fields[NF] = {
+    [F_SYSCALL] = {.type = KS_T_STR, .header = "SYSCALL", .hfmt = "%-22s ", .fmt = "%-22s ",
+                   .off = &opt_process},
+    [F_NAME] = {.json = "syscall", .type = KS_T_STR, .off = &opt_process},
+    [F_NR] = {.json = "syscall_nr", .type = KS_T_UINT, .off = &opt_process},
+    /* BCC prints "%-6d %-15s" as one 22-wide column; the same bytes. */
+    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-6s ",
+               .fmt = "%-6d ", .on = &opt_process},
+    [F_COMM] = {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-15s ",
+                .fmt = "%-15s ", .on = &opt_process},
+    [F_COUNT] = {.json = "count", .type = KS_T_UINT, .header = "COUNT", .hfmt = "%8s",
+                 .fmt = "%8d"},
+    [F_TIME_US] = {.json = "total_ns", .type = KS_T_NS, .header = "TIME (us)", .hfmt = " %16s",
+                   .fmt = " %16.3f", .on = &show_us, .scale = 1e3},
+    [F_TIME_MS] = {.json = "total_ns", .type = KS_T_NS, .header = "TIME (ms)", .hfmt = " %16s",
+                   .fmt = " %16.6f", .on = &show_ms, .scale = 1e6},
+};
+static struct ks_record rec = {.fields = fields, .nfields = NF};
+
 static void list_syscalls(void)
 {
     const char *const *names;
     size_t n = ks_syscall_names(&names);
+    if (ks_out_json()) {
+        struct ks_json *j = ks_out_writer();
+        ks_json_object(j, NULL);
+        ks_json_array(j, "syscalls");
+        for (size_t i = 0; i < n; i++)
+            ks_json_str(j, NULL, names[i]);
+        ks_json_end(j);
+        ks_json_end(j);
+        ks_json_nl(j);
+        return;
+    }
     /* BCC's layout: four columns of 22, three spaces apart. */
     for (size_t i = 0; i < n; i++)
         printf("%-22s%s", names[i], (i % 4 == 3 || i == n - 1) ? "\n" : "   ");
@@ -211,34 +245,34 @@ static void on_interval(struct ks_run *r)
     }
     qsort(rows, n, sizeof(*rows), cmp_rows);
 
+    ks_interval_begin();
     char t[16];
-    printf("[%s]\n", ks_time_str(t, sizeof(t), "%H:%M:%S"));
-    const char *agg = opt_process ? "PID    COMM" : "SYSCALL";
-    if (opt_latency)
-        printf("%-22s %8s %16s\n", agg, "COUNT", opt_ms ? "TIME (ms)" : "TIME (us)");
-    else
-        printf("%-22s %8s\n", agg, "COUNT");
+    ks_textf("[%s]\n", ks_time_str(t, sizeof(t), "%H:%M:%S"));
+    ks_table_begin(&rec, opt_process ? "pid" : "syscall");
     for (size_t i = 0; i < n && i < (size_t)opt_top; i++) {
-        char col[64];
+        char comm[64] = "", unknown[32];
+        const char *name = NULL;
         if (opt_process) {
-            char comm[64];
             process_name(&rows[i], comm, sizeof(comm));
-            snprintf(col, sizeof(col), "%-6u %-15s", rows[i].key, comm);
         } else {
-            const char *name = ks_syscall_name(rows[i].key);
-            if (name)
-                snprintf(col, sizeof(col), "%s", name);
-            else
-                snprintf(col, sizeof(col), "[unknown: %u]", rows[i].key);
+            name = ks_syscall_name(rows[i].key);
+            snprintf(unknown, sizeof(unknown), "[unknown: %u]", rows[i].key);
         }
-        printf("%-22s %8llu", col, (unsigned long long)rows[i].count);
-        if (opt_latency && opt_ms)
-            printf(" %16.6f", (double)rows[i].total_ns / 1e6);
-        else if (opt_latency)
-            printf(" %16.3f", (double)rows[i].total_ns / 1e3);
-        printf("\n");
+        struct ks_val v[NF] = {
+            [F_SYSCALL] = KS_S(name ? name : unknown),
+            [F_NAME] = name ? KS_S(name) : KS_NULL,
+            [F_NR] = KS_U(rows[i].key),
+            [F_PID] = KS_U(rows[i].key),
+            [F_COMM] = KS_S(comm),
+            [F_COUNT] = KS_U(rows[i].count),
+            [F_TIME_US] = KS_U(rows[i].total_ns),
+            [F_TIME_MS] = KS_U(rows[i].total_ns),
+        };
+        ks_record_emit(&rec, v);
     }
-    printf("\n");
+    ks_table_end();
+    ks_textf("\n");
+    ks_interval_end();
     free(rows);
 }
 
@@ -255,6 +289,8 @@ static void configure(struct ks_run *r)
                            r->opt.interval);
         r->opt.interval = opt_interval;
     }
+    show_us = opt_latency && !opt_ms;
+    show_ms = opt_latency && opt_ms;
     probes[0].off = !opt_latency; /* sys_enter */
     ks_define(r, "SYSCALL_SLOTS", SYSCALL_SLOTS, "syscall numbers counted: 0..SLOTS-1");
     if (r->opt.pid >= 0)
@@ -277,17 +313,17 @@ static void on_start(struct ks_run *r)
 {
     (void)r;
     if (opt_syscall_name)
-        printf("Tracing %ssyscall '%s'... Ctrl+C to quit.\n", opt_failures ? "failed " : "",
-               opt_syscall_name);
+        ks_textf("Tracing %ssyscall '%s'... Ctrl+C to quit.\n", opt_failures ? "failed " : "",
+                 opt_syscall_name);
     else
-        printf("Tracing %ssyscalls, printing top %ld... Ctrl+C to quit.\n",
-               opt_failures ? "failed " : "", opt_top);
+        ks_textf("Tracing %ssyscalls, printing top %ld... Ctrl+C to quit.\n",
+                 opt_failures ? "failed " : "", opt_top);
 }
 
 static void on_exit_(struct ks_run *r)
 {
     (void)r;
-    printf("Detaching...\n");
+    ks_textf("Detaching...\n");
 }
 
 static const struct ks_tool tool = {

@@ -1,0 +1,294 @@
+#define _GNU_SOURCE
+#include "ks_record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ks_util.h"
+
+static bool g_json;
+static struct ks_json g_writer;
+static bool g_writer_ready;
+static int g_in_table; /* rows go into the open interval's array */
+
+void ks_out_set_json(bool json)
+{
+    g_json = json;
+}
+
+bool ks_out_json(void)
+{
+    return g_json;
+}
+
+struct ks_json *ks_out_writer(void)
+{
+    if (!g_writer_ready) {
+        ks_json_init(&g_writer, stdout, 0);
+        g_writer_ready = true;
+    }
+    return &g_writer;
+}
+
+void ks_textf(const char *fmt, ...)
+{
+    if (g_json)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* A field's formats, rewritten once so that one vprintf-free call prints each value: the
+ * integer conversion widened to long long, and a %s twin of the same width for nulls. */
+struct ks_field_rt {
+    char fmt[48];
+    char nullfmt[48];
+    char conv;
+};
+
+bool ks_field_on(const struct ks_field *f)
+{
+    return (!f->on || *f->on) && !(f->off && *f->off);
+}
+
+static void bad_format(const struct ks_field *f, const char *why)
+{
+    ks_err("internal: field %s: format \"%s\": %s", f->json ? f->json : f->header, f->fmt, why);
+    exit(1);
+}
+
+static void compile_field(const struct ks_field *f, struct ks_field_rt *rt)
+{
+    const char *p = f->fmt, *pct = NULL;
+    for (const char *s = p; *s; s++) {
+        if (s[0] == '%' && s[1] == '%') {
+            s++;
+            continue;
+        }
+        if (*s == '%') {
+            if (pct)
+                bad_format(f, "more than one conversion");
+            pct = s;
+        }
+    }
+    if (!pct)
+        bad_format(f, "no conversion");
+    const char *s = pct + 1;
+    const char *flags = s;
+    while (*s && strchr("-+ #0", *s))
+        s++;
+    size_t nflags = (size_t)(s - flags);
+    const char *width = s;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    size_t nwidth = (size_t)(s - width);
+    const char *prec = s;
+    if (*s == '.') {
+        s++;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    size_t nprec = (size_t)(s - prec);
+    while (*s && strchr("hlLqjzt", *s)) /* length modifiers: replaced below */
+        s++;
+    char conv = *s;
+    if (!conv)
+        bad_format(f, "no conversion character");
+    const char *suffix = s + 1;
+    const char *want;
+    switch (f->type) {
+    case KS_T_INT:
+    case KS_T_UINT: want = "diuxXoc"; break;
+    case KS_T_FLOAT:
+    case KS_T_NS: want = "fFeEgG"; break;
+    default: want = "s"; break;
+    }
+    if (!strchr(want, conv))
+        bad_format(f, "conversion does not fit the field's type");
+    rt->conv = conv;
+    bool ll = strchr("diuxXo", conv) != NULL;
+    int n = snprintf(rt->fmt, sizeof(rt->fmt), "%.*s%%%.*s%.*s%.*s%s%c%s", (int)(pct - p), p,
+                     (int)nflags, flags, (int)nwidth, width, (int)nprec, prec, ll ? "ll" : "",
+                     conv, suffix);
+    bool left = memchr(flags, '-', nflags) != NULL;
+    int m = snprintf(rt->nullfmt, sizeof(rt->nullfmt), "%.*s%%%s%.*ss%s", (int)(pct - p), p,
+                     left ? "-" : "", (int)nwidth, width, suffix);
+    if (n >= (int)sizeof(rt->fmt) || m >= (int)sizeof(rt->nullfmt))
+        bad_format(f, "too long");
+}
+
+static void prepare(struct ks_record *r)
+{
+    if (r->rt)
+        return;
+    r->rt = ks_xcalloc((size_t)r->nfields, sizeof(*r->rt));
+    for (int i = 0; i < r->nfields; i++)
+        if (r->fields[i].header)
+            compile_field(&r->fields[i], &r->rt[i]);
+}
+
+void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size)
+{
+    struct ks_buf h = {0}, v = {0};
+    for (int i = 0; i < r->nfields; i++) {
+        const struct ks_field *f = &r->fields[i];
+        if (!f->header || !ks_field_on(f))
+            continue;
+        ks_buf_add(&h, f->hfmt);
+        ks_buf_add(&v, f->fmt);
+    }
+    snprintf(hfmt, size, "%s\n", h.s ? h.s : "");
+    snprintf(fmt, size, "%s\n", v.s ? v.s : "");
+    ks_buf_free(&h);
+    ks_buf_free(&v);
+}
+
+void ks_record_header(struct ks_record *r)
+{
+    if (g_json)
+        return;
+    prepare(r);
+    for (int i = 0; i < r->nfields; i++) {
+        const struct ks_field *f = &r->fields[i];
+        if (f->header && ks_field_on(f))
+            printf(f->hfmt, f->header);
+    }
+    putchar('\n');
+}
+
+static void text_value(const struct ks_field *f, const struct ks_field_rt *rt,
+                       const struct ks_val *v)
+{
+    if (v->null) {
+        printf(rt->nullfmt, f->null_text ? f->null_text : "-");
+        return;
+    }
+    switch (f->type) {
+    case KS_T_STR:
+        printf(rt->fmt, v->s ? v->s : "");
+        break;
+    case KS_T_INT:
+    case KS_T_UINT:
+        /* Both widened to 64 bits: the conversion decides how the bits read. */
+        if (rt->conv == 'c')
+            printf(rt->fmt, (int)v->i);
+        else
+            printf(rt->fmt, (long long)v->i);
+        break;
+    case KS_T_FLOAT:
+        printf(rt->fmt, v->d);
+        break;
+    case KS_T_NS:
+        printf(rt->fmt, (double)v->u / (f->scale > 0 ? f->scale : 1e9));
+        break;
+    case KS_T_WALL: {
+        time_t t = (time_t)(v->u / 1000000000ull);
+        struct tm tm;
+        char s[16];
+        localtime_r(&t, &tm);
+        strftime(s, sizeof(s), "%H:%M:%S", &tm);
+        printf(rt->fmt, s);
+        break;
+    }
+    case KS_T_STRV: {
+        struct ks_buf b = {0};
+        for (uint32_t k = 0; k < v->n; k++) {
+            if (k)
+                ks_buf_add(&b, " ");
+            ks_buf_add(&b, v->v[k]);
+        }
+        printf(rt->fmt, b.s ? b.s : "");
+        ks_buf_free(&b);
+        break;
+    }
+    }
+}
+
+static void json_value(struct ks_json *j, const struct ks_field *f, const struct ks_val *v)
+{
+    if (v->null) {
+        ks_json_null(j, f->json);
+        return;
+    }
+    switch (f->type) {
+    case KS_T_STR: ks_json_str(j, f->json, v->s ? v->s : ""); break;
+    case KS_T_INT: ks_json_int(j, f->json, v->i); break;
+    case KS_T_UINT:
+    case KS_T_NS:
+    case KS_T_WALL: ks_json_uint(j, f->json, v->u); break;
+    case KS_T_FLOAT: ks_json_double(j, f->json, v->d); break;
+    case KS_T_STRV:
+        ks_json_array(j, f->json);
+        for (uint32_t k = 0; k < v->n; k++)
+            ks_json_str(j, NULL, v->v[k]);
+        ks_json_end(j);
+        break;
+    }
+}
+
+void ks_record_emit(struct ks_record *r, const struct ks_val *v)
+{
+    prepare(r);
+    if (!g_json) {
+        for (int i = 0; i < r->nfields; i++) {
+            const struct ks_field *f = &r->fields[i];
+            if (f->header && ks_field_on(f))
+                text_value(f, &r->rt[i], &v[i]);
+        }
+        putchar_unlocked('\n');
+        return;
+    }
+    struct ks_json *j = ks_out_writer();
+    ks_json_object(j, NULL);
+    for (int i = 0; i < r->nfields; i++) {
+        const struct ks_field *f = &r->fields[i];
+        if (f->json && ks_field_on(f))
+            json_value(j, f, &v[i]);
+    }
+    ks_json_end(j);
+    if (!g_in_table)
+        ks_json_nl(j);
+}
+
+void ks_interval_begin(void)
+{
+    if (!g_json)
+        return;
+    struct ks_json *j = ks_out_writer();
+    ks_json_object(j, NULL);
+    ks_json_uint(j, "time_unix_ns", ks_wall_ns());
+}
+
+void ks_interval_end(void)
+{
+    if (!g_json)
+        return;
+    struct ks_json *j = ks_out_writer();
+    ks_json_end(j);
+    ks_json_nl(j);
+}
+
+void ks_table_begin(struct ks_record *r, const char *key)
+{
+    if (!g_json) {
+        ks_record_header(r);
+        return;
+    }
+    struct ks_json *j = ks_out_writer();
+    ks_json_str(j, "key", key);
+    ks_json_array(j, "rows");
+    g_in_table = 1;
+}
+
+void ks_table_end(void)
+{
+    if (!g_json)
+        return;
+    ks_json_end(ks_out_writer());
+    g_in_table = 0;
+}
