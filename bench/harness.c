@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+static bool ready_on_err; /* -E: the pattern shows in ERR (tools whose stdout has no header) */
 static const char *pattern, *outfile, *savefile, *errfile = "/dev/null", *workload, *workload_out = "/dev/null";
 static double timeout_s = 120, hold_s = 0, kill_s = 15, drain_max_s = 120;
 static pid_t child;
@@ -242,7 +243,7 @@ static bool feed(const char *buf, size_t n)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: harness -p PATTERN [-o OUT] [-e ERR] [-s SAVE] [-t TIMEOUT] [-H HOLD] "
+    fprintf(stderr, "usage: harness -p PATTERN [-E] [-o OUT] [-e ERR] [-s SAVE] [-t TIMEOUT] [-H HOLD] "
                     "[-w WORKLOAD] [-W WORKLOAD_OUT] [-d DRAIN_MAX] [-k KILL_AFTER] -- CMD...\n");
     exit(2);
 }
@@ -250,9 +251,10 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     int c;
-    while ((c = getopt(argc, argv, "+p:o:e:s:t:H:w:W:d:k:")) != -1) {
+    while ((c = getopt(argc, argv, "+p:Eo:e:s:t:H:w:W:d:k:")) != -1) {
         switch (c) {
         case 'p': pattern = optarg; break;
+        case 'E': ready_on_err = true; break;
         case 'o': outfile = optarg; break;
         case 'e': errfile = optarg; break;
         case 's': savefile = optarg; break;
@@ -265,7 +267,7 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (!pattern || optind >= argc)
+    if (!pattern || optind >= argc || (ready_on_err && !outfile))
         usage();
     char **cmd = argv + optind;
     signal(SIGPIPE, SIG_IGN);
@@ -317,7 +319,7 @@ int main(int argc, char **argv)
     int status = 0;
     bool exited = false;
     off_t off = 0;
-    int infd = outfile ? open(outfile, O_RDONLY | O_CLOEXEC) : -1;
+    int infd = outfile ? open(ready_on_err ? errfile : outfile, O_RDONLY | O_CLOEXEC) : -1;
     while (t_ready < 0) {
         if (now() - t0 > timeout_s)
             break;

@@ -244,15 +244,17 @@ wl.append("|---|---|---|---|---|---|---|")
 base = med("workload", "opensnoop", "untraced", "wall_s")
 wl.append("| untraced | %s | 1.0x | - | - | - | - |" % fmt(base, "", 2))
 names = {"kscope": "kscope opensnoop (defaults)",
+         "kscope-json": "kscope opensnoop --json",
          "kscope-perf": "kscope opensnoop --events=perf (perf buffers, as before 5.8)",
          "bcc": "BCC opensnoop-bpfcc",
          "bcc-same": "BCC API*, kscope's program", "bpftrace": "bpftrace opensnoop.bt"}
 kscope_lost = None
 kscope_slow = None
-for impl in ("kscope", "kscope-perf", "bcc", "bcc-same", "bpftrace"):
-    if not works("opensnoop", "kscope" if impl == "kscope-perf" else impl):
+json_lost = json_vs_text = None
+for impl in ("kscope", "kscope-json", "kscope-perf", "bcc", "bcc-same", "bpftrace"):
+    if not works("opensnoop", "kscope" if impl in ("kscope-perf", "kscope-json") else impl):
         continue
-    if impl == "kscope-perf" and not nums("workload", "opensnoop", impl, "wall_s"):
+    if impl in ("kscope-perf", "kscope-json") and not nums("workload", "opensnoop", impl, "wall_s"):
         continue  # an older bench run without this row
     wall = med("workload", "opensnoop", impl, "wall_s")
     cpu = med("workload", "opensnoop", impl, "tool_cpu_ms")
@@ -277,6 +279,10 @@ for impl in ("kscope", "kscope-perf", "bcc", "bcc-same", "bpftrace"):
     if impl == "kscope":
         kscope_lost = max(lost) if lost else None
         kscope_slow = wall / base if wall and base else None
+    if impl == "kscope-json":
+        json_lost = max(lost) if lost else None
+        text_wall = med("workload", "opensnoop", "kscope", "wall_s")
+        json_vs_text = wall / text_wall if wall and text_wall else None
 ex = sorted({r[2] for r in rows if r[0] == "explore" and r[2].startswith("kscope")},
             key=lambda i: (i != "kscope", i))
 if ex:
@@ -302,6 +308,14 @@ targets.append(("opensnoop to a file, %s openat(): zero lost events (defaults)" 
 targets.append(("opensnoop to a file, %s openat(): workload <= 1.5x untraced" % format(n, ","),
                 "%s" % (fmt(kscope_slow, "x", 2)),
                 verdict(None if kscope_slow is None else kscope_slow <= 1.5)))
+
+if json_lost is not None or json_vs_text is not None:
+    targets.append(("opensnoop --json to a file, %s openat(): zero lost events" % format(n, ","),
+                    "%s lost in the worst run" % fmt(json_lost, "", 0),
+                    verdict(None if json_lost is None else json_lost == 0)))
+    targets.append(("opensnoop --json: workload <= 1.1x the same with text output",
+                    "%s" % fmt(json_vs_text, "x", 2),
+                    verdict(None if json_vs_text is None else json_vs_text <= 1.1)))
 
 # ---- cost ----
 cost = []

@@ -250,6 +250,8 @@ cmd_of() { # TOOL IMPL [extra kscope args...]
     kscope | kscope-warm | kscope-shm) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" "$@") ;;
     kscope-b*) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" -b "${impl#kscope-b}" "$@") ;;
     kscope-perf) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --events=perf "$@") ;;
+    # JSON has no header line: -v says "ready: tracing" on stderr (harness -E).
+    kscope-json) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --json -v "$@") ;;
     bcc) CMD=(env "${BCC_ENV[@]}" "/usr/sbin/$tool-bpfcc") ;;
     bcc-same) CMD=(env "${BCC_ENV[@]}" "$PY" "$HERE/bcc_same.py" "$tool" "$WORK/$tool.prog.c") ;;
     bpftrace) CMD=(bpftrace "${BT_SCRIPT[$tool]}") ;;
@@ -380,12 +382,14 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
         cmd_of "$t" "$impl" "$@"
         local out=$base.out
         [ "$impl" = kscope-shm ] && out=$SHM/$sec-$t-$impl-$r.out
-        measure "$sec" "$t" "$impl" "$r" -p "$(pat "$t")" -t 60 -o "$out" \
+        local ready=(-p "$(pat "$t")") header=1
+        [ "$impl" = kscope-json ] && ready=(-E -p "ready: tracing") header=0
+        measure "$sec" "$t" "$impl" "$r" "${ready[@]}" -t 60 -o "$out" \
             -w "$LG -n $n -f $target" -W "$base.lg" -d 120 -- "${CMD[@]}" || return
         sample "$sec" "$t" "$impl" "$r" lost "$(lost_of "$base.err" "$out")"
         sample "$sec" "$t" "$impl" "$r" lines "$(grep -cF "$target" "$out")"
         # all events the tool printed, the workload's and everyone else's (for CPU per event)
-        sample "$sec" "$t" "$impl" "$r" lines_all "$(($(wc -l <"$out") - 1))"
+        sample "$sec" "$t" "$impl" "$r" lines_all "$(($(wc -l <"$out") - header))"
         rm -f "$out"
     fi
     local wall
@@ -394,13 +398,14 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
     rm -f "$target"
 }
 
-# kscope-perf: kscope with the perf buffers that kernels before 5.8 get.
-IMPLS_WL=(untraced kscope kscope-perf bcc bcc-same bpftrace)
+# kscope-perf: kscope with the perf buffers that kernels before 5.8 get; kscope-json: --json.
+IMPLS_WL=(untraced kscope kscope-json kscope-perf bcc bcc-same bpftrace)
 wait_quiet workload 'sys_(enter|exit)_open'
 say "openat workload: $NOPENS opens, $WL_RUNS runs each of ${IMPLS_WL[*]}"
 for r in $(seq "$WL_RUNS"); do
     for impl in "${IMPLS_WL[@]}"; do
-        [ "$impl" = untraced ] || [ -n "${WORKS[opensnoop.${impl%-perf}]:-}" ] || continue
+        base=${impl%-perf}
+        [ "$impl" = untraced ] || [ -n "${WORKS[opensnoop.${base%-json}]:-}" ] || continue
         workload_run opensnoop "$impl" "$r" workload "$NOPENS"
     done
 done
