@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --json, for real: every tool's output under a workload this test causes, each line
 # validated against the tool's schema (schemas/, python3-jsonschema), and the known events
-# checked field by field. Also --check --json and --ebpf --json for every tool.
+# checked field by field. Also --check --json and --ebpf --json for every tool, and
+# kscope-doctor --json.
 . "$(dirname "$0")/lib.sh"
 
 SCHEMAS=$(cd "$(dirname "$0")/../../schemas" && pwd)
@@ -114,4 +115,10 @@ check "syscount -P --json: valid, two intervals, this shell counted" \
 "$BIN/syscount" -l --json >"$T/sclist"
 check "syscount -l --json: the names" valid syscount-list "$T/sclist" \
     --expect "'openat' in r['syscalls']"
+
+# kscope-doctor --json: one indented document, same writer.
+"$BIN/kscope-doctor" --json >"$T/doctor" 2>/dev/null || true
+check "kscope-doctor --json: valid against its schema, every tool listed" \
+    valid doctor "$T/doctor" --document \
+    --expect "{t['name'] for t in r['tools']} >= {'biolatency', 'execsnoop', 'opensnoop', 'syscount'}"
 finish

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Validate a tool's JSON Lines output against its schema (Debian's python3-jsonschema).
 
-    json_validate.py SCHEMA FILE [--min N] [--expect EXPR]...
+    json_validate.py SCHEMA FILE [--min N] [--expect EXPR]... [--document]
 
 Every line of FILE must parse (strict UTF-8, Python's json) and validate against SCHEMA;
 there must be at least N lines (default 1); for each EXPR (a Python expression over the
-record `r`), at least one line must make it true. Exit 0 when all hold, 1 otherwise."""
+record `r`), at least one line must make it true. --document: FILE is one JSON document
+(kscope-doctor's indented object), not JSON Lines. Exit 0 when all hold, 1 otherwise."""
 import argparse
 import json
 import sys
@@ -21,6 +22,7 @@ ap.add_argument("schema")
 ap.add_argument("file")
 ap.add_argument("--min", type=int, default=1)
 ap.add_argument("--expect", action="append", default=[])
+ap.add_argument("--document", action="store_true")
 a = ap.parse_args()
 
 with open(a.schema, encoding="utf-8") as f:
@@ -29,7 +31,8 @@ jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
 records, bad = [], 0
 with open(a.file, "rb") as f:
-    for n, raw in enumerate(f, 1):
+    lines = [f.read()] if a.document else f
+    for n, raw in enumerate(lines, 1):
         try:
             r = json.loads(raw.decode("utf-8"))
         except ValueError as e:
