@@ -24,8 +24,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     unsigned char c = s[0];
     size_t len;
     unsigned lo = 0x80, hi = 0xbf; /* the allowed range of the second byte */
-    if (c < 0xc2)
-        return 0; /* continuation byte or overlong 2-byte lead */
+    if (c < 0xc2) return 0;        /* continuation byte or overlong 2-byte lead */
     if (c < 0xe0) {
         len = 2;
     } else if (c < 0xf0) {
@@ -43,11 +42,9 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     } else {
         return 0;
     }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+        if ((s[i] & 0xc0) != 0x80) return 0;
     return len;
 }
 
@@ -76,13 +73,27 @@ void ks_json_write_string(FILE *f, const char *str, size_t n)
             char e[6] = {'\\', 0};
             size_t elen = 2;
             switch (c) {
-            case '"': e[1] = '"'; break;
-            case '\\': e[1] = '\\'; break;
-            case '\n': e[1] = 'n'; break;
-            case '\t': e[1] = 't'; break;
-            case '\r': e[1] = 'r'; break;
-            case '\b': e[1] = 'b'; break;
-            case '\f': e[1] = 'f'; break;
+            case '"':
+                e[1] = '"';
+                break;
+            case '\\':
+                e[1] = '\\';
+                break;
+            case '\n':
+                e[1] = 'n';
+                break;
+            case '\t':
+                e[1] = 't';
+                break;
+            case '\r':
+                e[1] = 'r';
+                break;
+            case '\b':
+                e[1] = 'b';
+                break;
+            case '\f':
+                e[1] = 'f';
+                break;
             default:
                 memcpy(e + 1, "u00", 3);
                 e[4] = hex[c >> 4];
@@ -117,10 +128,8 @@ static void pre(struct ks_json *j, const char *key)
 {
     uint32_t bit = 1u << j->depth;
     if (j->depth > 0) {
-        if (j->more & bit)
-            put(j->out, ',');
-        if (j->indent)
-            newline(j);
+        if (j->more & bit) put(j->out, ',');
+        if (j->indent) newline(j);
     }
     j->more |= bit;
     if (key) {
@@ -136,8 +145,7 @@ static void open(struct ks_json *j, const char *key, char c)
 {
     pre(j, key);
     put(j->out, c);
-    if (j->depth < KS_JSON_MAX_DEPTH - 1)
-        j->depth++;
+    if (j->depth < KS_JSON_MAX_DEPTH - 1) j->depth++;
     uint32_t bit = 1u << j->depth;
     j->more &= ~bit;
     if (c == '[')
@@ -158,14 +166,12 @@ void ks_json_array(struct ks_json *j, const char *key)
 
 void ks_json_end(struct ks_json *j)
 {
-    if (j->depth == 0)
-        return;
+    if (j->depth == 0) return;
     uint32_t bit = 1u << j->depth;
     bool empty = !(j->more & bit);
     char c = (j->arrays & bit) ? ']' : '}';
     j->depth--;
-    if (j->indent && !empty)
-        newline(j);
+    if (j->indent && !empty) newline(j);
     put(j->out, c);
 }
 
@@ -206,8 +212,7 @@ void ks_json_int(struct ks_json *j, const char *key, int64_t v)
     char buf[24], *end = buf + sizeof(buf);
     pre(j, key);
     char *p = digits(end, v < 0 ? -(uint64_t)v : (uint64_t)v);
-    if (v < 0)
-        *--p = '-';
+    if (v < 0) *--p = '-';
     putn(j->out, p, (size_t)(end - p));
 }
 
@@ -221,8 +226,7 @@ void ks_json_double(struct ks_json *j, const char *key, double v)
     /* The shortest of 15 or 17 significant digits that reads back as the same double. */
     char buf[40];
     int n = snprintf(buf, sizeof(buf), "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        n = snprintf(buf, sizeof(buf), "%.17g", v);
+    if (strtod(buf, NULL) != v) n = snprintf(buf, sizeof(buf), "%.17g", v);
     putn(j->out, buf, (size_t)n);
 }
 

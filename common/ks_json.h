@@ -21,7 +21,7 @@
 struct ks_json {
     FILE *out;
     int depth;
-    int indent;    /* spaces per level; 0: compact */
+    int indent;      /* spaces per level; 0: compact */
     uint32_t more;   /* bit d: the container at depth d already has a member */
     uint32_t arrays; /* bit d: the container at depth d is an array */
 };
@@ -30,9 +30,9 @@ void ks_json_init(struct ks_json *j, FILE *out, int indent);
 
 /* Every value function takes the member's key: a string inside an object, NULL inside an
  * array or at the top. */
-void ks_json_object(struct ks_json *j, const char *key); /* { */
-void ks_json_array(struct ks_json *j, const char *key);  /* [ */
-void ks_json_end(struct ks_json *j);                     /* } or ], whichever is open */
+void ks_json_object(struct ks_json *j, const char *key);             /* { */
+void ks_json_array(struct ks_json *j, const char *key);              /* [ */
+void ks_json_end(struct ks_json *j);                                 /* } or ], whichever is open */
 void ks_json_str(struct ks_json *j, const char *key, const char *s); /* NULL: null */
 void ks_json_strn(struct ks_json *j, const char *key, const char *s, size_t n);
 void ks_json_int(struct ks_json *j, const char *key, int64_t v);

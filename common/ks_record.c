@@ -35,8 +35,7 @@ struct ks_json *ks_out_writer(void)
 
 void ks_textf(const char *fmt, ...)
 {
-    if (g_json)
-        return;
+    if (g_json) return;
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);
@@ -71,13 +70,11 @@ static void compile_field(const struct ks_field *f, struct ks_field_rt *rt)
             continue;
         }
         if (*s == '%') {
-            if (pct)
-                bad_format(f, "more than one conversion");
+            if (pct) bad_format(f, "more than one conversion");
             pct = s;
         }
     }
-    if (!pct)
-        bad_format(f, "no conversion");
+    if (!pct) bad_format(f, "no conversion");
     const char *s = pct + 1;
     const char *flags = s;
     while (*s && strchr("-+ #0", *s))
@@ -97,39 +94,40 @@ static void compile_field(const struct ks_field *f, struct ks_field_rt *rt)
     while (*s && strchr("hlLqjzt", *s)) /* length modifiers: replaced below */
         s++;
     char conv = *s;
-    if (!conv)
-        bad_format(f, "no conversion character");
+    if (!conv) bad_format(f, "no conversion character");
     const char *suffix = s + 1;
     const char *want;
     switch (f->type) {
     case KS_T_INT:
-    case KS_T_UINT: want = "diuxXoc"; break;
+    case KS_T_UINT:
+        want = "diuxXoc";
+        break;
     case KS_T_FLOAT:
-    case KS_T_NS: want = "fFeEgG"; break;
-    default: want = "s"; break;
+    case KS_T_NS:
+        want = "fFeEgG";
+        break;
+    default:
+        want = "s";
+        break;
     }
-    if (!strchr(want, conv))
-        bad_format(f, "conversion does not fit the field's type");
+    if (!strchr(want, conv)) bad_format(f, "conversion does not fit the field's type");
     rt->conv = conv;
     bool ll = strchr("diuxXo", conv) != NULL;
     int n = snprintf(rt->fmt, sizeof(rt->fmt), "%.*s%%%.*s%.*s%.*s%s%c%s", (int)(pct - p), p,
-                     (int)nflags, flags, (int)nwidth, width, (int)nprec, prec, ll ? "ll" : "",
-                     conv, suffix);
+                     (int)nflags, flags, (int)nwidth, width, (int)nprec, prec, ll ? "ll" : "", conv,
+                     suffix);
     bool left = memchr(flags, '-', nflags) != NULL;
     int m = snprintf(rt->nullfmt, sizeof(rt->nullfmt), "%.*s%%%s%.*ss%s", (int)(pct - p), p,
                      left ? "-" : "", (int)nwidth, width, suffix);
-    if (n >= (int)sizeof(rt->fmt) || m >= (int)sizeof(rt->nullfmt))
-        bad_format(f, "too long");
+    if (n >= (int)sizeof(rt->fmt) || m >= (int)sizeof(rt->nullfmt)) bad_format(f, "too long");
 }
 
 static void prepare(struct ks_record *r)
 {
-    if (r->rt)
-        return;
+    if (r->rt) return;
     r->rt = ks_xcalloc((size_t)r->nfields, sizeof(*r->rt));
     for (int i = 0; i < r->nfields; i++)
-        if (r->fields[i].header)
-            compile_field(&r->fields[i], &r->rt[i]);
+        if (r->fields[i].header) compile_field(&r->fields[i], &r->rt[i]);
 }
 
 void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size)
@@ -137,8 +135,7 @@ void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size
     struct ks_buf h = {0}, v = {0};
     for (int i = 0; i < r->nfields; i++) {
         const struct ks_field *f = &r->fields[i];
-        if (!f->header || !ks_field_on(f))
-            continue;
+        if (!f->header || !ks_field_on(f)) continue;
         ks_buf_add(&h, f->hfmt);
         ks_buf_add(&v, f->fmt);
     }
@@ -150,13 +147,11 @@ void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size
 
 void ks_record_header(struct ks_record *r)
 {
-    if (g_json)
-        return;
+    if (g_json) return;
     prepare(r);
     for (int i = 0; i < r->nfields; i++) {
         const struct ks_field *f = &r->fields[i];
-        if (f->header && ks_field_on(f))
-            printf(f->hfmt, f->header);
+        if (f->header && ks_field_on(f)) printf(f->hfmt, f->header);
     }
     putchar('\n');
 }
@@ -198,8 +193,7 @@ static void text_value(const struct ks_field *f, const struct ks_field_rt *rt,
     case KS_T_STRV: {
         struct ks_buf b = {0};
         for (uint32_t k = 0; k < v->n; k++) {
-            if (k)
-                ks_buf_add(&b, " ");
+            if (k) ks_buf_add(&b, " ");
             ks_buf_add(&b, v->v[k]);
         }
         printf(rt->fmt, b.s ? b.s : "");
@@ -216,12 +210,20 @@ static void json_value(struct ks_json *j, const struct ks_field *f, const struct
         return;
     }
     switch (f->type) {
-    case KS_T_STR: ks_json_str(j, f->json, v->s ? v->s : ""); break;
-    case KS_T_INT: ks_json_int(j, f->json, v->i); break;
+    case KS_T_STR:
+        ks_json_str(j, f->json, v->s ? v->s : "");
+        break;
+    case KS_T_INT:
+        ks_json_int(j, f->json, v->i);
+        break;
     case KS_T_UINT:
     case KS_T_NS:
-    case KS_T_WALL: ks_json_uint(j, f->json, v->u); break;
-    case KS_T_FLOAT: ks_json_double(j, f->json, v->d); break;
+    case KS_T_WALL:
+        ks_json_uint(j, f->json, v->u);
+        break;
+    case KS_T_FLOAT:
+        ks_json_double(j, f->json, v->d);
+        break;
     case KS_T_STRV:
         ks_json_array(j, f->json);
         for (uint32_t k = 0; k < v->n; k++)
@@ -237,8 +239,7 @@ void ks_record_emit(struct ks_record *r, const struct ks_val *v)
     if (!g_json) {
         for (int i = 0; i < r->nfields; i++) {
             const struct ks_field *f = &r->fields[i];
-            if (f->header && ks_field_on(f))
-                text_value(f, &r->rt[i], &v[i]);
+            if (f->header && ks_field_on(f)) text_value(f, &r->rt[i], &v[i]);
         }
         putchar_unlocked('\n');
         return;
@@ -247,18 +248,15 @@ void ks_record_emit(struct ks_record *r, const struct ks_val *v)
     ks_json_object(j, NULL);
     for (int i = 0; i < r->nfields; i++) {
         const struct ks_field *f = &r->fields[i];
-        if (f->json && ks_field_on(f))
-            json_value(j, f, &v[i]);
+        if (f->json && ks_field_on(f)) json_value(j, f, &v[i]);
     }
     ks_json_end(j);
-    if (!g_in_table)
-        ks_json_nl(j);
+    if (!g_in_table) ks_json_nl(j);
 }
 
 void ks_interval_begin(void)
 {
-    if (!g_json)
-        return;
+    if (!g_json) return;
     struct ks_json *j = ks_out_writer();
     ks_json_object(j, NULL);
     ks_json_uint(j, "time_unix_ns", ks_wall_ns());
@@ -266,8 +264,7 @@ void ks_interval_begin(void)
 
 void ks_interval_end(void)
 {
-    if (!g_json)
-        return;
+    if (!g_json) return;
     struct ks_json *j = ks_out_writer();
     ks_json_end(j);
     ks_json_nl(j);
@@ -287,8 +284,7 @@ void ks_table_begin(struct ks_record *r, const char *key)
 
 void ks_table_end(void)
 {
-    if (!g_json)
-        return;
+    if (!g_json) return;
     ks_json_end(ks_out_writer());
     g_in_table = 0;
 }

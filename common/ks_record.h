@@ -38,15 +38,15 @@ enum ks_ftype {
 };
 
 struct ks_field {
-    const char *json;   /* JSON member name; NULL: a text-only column */
+    const char *json; /* JSON member name; NULL: a text-only column */
     enum ks_ftype type;
-    const char *header; /* text column header; NULL: JSON only */
-    const char *hfmt;   /* printf format of the header, as BCC's, separators included */
-    const char *fmt;    /* printf format of the value, as BCC's, separators included */
-    const bool *on;     /* the option that shows the field (NULL: always) */
-    const bool *off;    /* the option that hides it (NULL: none) */
+    const char *header;    /* text column header; NULL: JSON only */
+    const char *hfmt;      /* printf format of the header, as BCC's, separators included */
+    const char *fmt;       /* printf format of the value, as BCC's, separators included */
+    const bool *on;        /* the option that shows the field (NULL: always) */
+    const bool *off;       /* the option that hides it (NULL: none) */
     const char *null_text; /* text for a null value, through fmt's width (JSON: null) */
-    double scale;       /* KS_T_NS: nanoseconds per text unit (default 1e9: seconds) */
+    double scale;          /* KS_T_NS: nanoseconds per text unit (default 1e9: seconds) */
 };
 
 struct ks_val {

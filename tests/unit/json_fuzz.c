@@ -25,11 +25,37 @@ static uint32_t rnd(void)
 /* Pieces that exercise the UTF-8 rule: valid sequences of each length, their edges,
  * truncations, overlongs, surrogates, and what JSON must escape. */
 static const char *const pieces[] = {
-    "a", "\"", "\\", "\n", "\x01", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80",
-    "\xef\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf",
-    "\xc0\x80", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x8f\xbf\xbf",
-    "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe2\x82", "\xf0\x9f\x98", "\x80", "\xbf", "\xfe",
-    "\xff", "/usr/lib/x86_64-linux-gnu/", "\xe2\x82\xac", "\0",
+    "a",
+    "\"",
+    "\\",
+    "\n",
+    "\x01",
+    "\x7f",
+    "\xc2\x80",
+    "\xdf\xbf",
+    "\xe0\xa0\x80",
+    "\xef\xbf\xbf",
+    "\xed\x9f\xbf",
+    "\xee\x80\x80",
+    "\xf0\x90\x80\x80",
+    "\xf4\x8f\xbf\xbf",
+    "\xc0\x80",
+    "\xc1\xbf",
+    "\xe0\x9f\xbf",
+    "\xed\xa0\x80",
+    "\xed\xbf\xbf",
+    "\xf0\x8f\xbf\xbf",
+    "\xf4\x90\x80\x80",
+    "\xf5\x80\x80\x80",
+    "\xe2\x82",
+    "\xf0\x9f\x98",
+    "\x80",
+    "\xbf",
+    "\xfe",
+    "\xff",
+    "/usr/lib/x86_64-linux-gnu/",
+    "\xe2\x82\xac",
+    "\0",
 };
 
 static size_t random_string(unsigned char *buf, size_t cap)
@@ -41,8 +67,7 @@ static size_t random_string(unsigned char *buf, size_t cap)
         } else {
             size_t k = rnd() % (sizeof(pieces) / sizeof(pieces[0]));
             size_t len = k == sizeof(pieces) / sizeof(pieces[0]) - 1 ? 1 : strlen(pieces[k]);
-            if (n + len > cap)
-                break;
+            if (n + len > cap) break;
             memcpy(buf + n, pieces[k], len);
             n += len;
         }
@@ -78,8 +103,7 @@ static int speed(long count)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && !strcmp(argv[1], "--speed"))
-        return speed(atol(argv[2]));
+    if (argc == 3 && !strcmp(argv[1], "--speed")) return speed(atol(argv[2]));
     if (argc != 3) {
         fprintf(stderr, "usage: json_fuzz SEED COUNT | --speed N\n");
         return 2;

@@ -18,11 +18,11 @@ static char *enc(const char *s, size_t n)
     return out;
 }
 
-#define ENC(lit, want)                                                                       \
-    do {                                                                                     \
-        char *got_ = enc(lit, sizeof(lit) - 1);                                              \
-        CHECK_STREQ(got_, want);                                                             \
-        free(got_);                                                                          \
+#define ENC(lit, want)                                                                             \
+    do {                                                                                           \
+        char *got_ = enc(lit, sizeof(lit) - 1);                                                    \
+        CHECK_STREQ(got_, want);                                                                   \
+        free(got_);                                                                                \
     } while (0)
 
 int main(void)
@@ -38,12 +38,12 @@ int main(void)
     /* Each invalid byte: one U+FFFD. */
     ENC("\xff", "\"\\ufffd\"");
     ENC("\x80x", "\"\\ufffdx\"");
-    ENC("\xc0\xaf", "\"\\ufffd\\ufffd\"");             /* overlong '/' */
-    ENC("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");   /* overlong */
-    ENC("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");   /* surrogate U+D800 */
+    ENC("\xc0\xaf", "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+    ENC("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");            /* overlong */
+    ENC("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");            /* surrogate U+D800 */
     ENC("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* above U+10FFFF */
-    ENC("\xe2\x82", "\"\\ufffd\\ufffd\"");              /* truncated at the end */
-    ENC("\xe2\x82z", "\"\\ufffd\\ufffdz\"");            /* truncated before ASCII */
+    ENC("\xe2\x82", "\"\\ufffd\\ufffd\"");                       /* truncated at the end */
+    ENC("\xe2\x82z", "\"\\ufffd\\ufffdz\"");                     /* truncated before ASCII */
 
     char *out = NULL;
     size_t len = 0;

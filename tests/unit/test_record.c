@@ -13,20 +13,39 @@
 static bool opt_uid, opt_tid;
 enum { F_TS, F_UID, F_PID, F_TID, F_COMM, F_FD, F_FLAGS, F_ARGS, NF };
 static const struct ks_field fields[NF] = {
-    [F_TS] = {.json = "elapsed_ns", .type = KS_T_NS, .header = "TIME(s)", .hfmt = "%-14s",
+    [F_TS] = {.json = "elapsed_ns",
+              .type = KS_T_NS,
+              .header = "TIME(s)",
+              .hfmt = "%-14s",
               .fmt = "%-14.9f"},
-    [F_UID] = {.json = "uid", .type = KS_T_UINT, .header = "UID", .hfmt = "%-6s", .fmt = "%-6d",
+    [F_UID] = {.json = "uid",
+               .type = KS_T_UINT,
+               .header = "UID",
+               .hfmt = "%-6s",
+               .fmt = "%-6d",
                .on = &opt_uid},
-    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-6s ",
-               .fmt = "%-6d ", .off = &opt_tid},
-    [F_TID] = {.json = "tid", .type = KS_T_UINT, .header = "TID", .hfmt = "%-6s ",
-               .fmt = "%-6d ", .on = &opt_tid},
-    [F_COMM] = {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-16s ",
-                .fmt = "%-16s "},
-    [F_FD] = {.json = "fd", .type = KS_T_INT, .header = "FD", .hfmt = "%4s ", .fmt = "%4d ",
+    [F_PID] = {.json = "pid",
+               .type = KS_T_UINT,
+               .header = "PID",
+               .hfmt = "%-6s ",
+               .fmt = "%-6d ",
+               .off = &opt_tid},
+    [F_TID] = {.json = "tid",
+               .type = KS_T_UINT,
+               .header = "TID",
+               .hfmt = "%-6s ",
+               .fmt = "%-6d ",
+               .on = &opt_tid},
+    [F_COMM] =
+        {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-16s ", .fmt = "%-16s "},
+    [F_FD] = {.json = "fd",
+              .type = KS_T_INT,
+              .header = "FD",
+              .hfmt = "%4s ",
+              .fmt = "%4d ",
               .null_text = "-1"},
-    [F_FLAGS] = {.json = "flags", .type = KS_T_UINT, .header = "FLAGS", .hfmt = "%-9s",
-                 .fmt = "%08o "},
+    [F_FLAGS] =
+        {.json = "flags", .type = KS_T_UINT, .header = "FLAGS", .hfmt = "%-9s", .fmt = "%08o "},
     [F_ARGS] = {.json = "args", .type = KS_T_STRV},
 };
 static struct ks_record rec = {.fields = fields, .nfields = NF};
@@ -38,22 +57,20 @@ static char *captured(void)
 {
     fflush(stdout);
     char *s = ks_read_file(g_path, NULL);
-    if (ftruncate(1, 0) != 0 || lseek(1, 0, SEEK_SET) != 0)
-        abort();
+    if (ftruncate(1, 0) != 0 || lseek(1, 0, SEEK_SET) != 0) abort();
     return s ? s : ks_xstrdup("(unreadable)");
 }
 
 int main(void)
 {
     int fd = mkstemp(g_path);
-    if (fd < 0 || !freopen(g_path, "w", stdout))
-        return 99;
+    if (fd < 0 || !freopen(g_path, "w", stdout)) return 99;
     close(fd);
     setvbuf(stdout, NULL, _IONBF, 0);
     static const char *args[] = {"/bin/ls", "-l", "\xff"};
     struct ks_val v[NF] = {
-        [F_TS] = KS_U(1500000000ull), [F_UID] = KS_U(1000), [F_PID] = KS_U(42),
-        [F_TID] = KS_U(43),           [F_COMM] = KS_S("cat"), [F_FD] = KS_NULL,
+        [F_TS] = KS_U(1500000000ull), [F_UID] = KS_U(1000),     [F_PID] = KS_U(42),
+        [F_TID] = KS_U(43),           [F_COMM] = KS_S("cat"),   [F_FD] = KS_NULL,
         [F_FLAGS] = KS_U(0100002),    [F_ARGS] = KS_V(args, 3),
     };
     char *s;
@@ -124,8 +141,10 @@ int main(void)
     ks_hist_end();
     ks_interval_end();
     s = captured();
-    CHECK_CONTAINS(s, "[12:00:00]\n\ndisk = sda\n     usecs               : count     distribution\n");
-    CHECK_CONTAINS(s, "         4 -> 7          : 5        |****************************************|\n");
+    CHECK_CONTAINS(s,
+                   "[12:00:00]\n\ndisk = sda\n     usecs               : count     distribution\n");
+    CHECK_CONTAINS(
+        s, "         4 -> 7          : 5        |****************************************|\n");
     free(s);
     ks_out_set_json(true);
     ks_textf("never\n");
