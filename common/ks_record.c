@@ -147,8 +147,8 @@ void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size
 
 void ks_record_header(struct ks_record *r)
 {
+    prepare(r); /* a bad declaration stops the tool at its start, whatever the format */
     if (g_json) return;
-    prepare(r);
     for (int i = 0; i < r->nfields; i++) {
         const struct ks_field *f = &r->fields[i];
         if (f->header && ks_field_on(f)) printf(f->hfmt, f->header);
@@ -272,6 +272,7 @@ void ks_interval_end(void)
 
 void ks_table_begin(struct ks_record *r, const char *key)
 {
+    prepare(r);
     if (!g_json) {
         ks_record_header(r);
         return;
