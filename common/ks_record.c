@@ -61,8 +61,29 @@ static void bad_format(const struct ks_field *f, const char *why)
     exit(1);
 }
 
+/* The header's format: one %s (with flags and width), nothing else to convert. */
+static bool header_format_ok(const char *h)
+{
+    int n = 0;
+    for (const char *s = h; s && *s; s++) {
+        if (s[0] == '%' && s[1] == '%') {
+            s++;
+            continue;
+        }
+        if (*s != '%') continue;
+        s += 1 + strspn(s + 1, "-0123456789");
+        if (*s != 's') return false;
+        n++;
+    }
+    return n == 1;
+}
+
 static void compile_field(const struct ks_field *f, struct ks_field_rt *rt)
 {
+    if (!f->fmt || !header_format_ok(f->hfmt)) {
+        ks_err("internal: field %s: a header needs hfmt (one %%s) and fmt", f->header);
+        exit(1);
+    }
     const char *p = f->fmt, *pct = NULL;
     for (const char *s = p; *s; s++) {
         if (s[0] == '%' && s[1] == '%') {
