@@ -119,6 +119,14 @@ if [ -x "$bin/biolatency" ]; then
     expect 0 stdout "usage: biolatency [options] [interval [count]]" biolatency -h
 fi
 
+# --json on every tool; -j only where BCC's tool has it (biolatency).
+expect 0 stdout "-j, --json" biolatency -h
+expect 2 stderr "option '--json' doesn't allow a value" opensnoop --json=1
+for t in execsnoop opensnoop syscount; do
+    expect 0 stdout "  --json  " $t -h
+    expect 2 stderr "unrecognized option '-j'" $t -j
+done
+
 if [ "$fails" -ne 0 ]; then
     printf '%d of %d option cases FAILED\n' "$fails" "$cases" >&2
     exit 1
