@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,66 @@ extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
 
 static volatile sig_atomic_t g_stop;
 
+/* Output that cannot be written ends the run. stdio keeps a sticky error flag but drops
+ * the errno with the buffer, so the flag is checked right after each piece of output
+ * (an event, an interval, a flush) while errno still names the failed write. */
+static int g_out_errno;
+
+static void out_failed(int e)
+{
+    if (!g_out_errno)
+        g_out_errno = e ? e : EIO;
+    g_stop = 1;
+}
+
+static bool out_check(void)
+{
+    if (!g_out_errno && ferror_unlocked(stdout))
+        out_failed(errno);
+    return !g_out_errno;
+}
+
+/* A pipe whose reader has gone reports POLLERR on its write end: notice it even when
+ * nothing is being written (execsnoop | head -1 with no further execs). */
+static bool out_reader_gone(void)
+{
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+        out_failed(EPIPE);
+        return true;
+    }
+    return false;
+}
+
+bool ks_flush(void)
+{
+    if (g_out_errno)
+        return false;
+    errno = 0;
+    if (fflush(stdout) != 0)
+        out_failed(errno);
+    return out_check();
+}
+
+/* The end of a run whose output failed: a reader that went away is a normal end (like
+ * Ctrl-C); any other failure is reported, and the tool exits non-zero. */
+static int out_status(void)
+{
+    if (!g_out_errno)
+        return 0;
+    if (g_out_errno == EPIPE)
+        return 0;
+    fprintf(stderr, "%s: error: cannot write the output: %s\n", ks_prog, strerror(g_out_errno));
+    return 1;
+}
+
 static void event_adapter(void *ctx, void *data, int size)
 {
     struct ks_run *r = ctx;
+    if (g_out_errno)
+        return; /* the rest of a batch after a failed write: nowhere to print it */
     r->tool->on_event(data, size);
+    out_check();
 }
 
 static void perf_drain(struct ks_perf *p)
@@ -86,11 +143,6 @@ int ks_map_fd(const struct ks_run *r, const char *map)
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map)
 {
     return r->obj ? ks_object_map(r->obj, map) : NULL;
-}
-
-void ks_flush(void)
-{
-    fflush(stdout);
 }
 
 static void build_text(struct ks_run *r, struct ks_buf *text)
@@ -305,7 +357,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
         }
         printf("result %s\n", rc == 0 ? "ok" : "unsupported");
-        fflush(stdout);
+        if (!ks_flush() && out_status() != 0)
+            return 1;
     }
     if (rc != 0) {
         if (err.len && err.s[err.len - 1] == '\n')
@@ -325,8 +378,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     build_text(r, &text);
     if (r->opt.ebpf) {
         fputs(text.s, stdout);
-        fflush(stdout);
-        return 0;
+        ks_flush();
+        return out_status();
     }
 
     /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK. */
@@ -394,7 +447,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     r->start_ns = ks_now_ns();
     if (t->on_start)
         t->on_start(r);
-    fflush(stdout);
+    ks_flush();
 
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
@@ -407,7 +460,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (next_iv && now >= next_iv) {
             if (t->on_interval)
                 t->on_interval(r);
-            fflush(stdout);
+            ks_flush();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
             if (left && --left == 0) {
                 printed_last = true;
@@ -415,7 +468,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             }
             continue;
         }
-        /* Wake at least every 100 ms to flush, drain and check the clock. */
+        /* Wake at least every 100 ms to flush, drain, check the clock and the reader. */
         uint64_t wait = 100000000ull;
         if (deadline && deadline - now < wait)
             wait = deadline - now;
@@ -423,18 +476,34 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             wait = next_iv - now;
         int ms = (int)((wait + 999999) / 1000000);
         if (perf) {
+            if (out_reader_gone())
+                break;
             int got = ks_perf_poll(perf, ms);
-            if (t->on_batch)
+            if (t->on_batch) {
                 t->on_batch();
+                out_check();
+            }
             if (got == 0)
-                fflush(stdout);
+                ks_flush();
         } else {
-            struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+            /* Sleep, but wake at once when the reader of stdout goes away. */
+            struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+            if (poll(&p, 1, ms) == 1 && (p.revents & POLLERR))
+                out_failed(EPIPE);
         }
     }
     /* Stop the probes first so the final read sees a settled picture. */
     ks_detach_all();
+    if (g_out_errno) {
+        /* Nowhere to print the rest: free everything and say why (not for a closed pipe). */
+        ks_perf_close(perf);
+        ks_object_free(r->obj);
+        ks_probes_free(r->choices, t->nprobes);
+        free(r->choices);
+        ks_buf_free(&r->defines);
+        ks_buf_free(&err);
+        return out_status();
+    }
     if (perf) {
         ks_perf_poll(perf, 0);
         perf_drain(perf);
@@ -447,7 +516,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         t->on_interval(r);
     if (t->on_exit)
         t->on_exit(r);
-    fflush(stdout);
+    ks_flush();
     uint64_t lost = ks_perf_lost(perf);
     if (lost)
         fprintf(stderr, "%s: %llu events lost in total\n", ks_prog, (unsigned long long)lost);
@@ -457,5 +526,5 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     free(r->choices);
     ks_buf_free(&r->defines);
     ks_buf_free(&err);
-    return 0;
+    return out_status();
 }
