@@ -198,13 +198,12 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     struct ks_cache cache;
     ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
     char kh[PATH_MAX + 16];
-    if (cache.enabled) {
-        snprintf(kh, sizeof(kh), "%s/kheaders", cache.dir);
-        hreq.kheaders_dir = kh;
-    } else {
-        hreq.kheaders_dir = "/tmp/kscope-kheaders";
-    }
-    if (ks_headers_find(&hreq, &h, &err) != 0) {
+    bool private_kh = false;
+    hreq.kheaders_dir = ks_cache_kheaders_dir(&cache, kh, sizeof(kh), &private_kh);
+    int hrc = ks_headers_find(&hreq, &h, &err);
+    if (hrc != 0) {
+        if (private_kh)
+            ks_rmtree(kh);
         ks_err("%s", err.s);
         ks_buf_free(&err);
         exit(1);
@@ -236,7 +235,25 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
 
     uint64_t t0 = ks_now_ns();
     const char *why = "";
+    /* Maps the life cycle uses by name: the event stream's. */
+    struct ks_map_need maps[2];
+    int nmaps = 0;
+    if (t->on_event) {
+        maps[nmaps++] = (struct ks_map_need){
+            "events", r->ringbuf ? BPF_MAP_TYPE_RINGBUF : BPF_MAP_TYPE_PERF_EVENT_ARRAY};
+        if (r->ringbuf)
+            maps[nmaps++] = (struct ks_map_need){"events_stat", BPF_MAP_TYPE_PERCPU_ARRAY};
+    }
     struct ks_object *o = ks_cache_get(&cache, key, &why);
+    char misfit[256];
+    if (o && !ks_cache_fits(o, plan, nplan, maps, nmaps, misfit, sizeof(misfit))) {
+        /* Intact but not this tool's program: never load it; replace it. */
+        ks_info("compile cache: entry discarded: %s; compiling", misfit);
+        ks_cache_drop(&cache, key);
+        ks_object_free(o);
+        o = NULL;
+        why = NULL;
+    }
     if (o) {
         char p[PATH_MAX + 80];
         ks_cache_entry_path(&cache, key, p, sizeof(p));
@@ -244,9 +261,11 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
                 (double)(ks_now_ns() - t0) / 1e6);
         return o;
     }
-    if (cache.enabled)
+    if (cache.enabled && why)
         ks_info("compile cache: %s; compiling", why);
     o = ks_compile(text, &h, plan, nplan, &err);
+    if (private_kh)
+        ks_rmtree(kh);
     if (!o) {
         ks_err("%s", err.s);
         ks_buf_free(&err);
