@@ -1600,14 +1600,11 @@ int main(int argc, char **argv)
         case OPT_VERSION:
             printf("kscope-doctor (kscope) %s, libbcc %s\n", KS_VERSION, ks_libbcc_version());
             return 0;
-        case ':':
-            ks_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt) ks_usage_error("unrecognized option '-%c'", optopt);
-            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            ks_opts_getopt_error(ch, argv, lopts);
         }
     }
-    if (optind < argc) ks_usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     if (g_opt.kernel_headers && !*g_opt.kernel_headers)
         ks_usage_error("--kernel-headers needs a directory");
 
