@@ -83,6 +83,20 @@ static void event_adapter(void *ctx, void *data, int size)
     struct ks_run *r = ctx;
     if (g_out_errno)
         return; /* the rest of a batch after a failed write: nowhere to print it */
+    /* A perf buffer sample's data sits 4 bytes past an 8-byte boundary (after its u32
+     * size); tools read it as their event struct, which may hold u64s: give them an
+     * aligned copy (UBSan: misaligned access). Ring buffer records are aligned already. */
+    static uint64_t *aligned;
+    static int cap;
+    if (((uintptr_t)data & 7) && size > 0) {
+        if (size > cap) {
+            free(aligned);
+            cap = (size + 7) & ~7;
+            aligned = ks_xmalloc((size_t)cap);
+        }
+        memcpy(aligned, data, (size_t)size);
+        data = aligned;
+    }
     r->tool->on_event(data, size);
     out_check();
 }
@@ -316,7 +330,9 @@ static int choose_events(struct ks_run *r)
 
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
-    struct ks_run run;
+    /* Static: the run's state lives as long as the process, and stays reachable (for
+     * LeakSanitizer) on every way out, early error returns included. */
+    static struct ks_run run;
     struct ks_run *r = &run;
     memset(r, 0, sizeof(*r));
     r->tool = t;
@@ -397,6 +413,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     build_text(r, &text);
     if (r->opt.ebpf) {
         fputs(text.s, stdout);
+        ks_buf_free(&text);
         ks_flush();
         return out_status();
     }
