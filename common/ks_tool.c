@@ -530,17 +530,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     }
     /* Stop the probes first so the final read sees a settled picture. */
     ks_detach_all();
-    if (g_out_errno) {
-        /* Nowhere to print the rest: free everything and say why (not for a closed pipe). */
-        ks_perf_close(perf);
-        ks_object_free(r->obj);
-        ks_probes_free(r->choices, t->nprobes);
-        free(r->choices);
-        ks_buf_free(&r->defines);
-        ks_buf_free(&err);
-        return out_status();
-    }
-    if (perf) {
+    /* The last events and the final output, unless output failed: nowhere to print them. */
+    if (perf && !g_out_errno) {
         ks_perf_poll(perf, 0);
         perf_drain(perf);
         if (t->on_batch) {
@@ -548,13 +539,14 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             t->on_batch(); /* a second pass ends any join still waiting */
         }
     }
-    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
+    if (!g_out_errno && t->on_interval && !printed_last &&
+        (!r->opt.interval || g_stop || deadline))
         t->on_interval(r);
-    if (t->on_exit)
+    if (!g_out_errno && t->on_exit)
         t->on_exit(r);
     ks_flush();
     uint64_t lost = ks_perf_lost(perf);
-    if (lost)
+    if (lost && !g_out_errno)
         fprintf(stderr, "%s: %llu events lost in total\n", ks_prog, (unsigned long long)lost);
     ks_perf_close(perf);
     ks_object_free(r->obj);
