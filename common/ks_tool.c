@@ -203,6 +203,22 @@ static int prog_type_of(enum ks_probe_kind k)
     return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT : BPF_PROG_TYPE_KPROBE;
 }
 
+/* The cache entry the program came from, if it did: a program that then fails to load or
+ * attach is removed, so the next start compiles instead of failing the same way. */
+static struct ks_cache g_used_cache;
+static uint8_t g_used_key[32];
+static bool g_from_cache;
+
+static void drop_cached_program(void)
+{
+    if (!g_from_cache)
+        return;
+    ks_cache_drop(&g_used_cache, g_used_key);
+    fprintf(stderr, "%s: the program came from the compile cache; that entry is removed and "
+                    "the next start compiles it again\n",
+            ks_prog);
+}
+
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
@@ -273,6 +289,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         ks_cache_entry_path(&cache, key, p, sizeof(p));
         ks_info("program: from the compile cache (%s), %.1f ms", p,
                 (double)(ks_now_ns() - t0) / 1e6);
+        g_used_cache = cache;
+        memcpy(g_used_key, key, sizeof(g_used_key));
+        g_from_cache = true;
         return o;
     }
     if (cache.enabled && why)
@@ -426,6 +445,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     ks_buf_free(&text);
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
+        drop_cached_program();
         return 1;
     }
 
@@ -445,6 +465,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (ks_attach(fd, c, &err) != 0) {
             ks_detach_all();
             ks_err("%s", err.s);
+            drop_cached_program();
             return 1;
         }
         ks_info("attached %s to %s %s (program id %u)", c->func,

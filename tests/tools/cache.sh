@@ -99,6 +99,16 @@ check "another tool's object: recompiled" grep -q "program: compiled in" "$T/h.e
 check "another tool's object: replaced (the next run loads it)" run_exec "$T/i"
 check "another tool's object: the next run is a cache hit" grep -q "from the compile cache" "$T/i.err"
 
+# An entry that is intact and fits, but that the kernel refuses: the run fails with the
+# verifier's reason, and the entry is removed so that the next start compiles and works.
+"$TESTUTIL" cache-break "$e"
+rc=0; "$BIN/execsnoop" -v -d 1 --cache-dir "$C" >/dev/null 2>"$T/k.err" || rc=$?
+check "a cached program the kernel refuses: the run fails" test "$rc" -ne 0
+check "a cached program the kernel refuses: says so, and removes the entry" \
+    grep -q "the program came from the compile cache; that entry is removed" "$T/k.err"
+check "a cached program the kernel refuses: the next run compiles and works" run_exec "$T/l"
+check "a cached program the kernel refuses: compiled again" grep -q "program: compiled in" "$T/l.err"
+
 # A cache that cannot be written (a read-only mount, in a mount namespace of our own):
 # one warning without -v, with the reason and the fix.
 mkdir -p "$T/ro"; chmod 700 "$T/ro"

@@ -125,9 +125,36 @@ static int hist_empty(void)
     return n == 0 ? 0 : 1;
 }
 
+/* Rewrite a cache entry so that it stays intact and fits the tool (same programs, types,
+ * maps) but its first program is one the verifier rejects: "exit" with R0 unset. */
+static int cache_break(const char *path)
+{
+    size_t len;
+    char *data = ks_read_file(path, &len);
+    const char *why;
+    struct ks_object *o = data && len > 40 ? ks_object_parse(data + 40, len - 40, &why) : NULL;
+    if (!o || !o->nprogs) {
+        free(data);
+        return 2;
+    }
+    o->progs[0].insn_cnt = 1;
+    o->progs[0].insns[0] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+    struct ks_buf b = {0};
+    ks_buf_addn(&b, data, 40); /* the entry's magic and key */
+    ks_object_serialize(o, &b);
+    FILE *f = fopen(path, "w");
+    int rc = f && fwrite(b.s, 1, b.len, f) == b.len && fclose(f) == 0 ? 0 : 2;
+    ks_buf_free(&b);
+    ks_object_free(o);
+    free(data);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
+    if (argc == 3 && !strcmp(argv[1], "cache-break"))
+        return cache_break(argv[2]);
     if (argc == 2 && !strcmp(argv[1], "hist-empty"))
         return hist_empty();
     if (argc == 3 && !strcmp(argv[1], "prog-exists"))
