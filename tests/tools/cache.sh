@@ -119,6 +119,23 @@ check "a read-only cache: one warning" test "$(grep -c "warning: compile cache" 
 check "a read-only cache: says read-only and what to do" \
     grep -q "Read-only file system.*use --cache-dir on a writable one, or --no-cache" "$T/ro.err"
 
+# A full file system and an immutable directory (small tmpfs mounts, private to the test).
+mkdir -p "$T/full" "$T/imm"
+check "a full cache: the tool still runs" unshare -m bash -c "
+    mount -t tmpfs -o size=8k,mode=700 tmpfs '$T/full' &&
+    '$BIN/execsnoop' -d 1 --cache-dir '$T/full' >/dev/null 2>'$T/full.err'"
+check "a full cache: one warning naming it, and what to do" bash -c "
+    test \$(grep -c 'warning: compile cache' '$T/full.err') = 1 &&
+    grep -q 'No space left on device.*the file system is full: free space' '$T/full.err'"
+command -v chattr >/dev/null || prereq "chattr (e2fsprogs) for the immutable-cache check"
+check "an immutable cache: the tool still runs" unshare -m bash -c "
+    mount -t tmpfs -o mode=700 tmpfs '$T/imm' && chattr +i '$T/imm' &&
+    { '$BIN/execsnoop' -d 1 --cache-dir '$T/imm' >/dev/null 2>'$T/imm.err'; r=\$?;
+      chattr -i '$T/imm'; exit \$r; }"
+check "an immutable cache: one warning naming it, and what to do" bash -c "
+    test \$(grep -c 'warning: compile cache' '$T/imm.err') = 1 &&
+    grep -q 'Operation not permitted.*immutable or append-only' '$T/imm.err'"
+
 # A directory that is not the cache's own is refused (before: entries written into /).
 check "--cache-dir /: the tool still runs" bash -c "'$BIN/execsnoop' -d 1 --cache-dir / >/dev/null 2>'$T/root.err'"
 check "--cache-dir /: refused, saying what is accepted" \
