@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run ctest. Idempotent.
 # Test-only packages: bpfcc-tools (BCC's own histogram printer, to compare formats).
+# e2fsprogs: chattr, for the immutable-cache test.
 #
 # Then, when run without arguments (as CI does), the quick labels once more in a
 # sanitizer build (build-asan: -fsanitize=address,undefined, every finding fatal), so
@@ -8,7 +9,7 @@
 # gcc's libasan and libubsan come with gcc itself (libgcc-*-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh bpfcc-tools python3-bpfcc
+bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0
