@@ -2,7 +2,12 @@
  *
  * Entry: send the path and each argument as separate events (a BPF program cannot build
  * a variable-length string list in one go). Exit: send the return value; user space joins
- * the pieces by process id and prints one line.
+ * the pieces and prints one line.
+ *
+ * One process can call exec() several times in a row: `env prog` execs prog, a shell's
+ * `exec` replaces it, and execvp() tries each directory of PATH until one works. Each
+ * call is its own line, so every event carries the number of its exec() attempt: entry
+ * draws a new number and keeps it per process until the exit sends it along.
  *
  * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), and the probe choices
  * for exec_enter/exec_exit, execat_enter/execat_exit and fork. */
@@ -31,6 +36,34 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
 }
 #endif
 
+/* Attempt numbers: a per-CPU counter (no atomic instruction needed) with the CPU number in
+ * the top bits, so numbers are unique machine-wide; the process's current one waits here
+ * from entry to exit. */
+BPF_PERCPU_ARRAY(attempt_counter, u64, 1);
+KS_STATE_MAP(attempt_of, u32, u64, 10240);
+
+static __always_inline u64 new_attempt(u32 pid)
+{
+    int zero = 0;
+    u64 *c = attempt_counter.lookup(&zero);
+    if (!c)
+        return 0;
+    *c += 1;
+    u64 n = *c | ((u64)bpf_get_smp_processor_id() << 48);
+    attempt_of.update(&pid, &n);
+    return n;
+}
+
+static __always_inline u64 end_attempt(u32 pid)
+{
+    u64 *n = attempt_of.lookup(&pid);
+    if (!n)
+        return 0; /* entered before the tool started */
+    u64 v = *n;
+    attempt_of.delete(&pid);
+    return v;
+}
+
 static __always_inline bool uid_filtered(u32 uid)
 {
 #ifdef UID_FILTER
@@ -57,6 +90,7 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.uid = uid;
     ev.type = EXECSNOOP_ARG;
+    ev.attempt = new_attempt(ev.pid);
     send_arg(ctx, &ev, filename);
 
     /* Loops must be unrolled for kernels before 5.3, whose verifier rejects back jumps. */
@@ -85,6 +119,8 @@ static __always_inline int on_exec_exit(void *ctx, long ret)
     ev.uid = uid;
     ev.type = EXECSNOOP_RET;
     ev.retval = ret;
+    ev.attempt = end_attempt(ev.pid);
+    ev.ts = bpf_ktime_get_ns();
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
 #if defined(KS_TP_fork)
     u32 *parent = parent_of.lookup(&ev.pid);
