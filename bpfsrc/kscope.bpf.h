@@ -78,6 +78,34 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
 #define KS_STATE_MAP(name, key_t, val_t, n) BPF_HASH(name, key_t, val_t, n)
 #endif
 
+/* The parent process of a process, without reading task_struct (principle 3: tracepoint
+ * paths read no structs unless the headers are the running kernel's own).
+ *
+ * A tool that declares a probe named "fork" on sched:sched_process_fork gets this map and
+ * program: every fork records child -> parent. The runtime fills the map from /proc with
+ * the processes that existed before the tool started, once the fork probe is attached, so
+ * that together they know every process. (A process whose parent exits is re-parented
+ * without a tracepoint; the map keeps the parent it was born to.) */
+#ifdef KS_TP_fork
+KS_STATE_MAP(ks_parent_of, u32, u32, 32768);
+
+TRACEPOINT_PROBE(sched, sched_process_fork)
+{
+    /* The forking task is current: its tgid is the child's parent process id. */
+    u32 parent = bpf_get_current_pid_tgid() >> 32;
+    u32 child = args->child_pid;
+    ks_parent_of.update(&child, &parent);
+    return 0;
+}
+
+/* 0 when unknown. */
+static __always_inline u32 ks_parent_tgid(u32 tgid)
+{
+    u32 *p = ks_parent_of.lookup(&tgid);
+    return p ? *p : 0;
+}
+#endif
+
 /* Syscall arguments in a kprobe on a syscall's entry point.
  *
  * Since 4.17 (x86_64), sys_foo() is reached through a wrapper __x64_sys_foo(regs) whose

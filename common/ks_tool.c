@@ -17,6 +17,7 @@
 #include "ks_compile.h"
 #include "ks_features.h"
 #include "ks_headers.h"
+#include "ks_maps.h"
 #include "ks_perf.h"
 #include "ks_sys.h"
 
@@ -120,6 +121,9 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
             w &= w - 1;
         ks_buf_printf(text, "#define KS_EVENTS_WAKEUP %d\n", w);
     }
+    if (ks_struct_reads(r, NULL))
+        ks_buf_add(text, "#define KS_EXACT_HEADERS 1 /* the headers are the running kernel's: "
+                         "tracepoint paths may read structs */\n");
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -137,26 +141,57 @@ static int prog_type_of(enum ks_probe_kind k)
     return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT : BPF_PROG_TYPE_KPROBE;
 }
 
-static struct ks_object *get_object(struct ks_run *r, const char *text)
+/* The compile cache and the kernel headers, found once per run: whether tracepoint paths
+ * may read structs (ks_struct_reads, asked by configure() and the program text) and the
+ * compile must see the same tree. NULL when there are none (the message in *err). */
+static struct ks_cache g_cache;
+static struct ks_headers g_headers;
+static int g_headers_state; /* 0: not looked for yet; 1: found; -1: none */
+static struct ks_buf g_headers_err;
+
+static const struct ks_headers *run_headers(struct ks_run *r)
 {
-    const struct ks_tool *t = r->tool;
-    struct ks_buf err = {0};
-    struct ks_headers h;
+    if (g_headers_state)
+        return g_headers_state > 0 ? &g_headers : NULL;
     struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
-    struct ks_cache cache;
-    ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
-    char kh[PATH_MAX + 16];
-    if (cache.enabled) {
-        snprintf(kh, sizeof(kh), "%s/kheaders", cache.dir);
+    ks_cache_open(&g_cache, r->opt.cache_dir, r->opt.no_cache);
+    static char kh[PATH_MAX + 16];
+    if (g_cache.enabled) {
+        snprintf(kh, sizeof(kh), "%s/kheaders", g_cache.dir);
         hreq.kheaders_dir = kh;
     } else {
         hreq.kheaders_dir = "/tmp/kscope-kheaders";
     }
-    if (ks_headers_find(&hreq, &h, &err) != 0) {
-        ks_err("%s", err.s);
-        ks_buf_free(&err);
+    g_headers_state = ks_headers_find(&hreq, &g_headers, &g_headers_err) == 0 ? 1 : -1;
+    return g_headers_state > 0 ? &g_headers : NULL;
+}
+
+bool ks_struct_reads(struct ks_run *r, const char **why)
+{
+    static int state; /* 0: not decided; 1: yes; -1: no */
+    static struct ks_buf reason;
+    if (!state) {
+        const struct ks_headers *h = run_headers(r);
+        if (!h)
+            ks_buf_add(&reason, "no kernel headers were found");
+        state = h && ks_headers_exact(h, NULL, &reason) ? 1 : -1;
+    }
+    if (why)
+        *why = reason.s ? reason.s : "";
+    return state > 0;
+}
+
+static struct ks_object *get_object(struct ks_run *r, const char *text)
+{
+    const struct ks_tool *t = r->tool;
+    struct ks_buf err = {0};
+    const struct ks_headers *hp = run_headers(r);
+    if (!hp) {
+        ks_err("%s", g_headers_err.s);
         exit(1);
     }
+    struct ks_headers h = *hp;
+    struct ks_cache cache = g_cache;
     if (!h.exact) {
         struct utsname u;
         uname(&u);
@@ -166,6 +201,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     }
     ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
             h.split ? h.build : "", h.how);
+    const char *reads_why;
+    bool reads = ks_struct_reads(r, &reads_why);
+    ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
 
     struct ks_func_plan plan[64];
     int nplan = 0;
@@ -364,6 +402,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                                               : "kretprobe",
                 c->target, ks_prog_id(fd));
     }
+
+    /* Processes older than the tool: their parents from /proc (kscope.bpf.h). */
+    int parents_fd = ks_object_map_fd(r->obj, "ks_parent_of");
+    if (parents_fd >= 0)
+        ks_info("parents of %zu running processes recorded from /proc",
+                ks_map_seed_parents(parents_fd));
 
     struct ks_perf *perf = NULL;
     if (t->on_event) {

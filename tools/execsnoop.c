@@ -59,7 +59,7 @@ static struct ks_probe probes[] = {
      .kprobes = {KS_SYSCALL_KPROBES("execveat")}, .optional = true},
     {.name = "execat_exit", .tp = "syscalls:sys_exit_execveat",
      .kprobes = {KS_SYSCALL_KPROBES("execveat")}, .ret = true, .optional = true},
-    /* Only where the exit path cannot read the parent from task_struct. */
+    /* Only where the exit path cannot read the parent from task_struct (kscope.bpf.h). */
     {.name = "fork", .tp = "sched:sched_process_fork", .optional = true},
 };
 
@@ -242,13 +242,32 @@ static void configure(struct ks_run *r)
         re_name = ks_regex_compile(opt_name, "-n");
     if (opt_line)
         re_line = ks_regex_compile(opt_line, "-l");
+    /* With the kernel's own headers the exit reads the parent from the task itself. */
+    probes[4].off = ks_struct_reads(r, NULL);
     ks_define(r, "MAXARG", opt_max_args, "--max-args");
     if (opt_uid >= 0)
         ks_define(r, "UID_FILTER", opt_uid, "-u");
 }
 
+/* -v: where the PPID column comes from. */
+static void say_ppid_source(struct ks_run *r)
+{
+    const char *why;
+    bool reads = ks_struct_reads(r, &why);
+    const struct ks_probe_choice *c = ks_choice(r, "exec_exit");
+    if (c && c->kind != KS_KIND_TRACEPOINT)
+        ks_info("PPID: the task's real_parent (kprobe path)");
+    else if (reads)
+        ks_info("PPID: the task's real_parent (%s)", why);
+    else
+        ks_info("PPID: recorded at fork (sched_process_fork) and from /proc at start; else "
+                "/proc/PID/status as the event arrives; no struct reads because %s",
+                why);
+}
+
 static void on_start(struct ks_run *r)
 {
+    say_ppid_source(r);
     start_ns = r->start_ns;
     if (opt_time)
         printf("%-9s", "TIME");

@@ -132,4 +132,17 @@ npid=$!; wait $npid
 check "-n with \\d (Python re syntax) matches" wait_for "$T/out6" "^$marker +$npid .* via-n\$" 10
 check "-n: SIGINT exit 0" stop_tool INT
 check "-h names the regex syntax" bash -c "'$BIN/execsnoop' -h | grep -q 'Python re syntax, by PCRE2'"
+# PPID of a process older than the tool that execs and exits at once (item 5): the parent
+# is known from /proc at start (or the task, with exact headers), not "?".
+mkfifo "$T/fifo"
+sh -c "read x <'$T/fifo'; exec '$T/$marker' pre-existing" &
+oldpid=$!
+start_tool execsnoop "$T/out7" --cache-dir "$T/cache"
+wait_ready "$T/out7" '^PCOMM'
+echo go >"$T/fifo"
+wait $oldpid
+check "PPID of a process older than the tool" \
+    wait_for "$T/out7" "^$marker +$oldpid +$$ +0 $T/$marker pre-existing\$" 10
+check "PPID: SIGINT exit 0" stop_tool INT
+check "-v says where PPID comes from" grep -q "PPID: " "$T/out7.err"
 finish
