@@ -4,7 +4,7 @@
  * user page is surely present by then), add the return value, send one event.
  *
  * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
- * FLAG_FILTER (-f, a mask of O_* bits), WANT_TS (-T), WANT_UID (-U), and the probe choices. With kprobes, one probe on
+ * FLAG_FILTER (-f, a mask of O_* bits), FLAG_FILTER_RDONLY (-f O_RDONLY), WANT_TS (-T), WANT_UID (-U), and the probe choices. With kprobes, one probe on
  * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
 
 struct open_args {
@@ -13,6 +13,20 @@ struct open_args {
 };
 
 KS_STATE_MAP(start, u64, struct open_args, 10240);
+
+/* -f: any of the FLAG_FILTER bits, or (FLAG_FILTER_RDONLY, -f O_RDONLY) a read-only access
+ * mode, which is no bit: O_RDONLY is 0, the low two bits (O_ACCMODE) clear. */
+static __always_inline bool flags_wanted(int flags)
+{
+    bool ok = false;
+#ifdef FLAG_FILTER
+    ok = ok || (flags & FLAG_FILTER);
+#endif
+#ifdef FLAG_FILTER_RDONLY
+    ok = ok || (flags & 3) == 0;
+#endif
+    return ok;
+}
 
 static __always_inline int on_open_enter(const char *fname, int flags)
 {
@@ -30,8 +44,8 @@ static __always_inline int on_open_enter(const char *fname, int flags)
     if ((u32)bpf_get_current_uid_gid() != UID_FILTER)
         return 0;
 #endif
-#ifdef FLAG_FILTER
-    if (!(flags & FLAG_FILTER))
+#if defined(FLAG_FILTER) || defined(FLAG_FILTER_RDONLY)
+    if (!flags_wanted(flags))
         return 0;
 #endif
     /* A thread that opened before has its entry still (see on_open_exit): write into it,

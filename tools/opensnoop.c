@@ -1,6 +1,5 @@
 /* opensnoop: trace open() syscalls (BCC's opensnoop). */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include "../bpfsrc/opensnoop.h"
+#include "ks_syscall.h"
 #include "ks_tool.h"
 
 extern const char ks_bpfsrc_opensnoop_bpf_c[], ks_bpfsrc_opensnoop_h[];
@@ -17,27 +17,21 @@ static long opt_tid = -1, opt_uid = -1, opt_flags;
 static const char *opt_name;
 static uint64_t first_ts;
 
-static const struct {
-    const char *name;
-    long value;
-} open_flags[] = {
-    {"O_WRONLY", O_WRONLY},   {"O_RDWR", O_RDWR},         {"O_CREAT", O_CREAT},
-    {"O_EXCL", O_EXCL},       {"O_NOCTTY", O_NOCTTY},     {"O_TRUNC", O_TRUNC},
-    {"O_APPEND", O_APPEND},   {"O_NONBLOCK", O_NONBLOCK}, {"O_DSYNC", O_DSYNC},
-    {"O_SYNC", O_SYNC},       {"O_DIRECTORY", O_DIRECTORY}, {"O_NOFOLLOW", O_NOFOLLOW},
-    {"O_CLOEXEC", O_CLOEXEC}, {"O_DIRECT", O_DIRECT},     {"O_NOATIME", O_NOATIME},
-    {"O_PATH", O_PATH},       {"O_TMPFILE", O_TMPFILE},   {"O_LARGEFILE", O_LARGEFILE},
-};
+static bool opt_flag_rdonly;
 
-/* -f O_WRONLY -f O_RDWR: OR the named bits into one mask. */
+/* -f O_WRONLY -f O_RDWR: OR the named bits into one mask. Every O_* name the C library
+ * defines is known (ks_syscall's generated table), as Python's os module gives BCC.
+ * O_RDONLY is no bit (it is 0): it selects opens whose access mode is read-only, where
+ * BCC's mask of 0 would match nothing. */
 static bool parse_flag(const char *arg, void *dest)
 {
-    for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++)
-        if (!strcmp(arg, open_flags[i].name)) {
-            *(long *)dest |= open_flags[i].value;
-            return true;
-        }
-    return false;
+    long v = ks_open_flag(arg);
+    if (v < 0)
+        return false;
+    if (!strcmp(arg, "O_RDONLY"))
+        opt_flag_rdonly = true;
+    *(long *)dest |= v;
+    return true;
 }
 
 static const struct ks_opt opts[] = {
@@ -109,6 +103,8 @@ static void configure(struct ks_run *r)
         ks_define(r, "UID_FILTER", opt_uid, "-u");
     if (opt_flags)
         ks_define(r, "FLAG_FILTER", opt_flags, "-f");
+    if (opt_flag_rdonly)
+        ks_define(r, "FLAG_FILTER_RDONLY", 1, "-f O_RDONLY");
     if (opt_timestamp)
         ks_define(r, "WANT_TS", 1, "-T");
     if (opt_print_uid)

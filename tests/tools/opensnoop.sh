@@ -82,4 +82,25 @@ for kind in ringbuf perf; do
 done
 check "bad --events value: exit 2 and a clear message" \
     bash -c "'$BIN/opensnoop' --events=fast 2>&1 >/dev/null | grep -q \"invalid event buffer kind 'fast'\"; [ \${PIPESTATUS[0]} -eq 2 ]"
+# -f takes every O_* name the C library defines (item 6), aliases included; O_RDONLY
+# selects read-only opens (BCC's mask of 0 would match nothing).
+for f in fsync ndelay plain ro wo; do echo x >"$T/flag-$f"; done
+start_tool opensnoop "$T/outf" -f O_FSYNC -f O_NDELAY --cache-dir "$T/cache"
+wait_ready "$T/outf" '^PID'
+"$TESTUTIL" open "$T/flag-fsync" O_WRONLY O_FSYNC
+"$TESTUTIL" open "$T/flag-ndelay" O_RDONLY O_NDELAY
+"$TESTUTIL" open "$T/flag-plain" O_WRONLY
+"$TESTUTIL" open "$T/flag-fsync" O_RDONLY O_ASYNC O_RSYNC O_NOATIME
+check "-f O_FSYNC: shown" wait_for "$T/outf" " $T/flag-fsync\$" 10
+check "-f O_NDELAY: shown" wait_for "$T/outf" " $T/flag-ndelay\$" 10
+check "-f: SIGINT exit 0" stop_tool INT
+check "-f: an open without those flags is not shown" bash -c "! grep -q flag-plain '$T/outf'"
+start_tool opensnoop "$T/outr" -f O_RDONLY --cache-dir "$T/cache"
+wait_ready "$T/outr" '^PID'
+"$TESTUTIL" open "$T/flag-wo" O_WRONLY
+"$TESTUTIL" open "$T/flag-ro" O_RDONLY
+check "-f O_RDONLY: a read-only open is shown" wait_for "$T/outr" " $T/flag-ro\$" 10
+check "-f O_RDONLY: SIGINT exit 0" stop_tool INT
+check "-f O_RDONLY: a write open is not" bash -c "! grep -q flag-wo '$T/outr'"
+check "-f: an unknown name is a usage error" bash -c "'$BIN/opensnoop' -f O_BOGUS 2>/dev/null; [ \$? -eq 2 ]"
 finish
