@@ -10,6 +10,7 @@
 struct open_args {
     const char *fname;
     int flags;
+    int dfd; /* for -F: user space completes relative names from it */
 };
 
 KS_STATE_MAP(start, u64, struct open_args, 10240);
@@ -28,7 +29,7 @@ static __always_inline bool flags_wanted(int flags)
     return ok;
 }
 
-static __always_inline int on_open_enter(const char *fname, int flags)
+static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
 {
     u64 id = bpf_get_current_pid_tgid();
     u32 tgid = id >> 32, tid = id;
@@ -54,8 +55,9 @@ static __always_inline int on_open_enter(const char *fname, int flags)
     if (a) {
         a->fname = fname;
         a->flags = flags;
+        a->dfd = dfd;
     } else {
-        struct open_args n = {.fname = fname, .flags = flags};
+        struct open_args n = {.fname = fname, .flags = flags, .dfd = dfd};
         start.update(&id, &n);
     }
     (void)tgid;
@@ -83,6 +85,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
 #endif
     ev.ret = ret;
     ev.flags = a->flags;
+    ev.dfd = a->dfd;
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
     int len = ks_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
     if (len <= 0) {
@@ -106,7 +109,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
 #ifdef KS_TP_open_enter
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
-    return on_open_enter(args->filename, args->flags);
+    return on_open_enter(args->filename, args->flags, -100 /* AT_FDCWD */);
 }
 #endif
 #ifdef KS_TP_open_exit
@@ -120,7 +123,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 #if defined(KS_TP_openat_enter)
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
-    return on_open_enter(args->filename, args->flags);
+    return on_open_enter(args->filename, args->flags, args->dfd);
 }
 #elif KS_KP_openat_enter == 1
 #include <uapi/linux/openat2.h>
@@ -131,13 +134,15 @@ int kp_openat_enter(struct pt_regs *ctx)
     u64 flags = 0;
     /* A struct read: fine on a kprobe path, where headers must match anyway. */
     ks_probe_read_kernel(&flags, sizeof(flags), &how->flags);
-    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags);
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags,
+                         (int)PT_REGS_PARM1(ctx));
 }
 #elif KS_KP_openat_enter == 2
 /* long do_sys_open(int dfd, const char __user *filename, int flags, umode_t mode) */
 int kp_openat_enter(struct pt_regs *ctx)
 {
-    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)PT_REGS_PARM3(ctx));
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)PT_REGS_PARM3(ctx),
+                         (int)PT_REGS_PARM1(ctx));
 }
 #endif
 
@@ -160,7 +165,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
     /* flags live in the user's struct open_how; its first member is the u64 flags. */
     u64 flags = 0;
     ks_probe_read_user(&flags, sizeof(flags), (void *)args->how);
-    return on_open_enter(args->filename, (int)flags);
+    return on_open_enter(args->filename, (int)flags, args->dfd);
 }
 #endif
 #ifdef KS_TP_openat2_exit

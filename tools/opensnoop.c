@@ -1,10 +1,13 @@
 /* opensnoop: trace open() syscalls (BCC's opensnoop). */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../bpfsrc/opensnoop.h"
 #include "ks_syscall.h"
@@ -12,7 +15,7 @@
 
 extern const char ks_bpfsrc_opensnoop_bpf_c[], ks_bpfsrc_opensnoop_h[];
 
-static bool opt_timestamp, opt_print_uid, opt_failed, opt_extended;
+static bool opt_timestamp, opt_print_uid, opt_failed, opt_extended, opt_full_path;
 static long opt_tid = -1, opt_uid = -1, opt_flags;
 static const char *opt_name;
 static uint64_t first_ts;
@@ -44,6 +47,10 @@ static const struct ks_opt opts[] = {
     KS_FLAG('e', "extended_fields", "show extended fields", &opt_extended),
     KS_FUNC('f', "flag_filter", "FLAG", "filter on flags argument (e.g., O_WRONLY)", &opt_flags,
             parse_flag),
+    KS_FLAG('F', "full-path",
+            "show full path for an open file with relative path (completed from /proc as "
+            "the event arrives)",
+            &opt_full_path),
     KS_OPT_END,
 };
 
@@ -59,6 +66,31 @@ static struct ks_probe probes[] = {
     {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
 };
 
+/* -F: a relative name completed with the directory it was opened in: the process's
+ * working directory (AT_FDCWD) or the directory descriptor it passed. BCC walks the
+ * dentries of the task's cwd in the kernel, a struct read; here user space reads
+ * /proc/PID/task/TID/cwd or /proc/PID/fd/DFD as soon as the event arrives, which also
+ * honours openat()'s descriptor (BCC always uses the cwd). When the process is already
+ * gone the name stays as given. */
+static void full_path(const struct opensnoop_event *e, char *name, size_t size)
+{
+    if (name[0] == '/' || name[0] == '\0')
+        return;
+    char link[96], dir[PATH_MAX];
+    unsigned pid = (unsigned)(e->id >> 32), tid = (unsigned)e->id;
+    if (e->dfd == AT_FDCWD)
+        snprintf(link, sizeof(link), "/proc/%u/task/%u/cwd", pid, tid);
+    else
+        snprintf(link, sizeof(link), "/proc/%u/fd/%d", pid, e->dfd);
+    ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+    if (n <= 0 || dir[0] != '/')
+        return;
+    dir[n] = '\0';
+    char full[PATH_MAX + OPENSNOOP_NAME_LEN + 2];
+    snprintf(full, sizeof(full), "%s/%s", strcmp(dir, "/") ? dir : "", name);
+    snprintf(name, size, "%s", full);
+}
+
 static void on_event(void *data, int size)
 {
     const struct opensnoop_event *e = data;
@@ -71,13 +103,15 @@ static void on_event(void *data, int size)
         namelen = OPENSNOOP_NAME_LEN;
     if (opt_failed && e->ret >= 0)
         return;
-    char comm[KS_COMM_LEN + 1], name[OPENSNOOP_NAME_LEN + 1];
+    char comm[KS_COMM_LEN + 1], name[PATH_MAX + OPENSNOOP_NAME_LEN + 2];
     memcpy(comm, e->comm, KS_COMM_LEN);
     comm[KS_COMM_LEN] = '\0';
     memcpy(name, e->name, namelen);
     name[namelen] = '\0';
     if (opt_name && !strstr(comm, opt_name))
         return;
+    if (opt_full_path)
+        full_path(e, name, sizeof(name));
     if (!first_ts)
         first_ts = e->ts;
     if (opt_timestamp)
@@ -93,8 +127,17 @@ static void on_event(void *data, int size)
     printf("%s\n", name);
 }
 
+static struct ks_tool tool;
+
 static void configure(struct ks_run *r)
 {
+    if (opt_full_path) {
+        /* The sooner an event is read, the likelier its process is still there. */
+        tool.wakeup_events = 1;
+        ks_info("-F: relative paths are completed from /proc/PID/task/TID/cwd or "
+                "/proc/PID/fd/DIRFD as each event arrives (the kernel's own path walk would "
+                "read structs); a process gone by then keeps its relative path");
+    }
     if (r->opt.pid >= 0)
         ks_define(r, "PID_FILTER", r->opt.pid, "-p");
     if (opt_tid >= 0)
@@ -124,7 +167,7 @@ static void on_start(struct ks_run *r)
     printf("PATH\n");
 }
 
-static const struct ks_tool tool = {
+static struct ks_tool tool = {
     .spec =
         {
             .name = "opensnoop",
@@ -144,6 +187,8 @@ static const struct ks_tool tool = {
                         "containing \"main\"\n"
                         "    opensnoop -e                     # show extended fields\n"
                         "    opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
+                        "    opensnoop -F                     # show full path for an open file "
+                        "with relative path\n"
                         "    opensnoop -b 256                 # a larger buffer per CPU\n",
         },
     .bpf_source = ks_bpfsrc_opensnoop_bpf_c,

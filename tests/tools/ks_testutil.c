@@ -9,6 +9,8 @@
  *                                   another line on FIFO, exit
  *   ks_testutil open PATH FLAG...   open(PATH) with the named O_* flags (mode 0644), close;
  *                                   exit 0 if it opened
+ *   ks_testutil openat DIR NAME     open DIR, openat() NAME relative to it, and keep both
+ *                                   open for a second (for opensnoop -F)
  *   ks_testutil pin-hash PATH K V   create a BPF hash map (K-byte keys, V-byte values, 1024
  *                                   entries) and pin it at PATH (as BCC's users do for
  *                                   --cgroupmap and --mntnsmap)
@@ -118,6 +120,16 @@ static int open_with(int argc, char **argv)
     return 0;
 }
 
+static int openat_in(const char *dir, const char *name)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0)
+        return 1;
+    int fd = openat(dfd, name, O_RDONLY);
+    sleep(1);
+    return fd >= 0 ? 0 : 1;
+}
+
 static long bpf_sys(int cmd, union bpf_attr *a)
 {
     return syscall(__NR_bpf, cmd, a, sizeof(*a));
@@ -180,11 +192,13 @@ int main(int argc, char **argv)
         return syscalls(argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "open"))
         return open_with(argc - 2, argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "openat"))
+        return openat_in(argv[2], argv[3]);
     if (argc == 5 && !strcmp(argv[1], "pin-hash"))
         return pin_hash(argv[2], argv[3], argv[4]);
     if (argc == 4 && !strcmp(argv[1], "map-put"))
         return map_put(argv[2], argv[3]);
     fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C | "
-                    "open PATH FLAG... | pin-hash PATH K V | map-put PATH KEY\n");
+                    "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY\n");
     return 2;
 }

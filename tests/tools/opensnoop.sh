@@ -103,4 +103,23 @@ check "-f O_RDONLY: a read-only open is shown" wait_for "$T/outr" " $T/flag-ro\$
 check "-f O_RDONLY: SIGINT exit 0" stop_tool INT
 check "-f O_RDONLY: a write open is not" bash -c "! grep -q flag-wo '$T/outr'"
 check "-f: an unknown name is a usage error" bash -c "'$BIN/opensnoop' -f O_BOGUS 2>/dev/null; [ \$? -eq 2 ]"
+# -F/--full-path: relative names completed with the working directory, or with the
+# directory descriptor openat() was given; absolute names as they are.
+mkdir -p "$T/cwd-dir/sub" "$T/fd-dir"
+echo x >"$T/cwd-dir/sub/rel-$$"
+echo x >"$T/fd-dir/at-$$"
+start_tool opensnoop "$T/outF" -F --cache-dir "$T/cache"
+wait_ready "$T/outF" '^PID'
+bash -c 'cd "$1"; : <"sub/rel-$2"; : <"$1/sub/rel-$2"; sleep 1' _ "$T/cwd-dir" "$$" &
+fpid=$!
+"$TESTUTIL" openat "$T/fd-dir" "at-$$" &
+apid=$!
+wait $fpid $apid
+check "-F: a cwd-relative name in full" wait_for "$T/outF" "^$fpid +bash +[0-9]+ +0 $T/cwd-dir/sub/rel-$$\$" 10
+check "-F: an absolute name as it is" \
+    bash -c "[ \$(grep -c ' $T/cwd-dir/sub/rel-$$\$' '$T/outF') -eq 2 ]"
+check "-F: openat() relative to a directory descriptor" \
+    wait_for "$T/outF" "^$apid +ks_testutil +[0-9]+ +0 $T/fd-dir/at-$$\$" 10
+check "-F: SIGINT exit 0" stop_tool INT
+check "-F: -v says how paths are completed" grep -q -- "-F: relative paths are completed" "$T/outF.err"
 finish
