@@ -9,7 +9,8 @@
  * call is its own line, so every event carries the number of its exec() attempt: entry
  * draws a new number and keeps it per process until the exit sends it along.
  *
- * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), and the probe choices
+ * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), KS_CGROUPMAP and
+ * KS_MNTNSMAP (kscope.bpf.h), and the probe choices
  * for exec_enter/exec_exit, execat_enter/execat_exit and fork, and KS_EXACT_HEADERS. */
 
 /* The parent (PPID) comes from current->real_parent, a struct read: allowed on the kprobe
@@ -74,7 +75,7 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
 {
     struct execsnoop_event ev = {};
     u32 uid = bpf_get_current_uid_gid();
-    if (uid_filtered(uid))
+    if (uid_filtered(uid) || ks_container_filtered())
         return 0;
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.uid = uid;
@@ -102,7 +103,7 @@ static __always_inline int on_exec_exit(void *ctx, long ret)
 {
     struct execsnoop_event ev = {};
     u32 uid = bpf_get_current_uid_gid();
-    if (uid_filtered(uid))
+    if (uid_filtered(uid) || ks_container_filtered())
         return 0;
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.uid = uid;

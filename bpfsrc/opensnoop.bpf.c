@@ -49,6 +49,8 @@ static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
     if (!flags_wanted(flags))
         return 0;
 #endif
+    if (ks_container_filtered()) /* --cgroupmap, --mntnsmap */
+        return 0;
     /* A thread that opened before has its entry still (see on_open_exit): write into it,
      * which costs far less than a map update. */
     struct open_args *a = start.lookup(&id);

@@ -104,6 +104,8 @@ static __always_inline int filtered_out(long id, u64 pid_tgid)
     if ((u32)pid_tgid != TID_FILTER)
         return 1;
 #endif
+    if (ks_container_filtered()) /* --cgroupmap, --mntnsmap */
+        return 1;
     (void)id;
     (void)pid_tgid;
     return 0;

@@ -15,6 +15,7 @@
 #include "ks_attach.h"
 #include "ks_cache.h"
 #include "ks_compile.h"
+#include "ks_containers.h"
 #include "ks_features.h"
 #include "ks_headers.h"
 #include "ks_maps.h"
@@ -124,6 +125,7 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     if (ks_struct_reads(r, NULL))
         ks_buf_add(text, "#define KS_EXACT_HEADERS 1 /* the headers are the running kernel's: "
                          "tracepoint paths may read structs */\n");
+    ks_containers_prelude(&r->opt, text);
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -355,6 +357,15 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         return 1;
     }
 
+    bool tracepoint_used = false;
+    for (int i = 0; i < t->nprobes; i++)
+        tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
+    const char *reads_why = "";
+    bool reads = !r->opt.mntnsmap || ks_struct_reads(r, &reads_why);
+    if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
+    }
     if (r->opt.check)
         return 0;
     if (t->on_event && choose_events(r) != 0)
@@ -373,6 +384,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 
     r->obj = get_object(r, text.s);
     ks_buf_free(&text);
+    if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
+    }
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
         return 1;

@@ -284,7 +284,7 @@ static const struct ks_tool tool = {
             .name = "execsnoop",
             .description = "Trace exec() syscalls",
             .opts = opts,
-            .common = KS_C_DURATION | KS_C_BUFFER,
+            .common = KS_C_DURATION | KS_C_BUFFER | KS_C_CONTAINERS,
             .default_pages = 256,
             .examples = "    execsnoop                      # trace all exec() syscalls\n"
                         "    execsnoop -x                   # include failed exec()s\n"
@@ -301,6 +301,10 @@ static const struct ks_tool tool = {
                         "    execsnoop -l tpkg              # only print command where arguments "
                         "contains \"tpkg\"\n"
                         "    execsnoop -d 10                # trace for 10 seconds only\n"
+                        "    execsnoop --cgroupmap mappath  # only trace cgroups in this BPF "
+                        "map\n"
+                        "    execsnoop --mntnsmap mappath   # only trace mount namespaces in "
+                        "the map\n"
                         "    execsnoop --probe=kprobe -v    # force kprobes, say what was chosen\n",
         },
     .bpf_source = ks_bpfsrc_execsnoop_bpf_c,

@@ -189,6 +189,10 @@ static struct ks_tool tool = {
                         "    opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
                         "    opensnoop -F                     # show full path for an open file "
                         "with relative path\n"
+                        "    opensnoop --cgroupmap mappath    # only trace cgroups in this BPF "
+                        "map\n"
+                        "    opensnoop --mntnsmap mappath     # only trace mount namespaces in "
+                        "the map\n"
                         "    opensnoop -b 256                 # a larger buffer per CPU\n",
         },
     .bpf_source = ks_bpfsrc_opensnoop_bpf_c,

@@ -247,25 +247,33 @@ static void fact_why(const struct sym_fact *t, int n, const char *name, const st
 static const struct config {
     const char *tool;
     const char *opts; /* space-separated; "" for the defaults */
+    /* An option that needs a newer kernel than the tool itself, as BCC's does: older
+     * profiles do not count it against the tool, and the cell notes why. */
+    unsigned since;
+    const char *since_why;
 } configs[] = {
-    {"execsnoop", ""},
-    {"execsnoop", "--max-args 64"}, /* the largest unrolled loop */
-    {"opensnoop", ""},
-    {"opensnoop", "-p 1"},
-    {"opensnoop", "-u 0"},
-    {"opensnoop", "-f O_WRONLY"},
-    {"opensnoop", "-f O_RDONLY -f O_WRONLY"},
-    {"biolatency", ""},
-    {"biolatency", "-Q"},
-    {"biolatency", "-D"},
-    {"biolatency", "-F"},
-    {"biolatency", "-e -D"},
-    {"syscount", ""},
-    {"syscount", "-P"},
-    {"syscount", "-L"},
-    {"syscount", "-P -L -x"},
-    {"syscount", "-p 1 -e ENOENT --syscall openat"},
-    {"syscount", "-c 1 -L"},
+    {"execsnoop", "", 0, NULL},
+    {"execsnoop", "--max-args 64", 0, NULL}, /* the largest unrolled loop */
+    {"execsnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0),
+     "--cgroupmap needs 4.18 (bpf_get_current_cgroup_id), as in BCC"},
+    {"opensnoop", "", 0, NULL},
+    {"opensnoop", "-p 1", 0, NULL},
+    {"opensnoop", "-u 0", 0, NULL},
+    {"opensnoop", "-f O_WRONLY", 0, NULL},
+    {"opensnoop", "-f O_RDONLY -f O_WRONLY", 0, NULL},
+    {"opensnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0),
+     "--cgroupmap needs 4.18 (bpf_get_current_cgroup_id), as in BCC"},
+    {"biolatency", "", 0, NULL},
+    {"biolatency", "-Q", 0, NULL},
+    {"biolatency", "-D", 0, NULL},
+    {"biolatency", "-F", 0, NULL},
+    {"biolatency", "-e -D", 0, NULL},
+    {"syscount", "", 0, NULL},
+    {"syscount", "-P", 0, NULL},
+    {"syscount", "-L", 0, NULL},
+    {"syscount", "-P -L -x", 0, NULL},
+    {"syscount", "-p 1 -e ENOENT --syscall openat", 0, NULL},
+    {"syscount", "-c 1 -L", 0, NULL},
 };
 #define NCONF NELEM(configs)
 
@@ -1116,12 +1124,17 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                 struct strlist reasons = {0};
                 unsigned masks[64] = {0};
                 struct strlist cell_items = {0}; /* "reason\tprobe" */
+                struct strlist since_items = {0}; /* option sets newer than this kernel */
                 int nconf = 0;
                 unsigned allmask = 0;
                 for (int i = 0; i < nruns; i++) {
                     struct run *r = &runs[i];
                     if (r->mode != m || r->prof != p || strcmp(configs[r->conf].tool, tools[ti]))
                         continue;
+                    if (configs[r->conf].since && profiles[p].kv < configs[r->conf].since) {
+                        strlist_add(&since_items, configs[r->conf].since_why);
+                        continue;
+                    }
                     nconf++;
                     allmask |= 1u << r->conf;
                     struct verdict v = {0};
@@ -1152,6 +1165,8 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                     ks_buf_add(&c->text, "✓");
                     struct strlist cell_notes = {0};
                     group_notes(&cell_items, &cell_notes);
+                    for (int k = 0; k < since_items.n; k++)
+                        strlist_add(&cell_notes, since_items.v[k]);
                     for (int k = 0; k < cell_notes.n; k++)
                         ks_buf_printf(&c->text, "%s%d", k ? "," : " (",
                                       strlist_add(&notes, cell_notes.v[k]) + 1);
@@ -1179,6 +1194,7 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                 }
                 strlist_free(&reasons);
                 strlist_free(&cell_items);
+                strlist_free(&since_items);
             }
             /* oldest: the first profile from which every newer one is supported */
             int oldest = NPROF;
