@@ -35,8 +35,15 @@ for mode in $MODES; do
   out=$T/execsnoop-$mode.out
   marker=ksm$mode$$
   cp /bin/true "$T/$marker"
+  mkdir -p "$T/p1-$mode" "$T/bin-$mode"
+  cp /bin/true "$T/bin-$mode/$marker"
+  # A process older than the tool: its PPID comes from the task (kprobe path, or exact
+  # headers) or from /proc at start, never "?".
+  mkfifo "$T/fifo-$mode"
+  sh -c 'read x <"$1"; exec "$2" old-process' _ "$T/fifo-$mode" "$T/$marker" &
+  old=$!
   if vm_tracer_start "execsnoop-$mode" "$out" '^PCOMM' 900 \
-      "$BIN/execsnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
+      "$BIN/execsnoop" -x -v --probe="$mode" --cache-dir "$CACHE"; then
     expect_choice "$mode" "$out" execsnoop
     "$T/$marker" "arg-$mode" &
     m=$!
@@ -45,6 +52,29 @@ for mode in $MODES; do
       vm_pass "execsnoop --probe=$mode: marker exec with pid, ppid, ret, args"
     else
       vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
+      vm_evidence "$out" 30
+    fi
+    # An exec chain: env's execvp() fails in p1, then runs the marker; three lines, in
+    # order, each with its own arguments and return value.
+    env PATH="$T/p1-$mode:$T/bin-$mode" "$marker" "chain-$mode" &
+    c=$!
+    wait "$c"
+    echo go >"$T/fifo-$mode"
+    wait "$old"
+    vm_wait_match "$out" "^$marker +$old .*old-process\$" 60
+    want=$(printf '%s\n' "env $c 0 /usr/bin/env PATH=$T/p1-$mode:$T/bin-$mode $marker chain-$mode" \
+      "env $c -2 $T/p1-$mode/$marker chain-$mode" "$marker $c 0 $T/bin-$mode/$marker chain-$mode")
+    got=$(awk -v p="$c" '$2 == p { $3 = ""; print }' "$out" | tr -s ' ')
+    if [ "$got" = "$want" ]; then
+      vm_pass "execsnoop --probe=$mode: exec chain, one line per attempt, in order"
+    else
+      vm_fail "execsnoop --probe=$mode: exec chain" "got: $got"
+      vm_evidence "$out" 30
+    fi
+    if vm_wait_match "$out" "^$marker +$old +$$ +0 $T/$marker old-process\$" 1; then
+      vm_pass "execsnoop --probe=$mode: PPID of a process older than the tool"
+    else
+      vm_fail "execsnoop --probe=$mode: PPID of a process older than the tool" "no line"
       vm_evidence "$out" 30
     fi
     vm_tracer_stop
