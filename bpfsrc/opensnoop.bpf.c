@@ -4,7 +4,9 @@
  * user page is surely present by then), add the return value, send one event.
  *
  * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
- * FLAG_FILTER (-f, a mask of O_* bits), FLAG_FILTER_RDONLY (-f O_RDONLY), WANT_TS (-T), WANT_UID (-U), and the probe choices. With kprobes, one probe on
+ * FLAG_FILTER (-f, a mask of O_* bits), FLAG_FILTER_RDONLY (-f O_RDONLY), WANT_TS (-T),
+ * WANT_UID (-U), KS_CGROUPMAP/KS_MNTNSMAP (kscope.bpf.h), and the probe choices. Events
+ * carry the directory descriptor of each open (for -F). With kprobes, one probe on
  * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
 
 struct open_args {

@@ -16,7 +16,8 @@
  *   - the pid and the clock are read only when a mode needs them.
  *
  * Configured by the prelude: SYSCALL_SLOTS (array size: syscall numbers 0..SLOTS-1),
- * PID_FILTER (-p), TID_FILTER (-t), PPID_FILTER (-c), SYSCALL_FILTER (--syscall, a number), FAILED_ONLY
+ * PID_FILTER (-p), TID_FILTER (-t), PPID_FILTER (-c), KS_CGROUPMAP/KS_MNTNSMAP
+ * (kscope.bpf.h), SYSCALL_FILTER (--syscall, a number), FAILED_ONLY
  * (-x), ERRNO_FILTER (-e, a positive errno), BY_PROCESS (-P), LATENCY (-L), and the
  * probes: KS_TP_sys_exit always, KS_TP_sys_enter with -L. There is no kprobe variant:
  * no single kernel function sees every syscall (each has its own entry point). The two

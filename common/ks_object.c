@@ -380,16 +380,22 @@ int ks_object_prog_fd(const struct ks_object *o, const char *name)
     return -1;
 }
 
+/* BPF_OBJ_GET_INFO_BY_FD into a zeroed struct bpf_prog_info or bpf_map_info. */
+static int obj_info(int fd, void *info, uint32_t len)
+{
+    memset(info, 0, len);
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.info.bpf_fd = (uint32_t)fd;
+    a.info.info_len = len;
+    a.info.info = (uintptr_t)info;
+    return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
 uint32_t ks_prog_id(int prog_fd)
 {
     struct bpf_prog_info info;
-    memset(&info, 0, sizeof(info));
-    union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.info.bpf_fd = (uint32_t)prog_fd;
-    a.info.info_len = sizeof(info);
-    a.info.info = (uintptr_t)&info;
-    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0)
+    if (obj_info(prog_fd, &info, sizeof(info)) != 0)
         return 0;
     return info.id;
 }
@@ -402,13 +408,7 @@ int ks_object_use_map(struct ks_object *o, const char *name, int fd, struct ks_b
         return -1;
     }
     struct bpf_map_info info;
-    memset(&info, 0, sizeof(info));
-    union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.info.bpf_fd = (uint32_t)fd;
-    a.info.info_len = sizeof(info);
-    a.info.info = (uintptr_t)&info;
-    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0) {
+    if (obj_info(fd, &info, sizeof(info)) != 0) {
         ks_buf_printf(err, "cannot inspect the map: %s", strerror(errno));
         return -1;
     }

@@ -16,7 +16,8 @@ struct ks_regex *ks_regex_compile(const char *pattern, const char *option)
 {
     int rc;
     PCRE2_SIZE off;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &rc, &off, NULL);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &rc, &off, NULL);
     if (!code) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(rc, msg, sizeof(msg));

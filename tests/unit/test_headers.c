@@ -399,7 +399,8 @@ static void test_exact_decision(void)
     char *root = ks_test_tmpdir();
     const char *ver = "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-11-01)";
     ks_test_write(root, "proc/sys/kernel/osrelease", REL "\n");
-    ks_test_write(root, "proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-11-01)\n");
+    ks_test_write(root, "proc/sys/kernel/version",
+                  "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-11-01)\n");
     ks_test_write(root, "proc/version", "Linux version " REL " (gcc-14) #1 SMP\n");
     ks_test_write(root, "boot/config-" REL, "# comment\nCONFIG_BPF=y\nCONFIG_X=m\n");
     struct ks_buf why = {0};
