@@ -24,7 +24,7 @@ int ks_containers_check(const struct ks_common *c, bool tracepoint_used, bool st
     ks_buf_printf(err,
                   "--mntnsmap needs the task's mount namespace, a kernel struct read, which "
                   "tracepoint probes may do only with the running kernel's own headers, and "
-                  "%s.\nInstall the headers of this kernel (linux-headers-$(uname -r)), or "
+                  "%s. Install the headers of this kernel (linux-headers-$(uname -r)), or "
                   "use --probe=kprobe where the kernel has kprobes; --cgroupmap needs no "
                   "struct read.",
                   why_not);

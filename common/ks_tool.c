@@ -334,6 +334,16 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
+    if (rc == 0 && r->opt.mntnsmap) {
+        /* --mntnsmap reads a struct: see ks_containers_check. */
+        bool tracepoint_used = false;
+        for (int i = 0; i < t->nprobes; i++)
+            tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
+        const char *reads_why = "";
+        bool reads = ks_struct_reads(r, &reads_why);
+        if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0)
+            rc = -1;
+    }
     if (r->opt.check) {
         /* One line per probe, for people and for kscope-doctor. */
         for (int i = 0; i < t->nprobes; i++) {
@@ -357,15 +367,6 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         return 1;
     }
 
-    bool tracepoint_used = false;
-    for (int i = 0; i < t->nprobes; i++)
-        tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
-    const char *reads_why = "";
-    bool reads = !r->opt.mntnsmap || ks_struct_reads(r, &reads_why);
-    if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0) {
-        ks_err("%s", err.s);
-        return 1;
-    }
     if (r->opt.check)
         return 0;
     if (t->on_event && choose_events(r) != 0)

@@ -45,8 +45,9 @@ static const struct ks_opt opts[] = {
     KS_LONG('u', "uid", "UID", "trace this UID only", &opt_uid, 0, 0xfffffffe),
     KS_STR('n', "name", "NAME", "only print process names containing this name", &opt_name),
     KS_FLAG('e', "extended_fields", "show extended fields", &opt_extended),
-    KS_FUNC('f', "flag_filter", "FLAG", "filter on flags argument (e.g., O_WRONLY)", &opt_flags,
-            parse_flag),
+    KS_FUNC('f', "flag_filter", "FLAG",
+            "filter on flags argument (e.g., O_WRONLY; any O_* name; O_RDONLY: read-only opens)",
+            &opt_flags, parse_flag),
     KS_FLAG('F', "full-path",
             "show full path for an open file with relative path (completed from /proc as "
             "the event arrives)",
