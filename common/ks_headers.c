@@ -436,31 +436,12 @@ static char *config_lines(char *text)
     return b.s;
 }
 
-/* The running kernel's configuration: /proc/config.gz (CONFIG_IKCONFIG_PROC) or the
- * distribution's /boot/config-<release>. NULL when neither can be read. */
-static char *kernel_config(const char *root, const char *release, const char **from)
+/* The running kernel's configuration: the distribution's /boot/config-<release> (a plain
+ * read), or /proc/config.gz (CONFIG_IKCONFIG_PROC: gzip in a child, some milliseconds) when
+ * gz is allowed. NULL when neither can be read. */
+static char *kernel_config(const char *root, const char *release, bool gz, const char **from)
 {
-    char p[PATH_MAX];
-    ks_join(p, sizeof(p), root, "/proc/config.gz");
-    if (ks_is_file(p)) {
-        /* gzip is everywhere; a pipe keeps zlib out of the tools. */
-        char cmd[PATH_MAX + 32];
-        snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", p);
-        FILE *f = strchr(p, '\'') ? NULL : popen(cmd, "r");
-        if (f) {
-            struct ks_buf b = {0};
-            char chunk[65536];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                ks_buf_addn(&b, chunk, n);
-            if (pclose(f) == 0 && b.len) {
-                *from = "/proc/config.gz";
-                return config_lines(b.s);
-            }
-            ks_buf_free(&b);
-        }
-    }
-    char rel[PATH_MAX];
+    char p[PATH_MAX], rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "/boot/config-%s", release);
     ks_join(p, sizeof(p), root, rel);
     char *text = ks_read_file(p, NULL);
@@ -468,6 +449,25 @@ static char *kernel_config(const char *root, const char *release, const char **f
         *from = "/boot/config-<release>";
         return config_lines(text);
     }
+    ks_join(p, sizeof(p), root, "/proc/config.gz");
+    if (!gz || !ks_is_file(p) || strchr(p, '\''))
+        return NULL;
+    /* gzip is everywhere; a pipe keeps zlib out of the tools. */
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", p);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return NULL;
+    struct ks_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ks_buf_addn(&b, chunk, n);
+    if (pclose(f) == 0 && b.len) {
+        *from = "/proc/config.gz";
+        return config_lines(b.s);
+    }
+    ks_buf_free(&b);
     return NULL;
 }
 
@@ -551,7 +551,8 @@ bool ks_headers_exact(const struct ks_headers *h, const char *root, struct ks_bu
         checks++;
     }
     const char *from = "";
-    char *kconf = kernel_config(root, release, &from);
+    /* /proc/config.gz costs a gzip: only when the build checks above could not be made. */
+    char *kconf = kernel_config(root, release, checks == 0, &from);
     if (kconf) {
         snprintf(p, sizeof(p), "%s/.config", h->build);
         char *hconf = config_lines(ks_read_file(p, NULL));

@@ -42,8 +42,8 @@ bool ks_headers_classify(const char *dir, struct ks_headers *out);
  *   - the headers' UTS_RELEASE (include/generated/utsrelease.h) is uname -r;
  *   - their build's UTS_VERSION (utsversion.h, or compile.h before 6.2) is uname -v and
  *     their LINUX_COMPILER appears in /proc/version, where the headers say;
- *   - their .config equals the kernel's (/proc/config.gz or /boot/config-<release>),
- *     where the kernel has one;
+ *   - their .config equals the kernel's /boot/config-<release> where there is one, or
+ *     /proc/config.gz when neither of the above could be checked;
  *   - at least one of the build checks could be made, and the layout is not randomized
  *     (CONFIG_RANDSTRUCT: the seed is not in the headers).
  * Headers unpacked from the kernel itself (kheaders) pass all but the last by nature.
