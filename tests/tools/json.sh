@@ -83,13 +83,13 @@ if [ -b "/dev/$disk" ]; then
     check "biolatency -D --json: valid, two intervals, $disk counted" \
         valid histogram "$T/bio" --min 2 \
         --expect "r['unit'] == 'usecs' and r['section'] == 'disk' and sum(b['count'] for h in r['histograms'] if h['disk'] == '$disk' for b in h['buckets']) >= 16"
-    start_tool biolatency "$T/bio2" -j -F -m --cache-dir "$T/cache"
+    start_tool biolatency "$T/bio2" -j -F -m -e --cache-dir "$T/cache"
     wait_json "$T/bio2.err"
     dd if=/dev/zero of="$file" bs=1M count=8 oflag=direct conv=fsync status=none
     check "biolatency -j: SIGINT exit 0" stop_tool INT
-    check "biolatency -j -F -m: valid, one object at exit, flags sections, msecs" \
+    check "biolatency -j -F -m -e: valid, one object at exit, flags sections, msecs, total and count" \
         valid histogram "$T/bio2" \
-        --expect "r['unit'] == 'msecs' and r['section'] == 'flags' and any(h['flags'].endswith('Write') for h in r['histograms'])"
+        --expect "r['unit'] == 'msecs' and r['section'] == 'flags' and any(h['flags'].endswith('Write') for h in r['histograms']) and r['count'] == sum(b['count'] for h in r['histograms'] for b in h['buckets']) and r['total'] >= 0"
     check "biolatency -j: buckets are BCC's log2 slots" \
         valid histogram "$T/bio2" \
         --expect "all(b['low'] == (0 if i == 0 else 1 << i) and b['high'] == (1 << (i + 1)) - 1 for h in r['histograms'] for i, b in enumerate(h['buckets']))"
