@@ -98,3 +98,25 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
         ks_probe_read_kernel(&__v, sizeof(__v), &__regs->reg);                                \
         __v;                                                                                   \
     })
+
+/* Processes whose user stacks the tool will symbolize (KS_NOTE_PIDS): the first time a
+ * process shows up, tell the tool, so that it reads the process's memory map and symbols
+ * while the process still lives (it may have exited by the time stacks are printed).
+ * Needs KS_EVENTS. The map remembers who was told; when it is full (or an LRU map
+ * forgot someone) a process is told of twice, which the tool ignores. */
+#ifdef KS_NOTE_PIDS
+struct ks_pid_note {
+    u32 tgid;
+};
+KS_STATE_MAP(ks_noted, u32, u8, 16384);
+
+static __always_inline void ks_note_pid(void *ctx, u32 tgid)
+{
+    if (tgid == 0 || ks_noted.lookup(&tgid))
+        return;
+    u8 one = 1;
+    ks_noted.update(&tgid, &one);
+    struct ks_pid_note n = {.tgid = tgid};
+    ks_submit(ctx, &n, sizeof(n));
+}
+#endif

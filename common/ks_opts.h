@@ -45,6 +45,7 @@ enum {
     KS_C_DURATION = 1 << 1, /* -d/--duration SECONDS */
     KS_C_INTERVAL = 1 << 2, /* [interval [count]] */
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
+    KS_C_POS_DURATION = 1 << 4, /* [duration] positional, in seconds (BCC's profile etc.) */
 };
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };

@@ -263,6 +263,10 @@ static const struct config {
     {"syscount", "-L"},
     {"syscount", "-P -L -x"},
     {"syscount", "-p 1 -e ENOENT --syscall openat"},
+    {"profile", ""},
+    {"profile", "-U"},
+    {"profile", "-K -I"},
+    {"profile", "-p 1,2 -f"},
 };
 #define NCONF NELEM(configs)
 
@@ -462,7 +466,7 @@ static int run_capture(char *const argv[], const char *root, struct ks_buf *out,
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-enum kind { K_NONE, K_TP, K_KP, K_KRET };
+enum kind { K_NONE, K_TP, K_KP, K_KRET, K_PE };
 
 struct probe_info {
     char name[64];
@@ -492,6 +496,8 @@ static enum kind parse_kind(const char *s)
         return K_KP;
     if (!strcmp(s, "kretprobe"))
         return K_KRET;
+    if (!strcmp(s, "perf_event"))
+        return K_PE;
     return K_NONE;
 }
 
@@ -827,6 +833,11 @@ static void probe_reasons(const struct probe_info *pi, const struct profile *p, 
                 type_fact(prog_types, NELEM(prog_types), BPF_PROG_TYPE_TRACEPOINT);
             char v[32];
             ks_buf_printf(&r, "BPF tracepoint programs need %s", vstr(f->since, v, sizeof(v)));
+        } else if (!strcmp(what, "perf") && strstr(why, "cannot load BPF perf_event")) {
+            const struct type_fact *f =
+                type_fact(prog_types, NELEM(prog_types), BPF_PROG_TYPE_PERF_EVENT);
+            char v[32];
+            ks_buf_printf(&r, "BPF perf_event programs need %s", vstr(f->since, v, sizeof(v)));
         } else if (!strcmp(what, "tracepoint") && strstr(why, "not in this kernel")) {
             ks_buf_printf(&r, "tracepoint `%s` ", target);
             fact_why(tracepoints, NELEM(tracepoints), target, p, &r);
@@ -1235,7 +1246,11 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
  * ==================================================================================== */
 static const char *kind_name(enum kind k)
 {
-    return k == K_TP ? "tracepoint" : k == K_KP ? "kprobe" : k == K_KRET ? "kretprobe" : "none";
+    return k == K_TP     ? "tracepoint"
+           : k == K_KP   ? "kprobe"
+           : k == K_KRET ? "kretprobe"
+           : k == K_PE   ? "perf_event"
+                         : "none";
 }
 
 static void report(FILE *f, struct run *runs, int nruns, struct job *jobs, struct job_res *res,
@@ -1520,6 +1535,9 @@ int main(int argc, char **argv)
                                      colon ? (int)(colon - pi->target) : 0, pi->target,
                                      colon ? colon + 1 : pi->target);
                             j.types[j.nplan] = BPF_PROG_TYPE_TRACEPOINT;
+                        } else if (pi->kind == K_PE) {
+                            snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "pe_%s", pi->name);
+                            j.types[j.nplan] = BPF_PROG_TYPE_PERF_EVENT;
                         } else {
                             snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "kp_%s", pi->name);
                             j.types[j.nplan] = BPF_PROG_TYPE_KPROBE;

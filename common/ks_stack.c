@@ -1,0 +1,162 @@
+#define _GNU_SOURCE
+#include "ks_stack.h"
+
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_ksyms.h"
+#include "ks_usyms.h"
+
+bool ks_stack_id_missed(int id)
+{
+    return id < 0 && id != -EFAULT;
+}
+
+void ks_stack_loss_add(struct ks_stack_losses *l, int id)
+{
+    if (id == -EEXIST)
+        l->collisions++;
+    else if (id == -ENOMEM)
+        l->full++;
+    else if (ks_stack_id_missed(id))
+        l->other++;
+}
+
+void ks_stack_loss_report(const struct ks_stack_losses *l)
+{
+    uint64_t n = l->collisions + l->full + l->other;
+    if (!n)
+        return;
+    /* BCC's sentence first, then what kscope knows beyond it. */
+    fprintf(stderr,
+            "WARNING: %llu stack traces could not be displayed (%llu to a full stack map, "
+            "%llu to hash collisions%s).%s\n",
+            (unsigned long long)n, (unsigned long long)l->full,
+            (unsigned long long)l->collisions, l->other ? ", others unreadable" : "",
+            l->full || l->collisions ? " Consider increasing --stack-storage-size." : "");
+}
+
+int ks_stack_read(int map_fd, int id, uint64_t *ips, int max)
+{
+    uint64_t buf[KS_STACK_DEPTH];
+    if (id < 0 || bpf_lookup_elem(map_fd, &id, buf) != 0)
+        return 0;
+    int n = 0;
+    while (n < KS_STACK_DEPTH && n < max && buf[n])
+        ips[n] = buf[n], n++;
+    return n;
+}
+
+void ks_stack_clear(int map_fd)
+{
+    int key, next;
+    int *prev = NULL;
+    /* Deleting while walking: always ask for the first remaining key. */
+    while (bpf_get_next_key(map_fd, prev, &next) == 0) {
+        key = next;
+        bpf_delete_elem(map_fd, &key);
+        prev = NULL;
+    }
+}
+
+static void frames_alloc(struct ks_frames *out, int n)
+{
+    memset(out, 0, sizeof(*out));
+    out->f = n ? ks_xcalloc((size_t)n, sizeof(char *)) : NULL;
+}
+
+void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, bool annotate)
+{
+    uint64_t ips[KS_STACK_DEPTH];
+    int n = ks_stack_read(map_fd, id, ips, KS_STACK_DEPTH);
+    frames_alloc(out, n);
+    out->missed = ks_stack_id_missed(id);
+    for (int i = 0; i < n; i++) {
+        char b[512];
+        ks_ksym_str(ips[i], false, false, b, sizeof(b) - 8);
+        if (annotate)
+            strcat(b, "_[k]");
+        out->f[out->n++] = ks_xstrdup(b);
+    }
+}
+
+void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid)
+{
+    uint64_t ips[KS_STACK_DEPTH];
+    int n = ks_stack_read(map_fd, id, ips, KS_STACK_DEPTH);
+    frames_alloc(out, n);
+    out->missed = ks_stack_id_missed(id);
+    for (int i = 0; i < n; i++) {
+        char b[512];
+        out->f[out->n++] = ks_xstrdup(ks_usym_str(pid, ips[i], false, b, sizeof(b)));
+    }
+}
+
+void ks_frames_free(struct ks_frames *fr)
+{
+    for (int i = 0; i < fr->n; i++)
+        free(fr->f[i]);
+    free(fr->f);
+    memset(fr, 0, sizeof(*fr));
+}
+
+void ks_frames_print(FILE *out, const struct ks_frames *fr, const char *placeholder)
+{
+    if (fr->missed) {
+        fprintf(out, "    %s\n", placeholder);
+        return;
+    }
+    for (int i = 0; i < fr->n; i++)
+        fprintf(out, "    %s\n", fr->f[i]);
+}
+
+/* A frame name in a folded line: ';' separates frames, so it may not appear inside one
+ * (a space may: readers split the count off at the last one). */
+static void fold_name(struct ks_buf *line, const char *name)
+{
+    ks_buf_add(line, ";");
+    for (const char *c = name; *c; c++)
+        ks_buf_addn(line, *c == ';' ? ":" : *c == '\n' ? "_" : c, 1);
+}
+
+void ks_frames_fold(struct ks_buf *line, const struct ks_frames *fr, const char *placeholder)
+{
+    if (fr->missed) {
+        fold_name(line, placeholder);
+        return;
+    }
+    for (int i = fr->n - 1; i >= 0; i--)
+        fold_name(line, fr->f[i]);
+}
+
+void ks_stack_print_block(FILE *out, const struct ks_stack_sample *s)
+{
+    if (s->kernel_on)
+        ks_frames_print(out, &s->kernel, "[Missed Kernel Stack]");
+    if (s->user_on) {
+        if (s->delimit && s->kernel_on && s->kernel.n && s->user.n)
+            fprintf(out, "    --\n");
+        ks_frames_print(out, &s->user, "[Missed User Stack]");
+    }
+    fprintf(out, "    %-16s %s (%u)\n", "-", s->comm, s->pid);
+    fprintf(out, "        %llu\n\n", (unsigned long long)s->value);
+}
+
+void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s)
+{
+    struct ks_buf line = {0};
+    /* The comm is the first frame: a flame graph's bottom row per process name. */
+    for (const char *c = s->comm; *c; c++)
+        ks_buf_addn(&line, *c == ';' ? ":" : c, 1);
+    if (s->user_on)
+        ks_frames_fold(&line, &s->user, "[Missed User Stack]");
+    if (s->kernel_on) {
+        if (s->delimit && s->user_on && s->kernel.n && s->user.n)
+            ks_buf_add(&line, ";-");
+        ks_frames_fold(&line, &s->kernel, "[Missed Kernel Stack]");
+    }
+    fprintf(out, "%s %llu\n", line.s, (unsigned long long)s->value);
+    ks_buf_free(&line);
+}

@@ -1,0 +1,317 @@
+/* profile: sample stack traces at a timed interval (BCC's profile), plus -T/--top. */
+#define _GNU_SOURCE
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_ksyms.h"
+#include "ks_maps.h"
+#include "ks_stack.h"
+#include "ks_sys.h"
+#include "ks_tool.h"
+#include "ks_usyms.h"
+
+extern const char ks_bpfsrc_profile_bpf_c[];
+
+#define COMM_LEN 16
+#define MAX_LIST 8 /* entries of -p and -L lists */
+
+static bool opt_user_only, opt_kernel_only, opt_delimited, opt_annotations, opt_idle,
+    opt_folded;
+static long opt_freq, opt_period, opt_cpu = -1, opt_top, opt_stack_size = 16384,
+                                  opt_hash_size = 40960;
+struct id_list {
+    int n;
+    long v[MAX_LIST];
+    const char *text;
+};
+static struct id_list opt_pids, opt_tids;
+
+/* "185" or "185,186": BCC's -p and -L take comma-separated lists. */
+static bool parse_list(const char *arg, void *dest)
+{
+    struct id_list *l = dest;
+    char *copy = ks_xstrdup(arg), *save = NULL;
+    l->n = 0;
+    l->text = arg;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (l->n == MAX_LIST)
+            ks_usage_error("at most %d ids in a list: '%s'", MAX_LIST, arg);
+        if (!ks_parse_long(t, 0, 0x3fffffff, &l->v[l->n]))
+            ks_usage_error("invalid id '%s' in '%s' (positive numbers, separated by commas)",
+                           t, arg);
+        l->n++;
+    }
+    free(copy);
+    return l->n > 0;
+}
+
+static const struct ks_opt opts[] = {
+    KS_FUNC('p', "pid", "PID", "profile process with one or more comma separated PIDs only",
+            &opt_pids, parse_list),
+    KS_FUNC('L', "tid", "TID", "profile thread with one or more comma separated TIDs only",
+            &opt_tids, parse_list),
+    KS_FLAG('U', "user-stacks-only", "show stacks from user space only (no kernel space stacks)",
+            &opt_user_only),
+    KS_FLAG('K', "kernel-stacks-only",
+            "show stacks from kernel space only (no user space stacks)", &opt_kernel_only),
+    KS_LONG('F', "frequency", "FREQUENCY", "sample frequency, Hertz (default 49)", &opt_freq, 1,
+            1000000000),
+    KS_LONG('c', "count", "COUNT", "sample period, number of events", &opt_period, 1,
+            1000000000000L),
+    KS_FLAG('d', "delimited", "insert delimiter between kernel/user stacks", &opt_delimited),
+    KS_FLAG('a', "annotations", "add _[k] annotations to kernel frames", &opt_annotations),
+    KS_FLAG('I', "include-idle", "include CPU idle stacks", &opt_idle),
+    KS_FLAG('f', "folded", "output folded format, one line per stack (for flame graphs)",
+            &opt_folded),
+    KS_LONG(0, "hash-storage-size", "HASH_STORAGE_SIZE",
+            "the number of hash keys that can be stored and (default 40960)", &opt_hash_size, 1,
+            10000000),
+    KS_LONG(0, "stack-storage-size", "STACK_STORAGE_SIZE",
+            "the number of unique stack traces that can be stored and displayed (default "
+            "16384)",
+            &opt_stack_size, 1, 10000000),
+    KS_LONG('C', "cpu", "CPU", "cpu number to run profile on", &opt_cpu, 0, 4095),
+    KS_LONG('T', "top", "N",
+            "print only the N stacks with the most samples (a kscope extension; BCC's "
+            "profile prints all)",
+            &opt_top, 1, 100000000),
+    KS_OPT_END,
+};
+
+static struct ks_perf_spec perf_spec = {.cpu = -1};
+static struct ks_probe probes[] = {
+    {.name = "cpu", .perf = &perf_spec},
+};
+
+/* The BPF program's key (bpfsrc/profile.bpf.c). */
+struct key_t {
+    uint32_t pid;
+    int32_t user_stack_id;
+    int32_t kernel_stack_id;
+    char name[COMM_LEN];
+};
+struct row {
+    struct key_t k;
+    uint64_t count;
+};
+
+static long max_sample_rate(void)
+{
+    char *s = ks_read_file("/proc/sys/kernel/perf_event_max_sample_rate", NULL);
+    long v = s ? strtol(s, NULL, 10) : 0;
+    free(s);
+    return v;
+}
+
+static void define_list(struct ks_run *r, const char *what, const struct id_list *l)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "NUM_%s", what);
+    ks_define(r, name, l->n, what[0] == 'P' ? "-p: processes to sample" : "-L: threads");
+    for (int i = 0; i < l->n; i++) {
+        snprintf(name, sizeof(name), "%s_%d", what, i);
+        ks_define(r, name, l->v[i], NULL);
+    }
+}
+
+static void configure(struct ks_run *r)
+{
+    if (opt_user_only && opt_kernel_only)
+        ks_usage_error("argument -K/--kernel-stacks-only: not allowed with argument "
+                       "-U/--user-stacks-only");
+    if (opt_freq && opt_period)
+        ks_usage_error("argument -c/--count: not allowed with argument -F/--frequency");
+    if (opt_pids.n && opt_tids.n)
+        ks_usage_error("argument -L/--tid: not allowed with argument -p/--pid");
+    long maxrate = max_sample_rate();
+    if (opt_freq && maxrate > 0 && opt_freq > maxrate)
+        ks_usage_error("frequency %ld Hz is above this kernel's limit of %ld "
+                       "(kernel.perf_event_max_sample_rate)",
+                       opt_freq, maxrate);
+    if (opt_cpu >= 0) {
+        int cpus[4096], n = ks_online_cpus(cpus, 4096), found = 0;
+        for (int i = 0; i < n; i++)
+            found |= cpus[i] == opt_cpu;
+        if (!found)
+            ks_usage_error("CPU %ld is not online (see /sys/devices/system/cpu/online)",
+                           opt_cpu);
+    }
+    if (!opt_freq && !opt_period)
+        opt_freq = 49;
+    perf_spec.freq = (unsigned long long)opt_freq;
+    perf_spec.period = (unsigned long long)opt_period;
+    perf_spec.cpu = (int)opt_cpu;
+    /* BCC's profile notes nothing about a PID that does not exist; say so, and sample
+     * anyway (the process may start later). */
+    for (int i = 0; i < opt_pids.n && !r->opt.ebpf && !r->opt.check; i++) {
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%ld", opt_pids.v[i]);
+        if (!ks_path_exists(p))
+            fprintf(stderr, "%s: note: no process %ld is running now; sampling it if it "
+                            "appears\n",
+                    ks_prog, opt_pids.v[i]);
+    }
+    ks_define(r, "STACK_STORAGE_SIZE", opt_stack_size, "--stack-storage-size");
+    ks_define(r, "HASH_STORAGE_SIZE", opt_hash_size, "--hash-storage-size");
+    if (!opt_user_only)
+        ks_define(r, "KERNEL_STACKS", 1, "not -U");
+    if (!opt_kernel_only) {
+        ks_define(r, "USER_STACKS", 1, "not -K");
+        ks_define(r, "KS_NOTE_PIDS", 1, "user stacks: the tool reads each process's maps");
+    }
+    if (opt_idle)
+        ks_define(r, "INCLUDE_IDLE", 1, "-I");
+    define_list(r, "PID", &opt_pids);
+    define_list(r, "TID", &opt_tids);
+}
+
+static void on_event(void *data, int size)
+{
+    if (size >= 4)
+        ks_usyms_note(*(uint32_t *)data);
+}
+
+static void on_start(struct ks_run *r)
+{
+    if (opt_folded)
+        return;
+    char thread[128], sample[64];
+    if (opt_pids.n)
+        snprintf(thread, sizeof(thread), "PID %s", opt_pids.text);
+    else if (opt_tids.n)
+        snprintf(thread, sizeof(thread), "TID %s", opt_tids.text);
+    else
+        snprintf(thread, sizeof(thread), "all threads");
+    if (opt_freq)
+        snprintf(sample, sizeof(sample), "%ld Hertz", opt_freq);
+    else
+        snprintf(sample, sizeof(sample), "every %ld events", opt_period);
+    printf("Sampling at %s of %s by %s stack", sample, thread,
+           opt_user_only ? "user" : opt_kernel_only ? "kernel" : "user + kernel");
+    if (opt_cpu >= 0)
+        printf(" on CPU#%ld", opt_cpu);
+    if (r->opt.duration)
+        printf(" for %ld secs.\n", r->opt.duration);
+    else
+        printf("... Hit Ctrl-C to end.\n");
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    /* Ascending, as BCC prints: the hottest stack last. Ties in a fixed order. */
+    if (x->count != y->count)
+        return x->count < y->count ? -1 : 1;
+    if (x->k.pid != y->k.pid)
+        return x->k.pid < y->k.pid ? -1 : 1;
+    if (x->k.kernel_stack_id != y->k.kernel_stack_id)
+        return x->k.kernel_stack_id < y->k.kernel_stack_id ? -1 : 1;
+    return (x->k.user_stack_id > y->k.user_stack_id) - (x->k.user_stack_id < y->k.user_stack_id);
+}
+
+static void on_interval(struct ks_run *r)
+{
+    int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
+    const struct ks_map_def *cd = ks_map_def(r, "counts");
+    if (cfd < 0 || sfd < 0 || !cd || cd->key_size != sizeof(struct key_t)) {
+        ks_err("internal: the counts or stack_traces map is missing or not as expected");
+        exit(1);
+    }
+    void *keys = NULL;
+    size_t n = ks_map_keys(cfd, sizeof(struct key_t), &keys);
+    struct row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&rows[m].k, (char *)keys + i * sizeof(struct key_t), sizeof(struct key_t));
+        if (bpf_lookup_elem(cfd, &rows[m].k, &rows[m].count) == 0)
+            m++;
+    }
+    free(keys);
+    qsort(rows, m, sizeof(*rows), cmp_rows);
+    size_t first = opt_top && (size_t)opt_top < m ? m - (size_t)opt_top : 0;
+    if (!opt_folded)
+        printf("\n");
+    struct ks_stack_losses losses = {0};
+    for (size_t i = first; i < m; i++) {
+        struct key_t *k = &rows[i].k;
+        char comm[COMM_LEN + 1];
+        snprintf(comm, sizeof(comm), "%.*s", COMM_LEN, k->name);
+        struct ks_stack_sample s = {
+            .comm = comm,
+            .pid = k->pid,
+            .value = rows[i].count,
+            .kernel_on = !opt_user_only,
+            .user_on = !opt_kernel_only,
+            .delimit = opt_delimited,
+        };
+        if (s.kernel_on) {
+            ks_stack_loss_add(&losses, k->kernel_stack_id);
+            ks_frames_kernel(&s.kernel, sfd, k->kernel_stack_id, opt_annotations);
+        }
+        if (s.user_on) {
+            ks_stack_loss_add(&losses, k->user_stack_id);
+            ks_frames_user(&s.user, sfd, k->user_stack_id, k->pid);
+        }
+        if (opt_folded)
+            ks_stack_print_folded(stdout, &s);
+        else
+            ks_stack_print_block(stdout, &s);
+        ks_frames_free(&s.kernel);
+        ks_frames_free(&s.user);
+    }
+    fflush(stdout);
+    ks_stack_loss_report(&losses);
+    uint64_t dropped = 0;
+    int zero = 0;
+    if (ks_percpu_sum_u64(ks_map_fd(r, "dropped"), &zero, 8, &dropped, 1) == 0 && dropped)
+        fprintf(stderr,
+                "WARNING: %llu samples were not counted: the table of stacks was full "
+                "(%ld entries). Consider increasing --hash-storage-size.\n",
+                (unsigned long long)dropped, opt_hash_size);
+    if (ks_verbose) {
+        unsigned procs, files;
+        ks_usyms_stats(&procs, &files);
+        ks_info("%zu distinct stacks; user symbols from %u processes, %u files", m, procs,
+                files);
+    }
+    free(rows);
+}
+
+static const struct ks_tool tool = {
+    .spec =
+        {
+            .name = "profile",
+            .description = "Profile CPU stack traces at a timed interval",
+            .opts = opts,
+            .common = KS_C_POS_DURATION,
+            .examples =
+                "    profile             # profile stack traces at 49 Hertz until Ctrl-C\n"
+                "    profile -F 99       # profile stack traces at 99 Hertz\n"
+                "    profile -c 1000000  # profile stack traces every 1 in a million events\n"
+                "    profile 5           # profile at 49 Hertz for 5 seconds only\n"
+                "    profile -f 5        # output in folded format for flame graphs\n"
+                "    profile -p 185      # only profile process with PID 185\n"
+                "    profile -L 185      # only profile thread with TID 185\n"
+                "    profile -U          # only show user space stacks (no kernel)\n"
+                "    profile -K          # only show kernel space stacks (no user)\n"
+                "    profile -F 10 -K -T 20  # the 20 hottest kernel stacks (kscope's --top)\n"
+                "    profile -f 10 | kscope-flamegraph > cpu.svg  # a flame graph\n",
+        },
+    .bpf_source = ks_bpfsrc_profile_bpf_c,
+    .bpf_name = "profile.bpf.c",
+    .probes = probes,
+    .nprobes = sizeof(probes) / sizeof(probes[0]),
+    .configure = configure,
+    .on_event = on_event,
+    .on_start = on_start,
+    .on_interval = on_interval,
+    .wakeup_events = 1,
+};
+
+int main(int argc, char **argv)
+{
+    return ks_tool_main(&tool, argc, argv);
+}
