@@ -120,3 +120,64 @@ static __always_inline void ks_note_pid(void *ctx, u32 tgid)
     ks_submit(ctx, &n, sizeof(n));
 }
 #endif
+
+/* Process and thread id lists (-p 1,2 / -t, -L): NUM_PID ids PID_0..PID_<NUM_PID - 1>,
+ * NUM_TID ids TID_0...; up to 8 each, tested one by one (no map lookup). */
+#if NUM_PID > 0
+static __always_inline int pid_wanted(u32 v)
+{
+    return v == PID_0
+#if NUM_PID > 1
+           || v == PID_1
+#endif
+#if NUM_PID > 2
+           || v == PID_2
+#endif
+#if NUM_PID > 3
+           || v == PID_3
+#endif
+#if NUM_PID > 4
+           || v == PID_4
+#endif
+#if NUM_PID > 5
+           || v == PID_5
+#endif
+#if NUM_PID > 6
+           || v == PID_6
+#endif
+#if NUM_PID > 7
+           || v == PID_7
+#endif
+        ;
+}
+#endif
+#if NUM_TID > 0
+static __always_inline int tid_wanted(u32 v)
+{
+    return v == TID_0
+#if NUM_TID > 1
+           || v == TID_1
+#endif
+#if NUM_TID > 2
+           || v == TID_2
+#endif
+#if NUM_TID > 3
+           || v == TID_3
+#endif
+#if NUM_TID > 4
+           || v == TID_4
+#endif
+#if NUM_TID > 5
+           || v == TID_5
+#endif
+#if NUM_TID > 6
+           || v == TID_6
+#endif
+#if NUM_TID > 7
+           || v == TID_7
+#endif
+        ;
+}
+#endif
+
+#define KS_EFAULT 14 /* a stack lookup for a task without one (no user memory) */

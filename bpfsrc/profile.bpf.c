@@ -28,64 +28,6 @@ BPF_STACK_TRACE(stack_traces, STACK_STORAGE_SIZE);
 /* Samples not counted because the counts table was full (--hash-storage-size). */
 BPF_PERCPU_ARRAY(dropped, u64, 1);
 
-/* -p and -L take lists of up to 8: PID_0..PID_<NUM_PID - 1> (and TID_...). */
-#if NUM_PID > 0
-static __always_inline int pid_wanted(u32 v)
-{
-    return v == PID_0
-#if NUM_PID > 1
-           || v == PID_1
-#endif
-#if NUM_PID > 2
-           || v == PID_2
-#endif
-#if NUM_PID > 3
-           || v == PID_3
-#endif
-#if NUM_PID > 4
-           || v == PID_4
-#endif
-#if NUM_PID > 5
-           || v == PID_5
-#endif
-#if NUM_PID > 6
-           || v == PID_6
-#endif
-#if NUM_PID > 7
-           || v == PID_7
-#endif
-        ;
-}
-#endif
-#if NUM_TID > 0
-static __always_inline int tid_wanted(u32 v)
-{
-    return v == TID_0
-#if NUM_TID > 1
-           || v == TID_1
-#endif
-#if NUM_TID > 2
-           || v == TID_2
-#endif
-#if NUM_TID > 3
-           || v == TID_3
-#endif
-#if NUM_TID > 4
-           || v == TID_4
-#endif
-#if NUM_TID > 5
-           || v == TID_5
-#endif
-#if NUM_TID > 6
-           || v == TID_6
-#endif
-#if NUM_TID > 7
-           || v == TID_7
-#endif
-        ;
-}
-#endif
-
 #if defined(KS_PE_cpu)
 int pe_cpu(struct bpf_perf_event_data *ctx)
 {

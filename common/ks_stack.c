@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ks_ksyms.h"
+#include "ks_maps.h"
 #include "ks_usyms.h"
 
 bool ks_stack_id_missed(int id)
@@ -67,7 +68,7 @@ static void frames_alloc(struct ks_frames *out, int n)
     out->f = n ? ks_xcalloc((size_t)n, sizeof(char *)) : NULL;
 }
 
-void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, bool annotate)
+void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, unsigned flags)
 {
     uint64_t ips[KS_STACK_DEPTH];
     int n = ks_stack_read(map_fd, id, ips, KS_STACK_DEPTH);
@@ -75,14 +76,14 @@ void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, bool annotate)
     out->missed = ks_stack_id_missed(id);
     for (int i = 0; i < n; i++) {
         char b[512];
-        ks_ksym_str(ips[i], false, false, b, sizeof(b) - 8);
-        if (annotate)
+        ks_ksym_str(ips[i], flags & KS_FRAME_OFFSET, false, b, sizeof(b) - 8);
+        if (flags & KS_FRAME_ANNOTATE)
             strcat(b, "_[k]");
         out->f[out->n++] = ks_xstrdup(b);
     }
 }
 
-void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid)
+void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid, unsigned flags)
 {
     uint64_t ips[KS_STACK_DEPTH];
     int n = ks_stack_read(map_fd, id, ips, KS_STACK_DEPTH);
@@ -90,7 +91,7 @@ void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid)
     out->missed = ks_stack_id_missed(id);
     for (int i = 0; i < n; i++) {
         char b[512];
-        out->f[out->n++] = ks_xstrdup(ks_usym_str(pid, ips[i], false, b, sizeof(b)));
+        out->f[out->n++] = ks_xstrdup(ks_usym_str(pid, ips[i], flags & KS_FRAME_OFFSET, b, sizeof(b)));
     }
 }
 
@@ -159,4 +160,91 @@ void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s)
     }
     fprintf(out, "%s %llu\n", line.s, (unsigned long long)s->value);
     ks_buf_free(&line);
+}
+
+struct row {
+    const unsigned char *key;
+    uint64_t value;
+};
+static const struct ks_stack_key *g_sort_key;
+
+static uint32_t key_u32(const unsigned char *k, unsigned off)
+{
+    uint32_t v;
+    memcpy(&v, k + off, sizeof(v));
+    return v;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    /* Ties in a fixed order: by the key's bytes. */
+    return memcmp(x->key, y->key, g_sort_key->size);
+}
+
+size_t ks_stack_report(int counts_fd, int stacks_fd, const struct ks_stack_key *k,
+                       const struct ks_stack_report *o, FILE *out)
+{
+    void *keys = NULL;
+    size_t n = ks_map_keys(counts_fd, k->size, &keys);
+    struct row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[m].key = (unsigned char *)keys + i * k->size;
+        if (bpf_lookup_elem(counts_fd, (void *)rows[m].key, &rows[m].value) == 0)
+            m++;
+    }
+    g_sort_key = k;
+    qsort(rows, m, sizeof(*rows), cmp_rows);
+    size_t first = o->top > 0 && (size_t)o->top < m ? m - (size_t)o->top : 0;
+    struct ks_stack_losses losses = {0};
+    for (size_t i = first; i < m; i++) {
+        const unsigned char *key = rows[i].key;
+        char comm[17];
+        snprintf(comm, sizeof(comm), "%.*s", 16, (const char *)key + k->comm_off);
+        uint32_t pid = key_u32(key, k->pid_off);
+        uint32_t tgid = k->tgid_off >= 0 ? key_u32(key, (unsigned)k->tgid_off) : pid;
+        int kid = (int)key_u32(key, k->kstack_off), uid = (int)key_u32(key, k->ustack_off);
+        struct ks_stack_sample s = {
+            .comm = comm,
+            .pid = pid,
+            .value = rows[i].value,
+            .kernel_on = o->kernel_on,
+            .user_on = o->user_on,
+            .delimit = o->delimit,
+        };
+        if (s.kernel_on) {
+            ks_stack_loss_add(&losses, kid);
+            ks_frames_kernel(&s.kernel, stacks_fd, kid, o->kflags);
+        }
+        if (s.user_on) {
+            ks_stack_loss_add(&losses, uid);
+            ks_frames_user(&s.user, stacks_fd, uid, tgid, o->uflags);
+        }
+        if (o->folded)
+            ks_stack_print_folded(out, &s);
+        else
+            ks_stack_print_block(out, &s);
+        ks_frames_free(&s.kernel);
+        ks_frames_free(&s.user);
+    }
+    fflush(out);
+    ks_stack_loss_report(&losses);
+    free(rows);
+    free(keys);
+    return m;
+}
+
+void ks_stack_dropped_warn(int percpu_fd, const char *what, long size, const char *option)
+{
+    uint64_t dropped = 0;
+    int zero = 0;
+    if (percpu_fd < 0 || ks_percpu_sum_u64(percpu_fd, &zero, 8, &dropped, 1) != 0 || !dropped)
+        return;
+    fprintf(stderr, "WARNING: %llu %s were not counted: the table of stacks was full (%ld "
+                    "entries).%s%s%s\n",
+            (unsigned long long)dropped, what, size, option ? " Consider increasing " : "",
+            option ? option : "", option ? "." : "");
 }

@@ -44,10 +44,14 @@ int ks_stack_read(int map_fd, int id, uint64_t *ips, int max);
 /* Delete every stack in the map (after printing, so that the next interval starts empty). */
 void ks_stack_clear(int map_fd);
 
-/* Symbolize stack id: kernel frames (annotate: BCC's "_[k]" suffix, -a) or user frames of
- * pid. A missed id gives missed = true; another negative id gives no frames. */
-void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, bool annotate);
-void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid);
+/* Symbolize stack id: kernel frames, or user frames of process pid. A missed id gives
+ * missed = true; another negative id gives no frames. */
+enum {
+    KS_FRAME_OFFSET = 1,   /* "name+0x1a" (-s) */
+    KS_FRAME_ANNOTATE = 2, /* kernel frames end in "_[k]" (profile -a) */
+};
+void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, unsigned flags);
+void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid, unsigned flags);
 void ks_frames_free(struct ks_frames *fr);
 
 struct ks_stack_sample {
@@ -69,5 +73,29 @@ void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s);
  * first, each after a ';'. */
 void ks_frames_print(FILE *out, const struct ks_frames *fr, const char *placeholder);
 void ks_frames_fold(struct ks_buf *line, const struct ks_frames *fr, const char *placeholder);
+
+/* The common case: a counts map of (key, u64 value), its key holding a thread or process
+ * id, the process whose user symbols apply, both stack ids and the comm at these offsets.
+ * Prints every entry ascending by value (BCC's order: the largest last), or with top > 0
+ * only the top largest, as blocks or folded lines; then the lost-stack warning. */
+struct ks_stack_key {
+    unsigned size;       /* key size */
+    unsigned pid_off;    /* u32: the id printed "comm (pid)" */
+    int tgid_off;        /* u32: whose user symbols; -1: the pid is the process */
+    unsigned ustack_off; /* int */
+    unsigned kstack_off; /* int */
+    unsigned comm_off;   /* char[16] */
+};
+struct ks_stack_report {
+    bool kernel_on, user_on, delimit, folded;
+    unsigned kflags, uflags; /* KS_FRAME_* */
+    long top;
+};
+/* A per-CPU u64 counter (slot 0) of what a full counts table turned away: when not zero,
+ * "WARNING: N <what> were not counted: the table of stacks was full (SIZE entries)." */
+void ks_stack_dropped_warn(int percpu_fd, const char *what, long size, const char *option);
+/* Returns the number of entries in the map. */
+size_t ks_stack_report(int counts_fd, int stacks_fd, const struct ks_stack_key *k,
+                       const struct ks_stack_report *o, FILE *out);
 
 #endif

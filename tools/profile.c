@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,49 +11,25 @@
 #include "ks_maps.h"
 #include "ks_stack.h"
 #include "ks_sys.h"
+#include "ks_stacktool.h"
 #include "ks_tool.h"
 #include "ks_usyms.h"
 
 extern const char ks_bpfsrc_profile_bpf_c[];
 
 #define COMM_LEN 16
-#define MAX_LIST 8 /* entries of -p and -L lists */
 
 static bool opt_user_only, opt_kernel_only, opt_delimited, opt_annotations, opt_idle,
     opt_folded;
 static long opt_freq, opt_period, opt_cpu = -1, opt_top, opt_stack_size = 16384,
                                   opt_hash_size = 40960;
-struct id_list {
-    int n;
-    long v[MAX_LIST];
-    const char *text;
-};
-static struct id_list opt_pids, opt_tids;
-
-/* "185" or "185,186": BCC's -p and -L take comma-separated lists. */
-static bool parse_list(const char *arg, void *dest)
-{
-    struct id_list *l = dest;
-    char *copy = ks_xstrdup(arg), *save = NULL;
-    l->n = 0;
-    l->text = arg;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (l->n == MAX_LIST)
-            ks_usage_error("at most %d ids in a list: '%s'", MAX_LIST, arg);
-        if (!ks_parse_long(t, 0, 0x3fffffff, &l->v[l->n]))
-            ks_usage_error("invalid id '%s' in '%s' (positive numbers, separated by commas)",
-                           t, arg);
-        l->n++;
-    }
-    free(copy);
-    return l->n > 0;
-}
+static struct ks_id_list opt_pids, opt_tids;
 
 static const struct ks_opt opts[] = {
     KS_FUNC('p', "pid", "PID", "profile process with one or more comma separated PIDs only",
-            &opt_pids, parse_list),
+            &opt_pids, ks_parse_id_list),
     KS_FUNC('L', "tid", "TID", "profile thread with one or more comma separated TIDs only",
-            &opt_tids, parse_list),
+            &opt_tids, ks_parse_id_list),
     KS_FLAG('U', "user-stacks-only", "show stacks from user space only (no kernel space stacks)",
             &opt_user_only),
     KS_FLAG('K', "kernel-stacks-only",
@@ -93,28 +70,12 @@ struct key_t {
     int32_t kernel_stack_id;
     char name[COMM_LEN];
 };
-struct row {
-    struct key_t k;
-    uint64_t count;
-};
-
 static long max_sample_rate(void)
 {
     char *s = ks_read_file("/proc/sys/kernel/perf_event_max_sample_rate", NULL);
     long v = s ? strtol(s, NULL, 10) : 0;
     free(s);
     return v;
-}
-
-static void define_list(struct ks_run *r, const char *what, const struct id_list *l)
-{
-    char name[32];
-    snprintf(name, sizeof(name), "NUM_%s", what);
-    ks_define(r, name, l->n, what[0] == 'P' ? "-p: processes to sample" : "-L: threads");
-    for (int i = 0; i < l->n; i++) {
-        snprintf(name, sizeof(name), "%s_%d", what, i);
-        ks_define(r, name, l->v[i], NULL);
-    }
 }
 
 static void configure(struct ks_run *r)
@@ -144,16 +105,6 @@ static void configure(struct ks_run *r)
     perf_spec.freq = (unsigned long long)opt_freq;
     perf_spec.period = (unsigned long long)opt_period;
     perf_spec.cpu = (int)opt_cpu;
-    /* BCC's profile notes nothing about a PID that does not exist; say so, and sample
-     * anyway (the process may start later). */
-    for (int i = 0; i < opt_pids.n && !r->opt.ebpf && !r->opt.check; i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "/proc/%ld", opt_pids.v[i]);
-        if (!ks_path_exists(p))
-            fprintf(stderr, "%s: note: no process %ld is running now; sampling it if it "
-                            "appears\n",
-                    ks_prog, opt_pids.v[i]);
-    }
     ks_define(r, "STACK_STORAGE_SIZE", opt_stack_size, "--stack-storage-size");
     ks_define(r, "HASH_STORAGE_SIZE", opt_hash_size, "--hash-storage-size");
     if (!opt_user_only)
@@ -164,14 +115,7 @@ static void configure(struct ks_run *r)
     }
     if (opt_idle)
         ks_define(r, "INCLUDE_IDLE", 1, "-I");
-    define_list(r, "PID", &opt_pids);
-    define_list(r, "TID", &opt_tids);
-}
-
-static void on_event(void *data, int size)
-{
-    if (size >= 4)
-        ks_usyms_note(*(uint32_t *)data);
+    ks_stacktool_define_lists(r, &opt_pids, &opt_tids);
 }
 
 static void on_start(struct ks_run *r)
@@ -179,12 +123,7 @@ static void on_start(struct ks_run *r)
     if (opt_folded)
         return;
     char thread[128], sample[64];
-    if (opt_pids.n)
-        snprintf(thread, sizeof(thread), "PID %s", opt_pids.text);
-    else if (opt_tids.n)
-        snprintf(thread, sizeof(thread), "TID %s", opt_tids.text);
-    else
-        snprintf(thread, sizeof(thread), "all threads");
+    ks_stacktool_thread_context(thread, sizeof(thread), &opt_pids, "PID", &opt_tids, "TID");
     if (opt_freq)
         snprintf(sample, sizeof(sample), "%ld Hertz", opt_freq);
     else
@@ -199,19 +138,6 @@ static void on_start(struct ks_run *r)
         printf("... Hit Ctrl-C to end.\n");
 }
 
-static int cmp_rows(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    /* Ascending, as BCC prints: the hottest stack last. Ties in a fixed order. */
-    if (x->count != y->count)
-        return x->count < y->count ? -1 : 1;
-    if (x->k.pid != y->k.pid)
-        return x->k.pid < y->k.pid ? -1 : 1;
-    if (x->k.kernel_stack_id != y->k.kernel_stack_id)
-        return x->k.kernel_stack_id < y->k.kernel_stack_id ? -1 : 1;
-    return (x->k.user_stack_id > y->k.user_stack_id) - (x->k.user_stack_id < y->k.user_stack_id);
-}
-
 static void on_interval(struct ks_run *r)
 {
     int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
@@ -220,64 +146,33 @@ static void on_interval(struct ks_run *r)
         ks_err("internal: the counts or stack_traces map is missing or not as expected");
         exit(1);
     }
-    void *keys = NULL;
-    size_t n = ks_map_keys(cfd, sizeof(struct key_t), &keys);
-    struct row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(&rows[m].k, (char *)keys + i * sizeof(struct key_t), sizeof(struct key_t));
-        if (bpf_lookup_elem(cfd, &rows[m].k, &rows[m].count) == 0)
-            m++;
-    }
-    free(keys);
-    qsort(rows, m, sizeof(*rows), cmp_rows);
-    size_t first = opt_top && (size_t)opt_top < m ? m - (size_t)opt_top : 0;
     if (!opt_folded)
         printf("\n");
-    struct ks_stack_losses losses = {0};
-    for (size_t i = first; i < m; i++) {
-        struct key_t *k = &rows[i].k;
-        char comm[COMM_LEN + 1];
-        snprintf(comm, sizeof(comm), "%.*s", COMM_LEN, k->name);
-        struct ks_stack_sample s = {
-            .comm = comm,
-            .pid = k->pid,
-            .value = rows[i].count,
-            .kernel_on = !opt_user_only,
-            .user_on = !opt_kernel_only,
-            .delimit = opt_delimited,
-        };
-        if (s.kernel_on) {
-            ks_stack_loss_add(&losses, k->kernel_stack_id);
-            ks_frames_kernel(&s.kernel, sfd, k->kernel_stack_id, opt_annotations);
-        }
-        if (s.user_on) {
-            ks_stack_loss_add(&losses, k->user_stack_id);
-            ks_frames_user(&s.user, sfd, k->user_stack_id, k->pid);
-        }
-        if (opt_folded)
-            ks_stack_print_folded(stdout, &s);
-        else
-            ks_stack_print_block(stdout, &s);
-        ks_frames_free(&s.kernel);
-        ks_frames_free(&s.user);
-    }
-    fflush(stdout);
-    ks_stack_loss_report(&losses);
-    uint64_t dropped = 0;
-    int zero = 0;
-    if (ks_percpu_sum_u64(ks_map_fd(r, "dropped"), &zero, 8, &dropped, 1) == 0 && dropped)
-        fprintf(stderr,
-                "WARNING: %llu samples were not counted: the table of stacks was full "
-                "(%ld entries). Consider increasing --hash-storage-size.\n",
-                (unsigned long long)dropped, opt_hash_size);
+    static const struct ks_stack_key layout = {
+        .size = sizeof(struct key_t),
+        .pid_off = offsetof(struct key_t, pid),
+        .tgid_off = -1,
+        .ustack_off = offsetof(struct key_t, user_stack_id),
+        .kstack_off = offsetof(struct key_t, kernel_stack_id),
+        .comm_off = offsetof(struct key_t, name),
+    };
+    struct ks_stack_report o = {
+        .kernel_on = !opt_user_only,
+        .user_on = !opt_kernel_only,
+        .delimit = opt_delimited,
+        .folded = opt_folded,
+        .kflags = opt_annotations ? KS_FRAME_ANNOTATE : 0,
+        .top = opt_top,
+    };
+    size_t m = ks_stack_report(cfd, sfd, &layout, &o, stdout);
+    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), "samples", opt_hash_size,
+                          "--hash-storage-size");
     if (ks_verbose) {
         unsigned procs, files;
         ks_usyms_stats(&procs, &files);
         ks_info("%zu distinct stacks; user symbols from %u processes, %u files", m, procs,
                 files);
     }
-    free(rows);
 }
 
 static const struct ks_tool tool = {
@@ -305,7 +200,7 @@ static const struct ks_tool tool = {
     .probes = probes,
     .nprobes = sizeof(probes) / sizeof(probes[0]),
     .configure = configure,
-    .on_event = on_event,
+    .on_event = ks_stacktool_on_note,
     .on_start = on_start,
     .on_interval = on_interval,
     .wakeup_events = 1,

@@ -178,6 +178,8 @@ static const struct sym_fact tracepoints[] = {
     {"raw_syscalls:sys_enter", OLD, 0, "include/trace/events/syscalls.h (2.6.3x): every syscall, with the architecture's syscall tracing"},
     {"raw_syscalls:sys_exit", OLD, 0, "include/trace/events/syscalls.h (2.6.3x)"},
     {"sched:sched_process_fork", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_switch", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_waking", KV(4, 3, 0), 0, "include/trace/events/sched.h, added in 4.3"},
     {"block:block_rq_insert", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_issue", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_complete", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
@@ -212,6 +214,10 @@ static const struct sym_fact ksyms[] = {
     {"blk_mq_end_request", KV(3, 13, 0), 0, "blk-mq, merged in 3.13"},
     {"blk_start_request", OLD, KV(5, 0, 0),
      "the legacy (non-mq) request path, removed in 5.0"},
+    {"finish_task_switch", OLD, 0,
+     "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
+    {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
+    {"schedule", OLD, 0, "kernel/sched/core.c"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)
@@ -267,6 +273,10 @@ static const struct config {
     {"profile", "-U"},
     {"profile", "-K -I"},
     {"profile", "-p 1,2 -f"},
+    {"offcputime", ""},
+    {"offcputime", "-K -u"},
+    {"offcputime", "-p 1 -U --state 2"},
+    {"offcputime", "-k -m 1000 -M 100000"},
 };
 #define NCONF NELEM(configs)
 
@@ -371,8 +381,16 @@ static void build_root(const char *dir, const struct profile *p)
                  (int)(colon - tp), tp, colon + 1);
         mkdirs(path);
         strncat(path, "/format", sizeof(path) - strlen(path) - 1);
-        char fmt[200];
-        snprintf(fmt, sizeof(fmt), "name: %s\n(fabricated for kernel %s)\n", colon + 1, p->name);
+        char fmt[400];
+        int n = snprintf(fmt, sizeof(fmt), "name: %s\n(fabricated for kernel %s)\n", colon + 1,
+                         p->name);
+        /* sched_switch's "preempted" bit, which offcputime --state reads from the print
+         * format: TASK_REPORT_MAX (0x100) from 4.14, TASK_STATE_MAX (2048 in 4.2-4.10,
+         * 4096 in 4.11-4.13) before. */
+        if (!strcmp(tp, "sched:sched_switch"))
+            snprintf(fmt + n, sizeof(fmt) - (size_t)n,
+                     "print fmt: \"prev_state=%%s%%s\", REC->prev_state & %s ? \"+\" : \"\"\n",
+                     p->kv >= KV(4, 14, 0) ? "0x0100" : p->kv >= KV(4, 11, 0) ? "4096" : "2048");
         write_file(path, fmt);
     }
     /* kprobes: kprobe_events in tracefs everywhere, the perf PMU from 4.17. */

@@ -31,7 +31,8 @@ mkroot() {
         syms)
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
-                __blk_account_io_start __blk_account_io_done; do
+                __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
+                try_to_wake_up schedule; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -81,6 +82,8 @@ for n in ('execsnoop', 'opensnoop', 'biolatency'):
     assert tool[n]['modes']['kprobe']['ok'] is True, (n, tool[n]['modes']['kprobe'])
 assert tool['opensnoop']['modes']['tracepoint']['ok'] is False
 assert 'not in this kernel' in tool['opensnoop']['modes']['tracepoint']['reason']"
+check "kprobes: offcputime on finish_task_switch's .isra copy" \
+    hasre "$T/kp.txt" "switch +kprobe +finish_task_switch\.isra\.0$"
 check "kprobes: a forced mode that fails says why" \
     hasre "$T/kp.txt" "--probe=tracepoint: cannot attach probe 'openat_enter': tracepoint syscalls:sys_enter_openat: not in this kernel"
 
