@@ -19,10 +19,11 @@ check "-t: BCC's banner" grep -qx "Tracing off-CPU time (us) of TID $TID by user
 check "-t: the nanosleep path in the kernel stack" grep -qE '^    (do_nanosleep|hrtimer_nanosleep)$' "$T/o1"
 check "-t: the thread's function in the user stack" grep -qx '    sleeper' "$T/o1"
 check "-t: the thread named with its TID" grep -qx "    -                sleeper ($TID)" "$T/o1"
-us=$(grep -A1 -x "    -                sleeper ($TID)" "$T/o1" | awk 'NR == 2 {print $1}')
+# All of its blocks (a busy machine may also preempt it elsewhere, under other stacks).
+us=$(grep -A1 -x "    -                sleeper ($TID)" "$T/o1" | awk '/^        [0-9]+$/ {s += $1} END {print s + 0}')
 echo "off-CPU in 3 s: $us us"
 check "-t: about the slept time (2.4-3.1 s of 3 s)" test "${us:-0}" -ge 2400000 -a "${us:-0}" -le 3100000
-check "-t: no other thread" test "$(grep -c '^    -  ' "$T/o1")" = 1
+check "-t: no other thread" test "$(grep -E '^    -  ' "$T/o1" | sort -u | wc -l)" = 1
 check "-v: sched_switch tracepoint chosen" grep -q 'tracepoint sched:sched_switch: chosen' "$T/o1.err"
 check "no program left loaded" progs_gone "$T/o1.err"
 
