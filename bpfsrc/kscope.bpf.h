@@ -181,3 +181,15 @@ static __always_inline int tid_wanted(u32 v)
 #endif
 
 #define KS_EFAULT 14 /* a stack lookup for a task without one (no user memory) */
+
+/* -m and -M of the off-CPU tools, in microseconds (no MAX_BLOCK_US: no upper bound). */
+#ifdef MIN_BLOCK_US
+static __always_inline int ks_block_time_wanted(u64 delta_us)
+{
+#ifdef MAX_BLOCK_US
+    if (delta_us > MAX_BLOCK_US)
+        return 0;
+#endif
+    return delta_us >= MIN_BLOCK_US;
+}
+#endif

@@ -43,7 +43,8 @@ BPF_PERCPU_ARRAY(dropped, u64, 1);
 
 /* Add delta to the key's total. A new key is inserted as zero first, only if still absent
  * (another CPU may be inserting it too); written without a second add, so that the
- * program has no backward jump (kernels before 5.3 refuse them). */
+ * program has no backward jump (kernels before 5.3 refuse them). A full table counts in
+ * dropped instead. (bcc allows no map calls in macros, so each stack tool has this.) */
 static __always_inline void count(struct key_t *key, u64 delta)
 {
     u64 *total = counts.lookup(key);
@@ -56,15 +57,6 @@ static __always_inline void count(struct key_t *key, u64 delta)
     u64 *slot = total ? total : dropped.lookup(&zero_key);
     if (slot)
         lock_xadd(slot, total ? delta : 1);
-}
-
-static __always_inline int block_time_wanted(u64 delta_us)
-{
-#ifdef MAX_BLOCK_US
-    if (delta_us > MAX_BLOCK_US)
-        return 0;
-#endif
-    return delta_us >= MIN_BLOCK_US;
 }
 
 #if defined(KS_TP_switch)
@@ -138,7 +130,7 @@ TRACEPOINT_PROBE(sched, sched_switch)
     key.kernel_stack_id = s->kernel_stack_id;
     __builtin_memcpy(key.name, s->name, sizeof(key.name));
     start.delete(&next);
-    if (block_time_wanted(delta))
+    if (ks_block_time_wanted(delta))
         count(&key, delta);
 #ifdef KS_NOTE_PIDS
     ks_note_pid(args, key.tgid);
@@ -197,7 +189,7 @@ int kp_switch(struct pt_regs *ctx)
         return 0;
     u64 delta = (now - *tsp) / 1000;
     start.delete(&pid);
-    if (!block_time_wanted(delta))
+    if (!ks_block_time_wanted(delta))
         return 0;
     struct key_t key = {};
     key.pid = pid;

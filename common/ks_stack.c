@@ -162,11 +162,7 @@ void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s)
     ks_buf_free(&line);
 }
 
-struct row {
-    const unsigned char *key;
-    uint64_t value;
-};
-static const struct ks_stack_key *g_sort_key;
+static unsigned g_sort_key_size;
 
 static uint32_t key_u32(const unsigned char *k, unsigned off)
 {
@@ -177,27 +173,45 @@ static uint32_t key_u32(const unsigned char *k, unsigned off)
 
 static int cmp_rows(const void *a, const void *b)
 {
-    const struct row *x = a, *y = b;
+    const struct ks_count_row *x = a, *y = b;
     if (x->value != y->value)
         return x->value < y->value ? -1 : 1;
-    /* Ties in a fixed order: by the key's bytes. */
-    return memcmp(x->key, y->key, g_sort_key->size);
+    return memcmp(x->key, y->key, g_sort_key_size);
+}
+
+size_t ks_counts_sorted(int counts_fd, unsigned key_size, struct ks_count_row **rowsp,
+                        void **keys)
+{
+    *keys = NULL;
+    size_t n = ks_map_keys(counts_fd, key_size, keys);
+    struct ks_count_row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[m].key = (unsigned char *)*keys + i * key_size;
+        if (bpf_lookup_elem(counts_fd, (void *)rows[m].key, &rows[m].value) == 0)
+            m++;
+    }
+    g_sort_key_size = key_size;
+    qsort(rows, m, sizeof(*rows), cmp_rows);
+    *rowsp = rows;
+    return m;
+}
+
+void ks_frames_reverse(struct ks_frames *fr)
+{
+    for (int i = 0, j = fr->n - 1; i < j; i++, j--) {
+        char *t = fr->f[i];
+        fr->f[i] = fr->f[j];
+        fr->f[j] = t;
+    }
 }
 
 size_t ks_stack_report(int counts_fd, int stacks_fd, const struct ks_stack_key *k,
                        const struct ks_stack_report *o, FILE *out)
 {
-    void *keys = NULL;
-    size_t n = ks_map_keys(counts_fd, k->size, &keys);
-    struct row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        rows[m].key = (unsigned char *)keys + i * k->size;
-        if (bpf_lookup_elem(counts_fd, (void *)rows[m].key, &rows[m].value) == 0)
-            m++;
-    }
-    g_sort_key = k;
-    qsort(rows, m, sizeof(*rows), cmp_rows);
+    void *keys;
+    struct ks_count_row *rows;
+    size_t m = ks_counts_sorted(counts_fd, k->size, &rows, &keys);
     size_t first = o->top > 0 && (size_t)o->top < m ? m - (size_t)o->top : 0;
     struct ks_stack_losses losses = {0};
     for (size_t i = first; i < m; i++) {

@@ -74,6 +74,18 @@ void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s);
 void ks_frames_print(FILE *out, const struct ks_frames *fr, const char *placeholder);
 void ks_frames_fold(struct ks_buf *line, const struct ks_frames *fr, const char *placeholder);
 
+/* Reverse the frames in place (root first): waker stacks in offwaketime's blocks. */
+void ks_frames_reverse(struct ks_frames *fr);
+
+/* Every (key, u64 value) of a counts map, sorted ascending by value (ties by key bytes):
+ * BCC's order, the largest last. *keys holds the keys (free it, and *rows). Returns n. */
+struct ks_count_row {
+    const unsigned char *key;
+    uint64_t value;
+};
+size_t ks_counts_sorted(int counts_fd, unsigned key_size, struct ks_count_row **rows,
+                        void **keys);
+
 /* The common case: a counts map of (key, u64 value), its key holding a thread or process
  * id, the process whose user symbols apply, both stack ids and the comm at these offsets.
  * Prints every entry ascending by value (BCC's order: the largest last), or with top > 0

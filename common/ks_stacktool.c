@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_sched.h"
 #include "ks_usyms.h"
 
 bool ks_parse_id_list(const char *arg, void *dest)
@@ -72,4 +73,76 @@ void ks_stacktool_on_note(void *data, int size)
         return;
     memcpy(&pid, data, sizeof(pid));
     ks_usyms_note(pid);
+}
+
+void ks_offcpu_configure(struct ks_run *r, const struct ks_offcpu_opts *o)
+{
+    int threads = (o->pids.n > 0) + (o->tids.n > 0) + o->user_threads + o->kernel_threads;
+    if (threads > 1)
+        ks_usage_error("-p, -t, -u and -k are mutually exclusive");
+    if (o->user_only && o->kernel_only)
+        ks_usage_error("argument -K/--kernel-stacks-only: not allowed with argument "
+                       "-U/--user-stacks-only");
+    if (o->max >= 0 && o->min > o->max)
+        ks_usage_error("-m %ld is above -M %ld: no off-CPU time could be counted", o->min,
+                       o->max);
+    ks_stacktool_define_lists(r, &o->pids, &o->tids);
+    ks_define(r, "STACK_STORAGE_SIZE", o->stack_size, "--stack-storage-size");
+    ks_define(r, "MIN_BLOCK_US", o->min, "-m");
+    if (o->max >= 0)
+        ks_define(r, "MAX_BLOCK_US", o->max, "-M");
+    if (!o->user_only)
+        ks_define(r, "KERNEL_STACKS", 1, "not -U");
+    if (!o->kernel_only) {
+        ks_define(r, "USER_STACKS", 1, "not -K");
+        ks_define(r, "KS_NOTE_PIDS", 1, "user stacks: the tool reads each process's maps");
+    }
+    if (o->user_threads)
+        ks_define(r, "USER_THREADS_ONLY", 1, "-u");
+    if (o->kernel_threads)
+        ks_define(r, "KERNEL_THREADS_ONLY", 1, "-k");
+    if (o->state >= 0) {
+        ks_define(r, "STATE_FILTER", 1, "--state");
+        ks_define(r, "STATE_VALUE", o->state, "--state");
+        const char *why = NULL;
+        uint64_t bit = ks_sched_preempt_bit(&why);
+        if (bit)
+            ks_define(r, "REPORT_STATE_MASK", (long long)(bit - 1),
+                      "prev_state bits below the preempted bit, from the sched_switch format");
+        else if (r->opt.probe_mode != KS_MODE_KPROBE)
+            ks_usage_error("--state: cannot tell preempted threads apart on sched_switch here "
+                           "(%s); use --probe=kprobe",
+                           why);
+    }
+}
+
+void ks_offcpu_explain(struct ks_run *r, const struct ks_offcpu_opts *o)
+{
+    const struct ks_probe_choice *c = ks_choice(r, "switch");
+    if (!c || c->kind != KS_KIND_TRACEPOINT)
+        return;
+    if (o->pids.n)
+        ks_info("-p: the process of the thread leaving the CPU is the current task at "
+                "sched_switch (no task struct read)");
+    if (o->user_threads || o->kernel_threads)
+        ks_info("-u/-k: kernel threads are the ones without user memory (a user stack lookup "
+                "answers -EFAULT; no task struct read)");
+    if (o->state >= 0)
+        ks_info("--state: matched against sched_switch's prev_state, a report encoding (idle "
+                "kernel threads report I, 0x80, not D)");
+}
+
+void ks_offcpu_thread_context(char *buf, size_t size, const struct ks_offcpu_opts *o)
+{
+    ks_stacktool_thread_context(buf, size, &o->pids, "PID", &o->tids, "TID");
+    if (!o->pids.n && !o->tids.n)
+        snprintf(buf, size, "%s",
+                 o->user_threads     ? "user threads"
+                 : o->kernel_threads ? "kernel threads"
+                                     : "all threads");
+}
+
+const char *ks_offcpu_stack_context(const struct ks_offcpu_opts *o)
+{
+    return o->user_only ? "user" : o->kernel_only ? "kernel" : "user + kernel";
 }

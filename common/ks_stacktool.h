@@ -33,4 +33,50 @@ void ks_stacktool_thread_context(char *buf, size_t size, const struct ks_id_list
 /* on_event for KS_NOTE_PIDS: read the noted process's maps while it lives. */
 void ks_stacktool_on_note(void *data, int size);
 
+/* Options the off-CPU tools (offcputime, offwaketime) share, as BCC spells them. */
+struct ks_offcpu_opts {
+    struct ks_id_list pids, tids;
+    bool user_threads, kernel_threads, user_only, kernel_only, delimited, folded;
+    long stack_size, min, max, state; /* max, state: -1 when not given */
+};
+#define KS_OFFCPU_OPTS(o, stack_help)                                                          \
+    KS_FUNC('p', "pid", "PIDS", "trace these PIDS only (comma separated)", &(o).pids,          \
+            ks_parse_id_list),                                                                 \
+        KS_FUNC('t', "tid", "TIDS", "trace these TIDS only (comma separated)", &(o).tids,      \
+                ks_parse_id_list),                                                             \
+        KS_FLAG('u', "user-threads-only", "user threads only (no kernel threads)",              \
+                &(o).user_threads),                                                            \
+        KS_FLAG('k', "kernel-threads-only", "kernel threads only (no user threads)",            \
+                &(o).kernel_threads),                                                          \
+        KS_FLAG('U', "user-stacks-only",                                                       \
+                "show stacks from user space only (no kernel space stacks)", &(o).user_only),  \
+        KS_FLAG('K', "kernel-stacks-only",                                                     \
+                "show stacks from kernel space only (no user space stacks)",                   \
+                &(o).kernel_only),                                                             \
+        KS_FLAG('d', "delimited", "insert delimiter between kernel/user stacks",               \
+                &(o).delimited),                                                               \
+        KS_FLAG('f', "folded", "output folded format", &(o).folded),                           \
+        KS_LONG(0, "stack-storage-size", "STACK_STORAGE_SIZE", stack_help, &(o).stack_size, 1, \
+                10000000),                                                                     \
+        KS_LONG('m', "min-block-time", "MIN_BLOCK_TIME",                                       \
+                "the amount of time in microseconds over which we store traces (default 1)",   \
+                &(o).min, 0, 0x7fffffffffffffffL),                                             \
+        KS_LONG('M', "max-block-time", "MAX_BLOCK_TIME",                                       \
+                "the amount of time in microseconds under which we store traces (default "     \
+                "U64_MAX)",                                                                    \
+                &(o).max, 0, 0x7fffffffffffffffL),                                             \
+        KS_LONG(0, "state", "STATE",                                                           \
+                "filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see "     \
+                "include/linux/sched.h",                                                       \
+                &(o).state, 0, 0x7fffffff)
+
+/* Check them (exit 2 on conflicts) and #define what the BPF programs read. */
+void ks_offcpu_configure(struct ks_run *r, const struct ks_offcpu_opts *o);
+/* -v: how the filters work on the probe chosen for "switch". */
+void ks_offcpu_explain(struct ks_run *r, const struct ks_offcpu_opts *o);
+/* "PID 185", "user threads", "all threads"... for the banner. */
+void ks_offcpu_thread_context(char *buf, size_t size, const struct ks_offcpu_opts *o);
+/* "user + kernel", "user", "kernel". */
+const char *ks_offcpu_stack_context(const struct ks_offcpu_opts *o);
+
 #endif

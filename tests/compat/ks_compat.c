@@ -277,6 +277,12 @@ static const struct config {
     {"offcputime", "-K -u"},
     {"offcputime", "-p 1 -U --state 2"},
     {"offcputime", "-k -m 1000 -M 100000"},
+    {"offwaketime", ""},
+    {"offwaketime", "-p 1,2 -K --state 1"},
+    {"offwaketime", "-u -U -f"},
+    {"wakeuptime", ""},
+    {"wakeuptime", "-u -m 10 -M 1000"},
+    {"wakeuptime", "-p 1"},
 };
 #define NCONF NELEM(configs)
 
