@@ -194,15 +194,17 @@ static int open_debug_file(Elf *e, const char *root, const char *path)
     if (!slash)
         return -1;
     *slash = '\0';
+    /* Under the process's root first (a container's own files), then as the host sees
+     * the path (a chroot: /proc/PID/maps shows paths from the reader's root). */
     const char *fmts[] = {"%s%s/%s", "%s%s/.debug/%s", "%s/usr/lib/debug%s/%s"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), fmts[i], root, dir, link);
-        if (strcmp(p, path) && (fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
-            return fd;
-    }
-    /* On the host, for a process in a container. */
-    snprintf(p, sizeof(p), "/usr/lib/debug%s/%s", dir, link);
-    return open(p, O_RDONLY | O_CLOEXEC);
+    const char *roots[] = {root, ""};
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof(p), fmts[i], roots[r], dir, link);
+            if (strcmp(p, path) && (fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0)
+                return fd;
+        }
+    return -1;
 }
 
 static void load_elf(struct elf_file *f, int fd, const char *root, const char *path)

@@ -90,6 +90,23 @@ check "exited: status 0" wait_exit 60
 check "exited process, deleted binary: hot_a still named" grep -q ';hot_a;spin ' "$T/p5"
 check "exited: the process had exited before the output" bash -c '! kill -0 "$1" 2>/dev/null' _ "$WPID"
 
+# 5b) A process with its own root (as in a container): a stripped binary whose debug file
+#     exists only inside that root, found through /proc/PID/root.
+CR=$T/croot
+mkdir -p "$CR"
+cp "$T/strip/stackload" "$CR/stackload"
+cp "$T/strip/stackload.debug" "$CR/stackload.debug"
+for lib in $(ldd "$STACKLOAD" | grep -oE '/[^ ]+'); do
+    mkdir -p "$CR$(dirname "$lib")"
+    cp -L "$lib" "$CR$lib"
+done
+workload "$T/w5b" chroot "$CR" /stackload hot
+check "own root: the workload runs in it" test "$(readlink "/proc/$WPID/root")" = "$CR"
+start_tool profile "$T/p5b" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+check "own root: status 0" wait_exit 60
+check "own root: hot_a named from the debug file inside it" grep -q ';hot_a;spin ' "$T/p5b"
+kill "$WPID"
+
 # 6) A stack map of one entry, whole system: lost stacks reported with their number.
 workload "$T/w6" "$STACKLOAD" sys
 start_tool profile "$T/p6" -K --stack-storage-size 1 -F 499 2 "${cache[@]}"
