@@ -193,3 +193,72 @@ static __always_inline int ks_block_time_wanted(u64 delta_us)
     return delta_us >= MIN_BLOCK_US;
 }
 #endif
+
+/* Off-CPU tools (offcputime, offwaketime): is the thread leaving the CPU one to trace?
+ * tid 0 is the idle task. -p and -t by the lists; --state as BCC: 0 means runnable
+ * (preempted), else any of the bits. -u/-k are tested by each path (see below). */
+#ifdef MIN_BLOCK_US
+static __always_inline int ks_offcpu_wanted(u32 tid, u32 tgid, long state)
+{
+    if (tid == 0)
+        return 0;
+#if NUM_PID > 0
+    if (!pid_wanted(tgid))
+        return 0;
+#endif
+#if NUM_TID > 0
+    if (!tid_wanted(tid))
+        return 0;
+#endif
+#ifdef STATE_FILTER
+    if (STATE_VALUE == 0 ? state != 0 : !(state & STATE_VALUE))
+        return 0;
+#endif
+    (void)state;
+    return 1;
+}
+
+/* sched_switch's prev_state without the "preempted" bit, which the tool read from the
+ * tracepoint's format (REPORT_STATE_MASK: the bits below it). */
+#ifdef STATE_FILTER
+#define KS_TP_PREV_STATE(args) ((args)->prev_state & REPORT_STATE_MASK)
+#else
+#define KS_TP_PREV_STATE(args) 0
+#endif
+
+#ifdef KS_USES_KPROBES
+#include <linux/sched.h>
+/* The kprobe paths: prev is a task_struct (finish_task_switch's argument). Its ids, flags
+ * (PF_KTHREAD for -u/-k) and state word (renamed __state in 5.14) are read from it: struct
+ * reads, which need headers that match the running kernel. */
+static __always_inline int ks_task_offcpu_wanted(struct task_struct *p, u32 *pid)
+{
+    u32 tgid = 0;
+    long state = 0;
+    *pid = 0;
+    ks_probe_read_kernel(pid, sizeof(*pid), &p->pid);
+    ks_probe_read_kernel(&tgid, sizeof(tgid), &p->tgid);
+#if defined(USER_THREADS_ONLY) || defined(KERNEL_THREADS_ONLY)
+    unsigned int flags = 0;
+    ks_probe_read_kernel(&flags, sizeof(flags), &p->flags);
+#ifdef USER_THREADS_ONLY
+    if (flags & PF_KTHREAD)
+        return 0;
+#else
+    if (!(flags & PF_KTHREAD))
+        return 0;
+#endif
+#endif
+#ifdef STATE_FILTER
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+    unsigned int st = 0;
+    ks_probe_read_kernel(&st, sizeof(st), &p->__state);
+    state = st;
+#else
+    ks_probe_read_kernel(&state, sizeof(state), &p->state);
+#endif
+#endif
+    return ks_offcpu_wanted(*pid, tgid, state);
+}
+#endif
+#endif

@@ -23,10 +23,6 @@
  * tracepoint's REPORT_STATE_MASK (prev_state's bits below the preempted bit), and the
  * probe: KS_TP_switch or KS_KP_switch. */
 
-#ifdef KS_KP_switch
-#include <linux/sched.h>
-#endif
-
 #define COMM_LEN 16
 
 struct key_t {
@@ -77,19 +73,7 @@ TRACEPOINT_PROBE(sched, sched_switch)
     /* 1. prev leaves the CPU; it is the current task. */
     u32 prev = args->prev_pid;
     u32 tgid = bpf_get_current_pid_tgid() >> 32;
-    int wanted = prev != 0; /* not the idle task */
-#if NUM_PID > 0
-    wanted = wanted && pid_wanted(tgid);
-#endif
-#if NUM_TID > 0
-    wanted = wanted && tid_wanted(prev);
-#endif
-#ifdef STATE_FILTER
-    /* BCC's --state: 0 means runnable (preempted), else any of the bits. The tracepoint
-     * reports a preempted task with a bit above REPORT_STATE_MASK, masked off here. */
-    long state = args->prev_state & REPORT_STATE_MASK;
-    wanted = wanted && (STATE_VALUE == 0 ? state == 0 : (state & STATE_VALUE) != 0);
-#endif
+    int wanted = ks_offcpu_wanted(prev, tgid, KS_TP_PREV_STATE(args));
     if (wanted) {
         struct start_t s = {};
         s.ts = now;
@@ -147,37 +131,8 @@ int kp_switch(struct pt_regs *ctx)
 {
     struct task_struct *p = (struct task_struct *)PT_REGS_PARM1(ctx);
     u64 now = bpf_ktime_get_ns();
-    u32 pid = 0, tgid = 0;
-    ks_probe_read_kernel(&pid, sizeof(pid), &p->pid);
-    ks_probe_read_kernel(&tgid, sizeof(tgid), &p->tgid);
-    int wanted = pid != 0;
-#if NUM_PID > 0
-    wanted = wanted && pid_wanted(tgid);
-#endif
-#if NUM_TID > 0
-    wanted = wanted && tid_wanted(pid);
-#endif
-#if defined(USER_THREADS_ONLY) || defined(KERNEL_THREADS_ONLY)
-    unsigned int flags = 0;
-    ks_probe_read_kernel(&flags, sizeof(flags), &p->flags);
-#ifdef USER_THREADS_ONLY
-    wanted = wanted && !(flags & PF_KTHREAD);
-#else
-    wanted = wanted && (flags & PF_KTHREAD);
-#endif
-#endif
-#ifdef STATE_FILTER
-    /* The task's own state word: renamed __state in 5.14. */
-    long state = 0;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
-    unsigned int st = 0;
-    ks_probe_read_kernel(&st, sizeof(st), &p->__state);
-    state = st;
-#else
-    ks_probe_read_kernel(&state, sizeof(state), &p->state);
-#endif
-    wanted = wanted && (STATE_VALUE == 0 ? state == 0 : (state & STATE_VALUE) != 0);
-#endif
+    u32 pid;
+    int wanted = ks_task_offcpu_wanted(p, &pid);
     if (wanted)
         start.update(&pid, &now);
 

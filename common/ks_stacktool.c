@@ -146,3 +146,63 @@ const char *ks_offcpu_stack_context(const struct ks_offcpu_opts *o)
 {
     return o->user_only ? "user" : o->kernel_only ? "kernel" : "user + kernel";
 }
+
+void ks_stacktool_banner_end(const struct ks_run *r)
+{
+    if (r->opt.duration)
+        printf(" for %ld secs.\n", r->opt.duration);
+    else
+        printf("... Hit Ctrl-C to end.\n");
+}
+
+static void maps(struct ks_run *r, const struct ks_stacktool_out *o, int *cfd, int *sfd)
+{
+    *cfd = ks_map_fd(r, "counts");
+    *sfd = ks_map_fd(r, "stack_traces");
+    const struct ks_map_def *cd = ks_map_def(r, "counts");
+    if (*cfd < 0 || *sfd < 0 || !cd || cd->key_size != o->key_size) {
+        ks_err("internal: the counts or stack_traces map is missing or not as expected");
+        exit(1);
+    }
+    if (!o->folded)
+        printf("\n");
+}
+
+static void warn_dropped(struct ks_run *r, const struct ks_stacktool_out *o)
+{
+    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), o->dropped, o->table_size, o->option);
+}
+
+void ks_stacktool_report(struct ks_run *r, const struct ks_stacktool_out *o,
+                         const struct ks_stack_key *layout, const struct ks_stack_report *rep)
+{
+    int cfd, sfd;
+    maps(r, o, &cfd, &sfd);
+    size_t n = ks_stack_report(cfd, sfd, layout, rep, stdout);
+    warn_dropped(r, o);
+    if (ks_verbose) {
+        unsigned procs, files;
+        ks_usyms_stats(&procs, &files);
+        ks_info("%zu distinct stacks; user symbols from %u processes, %u files", n, procs,
+                files);
+    }
+}
+
+void ks_stacktool_each(struct ks_run *r, const struct ks_stacktool_out *o,
+                       void (*fn)(const void *key, uint64_t value, int stacks_fd,
+                                  struct ks_stack_losses *losses))
+{
+    int cfd, sfd;
+    maps(r, o, &cfd, &sfd);
+    void *keys;
+    struct ks_count_row *rows;
+    size_t n = ks_counts_sorted(cfd, o->key_size, &rows, &keys);
+    struct ks_stack_losses losses = {0};
+    for (size_t i = 0; i < n; i++)
+        fn(rows[i].key, rows[i].value, sfd, &losses);
+    fflush(stdout);
+    free(rows);
+    free(keys);
+    ks_stack_loss_report(&losses);
+    warn_dropped(r, o);
+}

@@ -6,7 +6,9 @@
 #define KS_STACKTOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "ks_stack.h"
 #include "ks_tool.h"
 
 #define KS_ID_LIST_MAX 8
@@ -29,6 +31,28 @@ void ks_stacktool_define_lists(struct ks_run *r, const struct ks_id_list *pids,
 void ks_stacktool_thread_context(char *buf, size_t size, const struct ks_id_list *pids,
                                  const char *pid_word, const struct ks_id_list *tids,
                                  const char *tid_word);
+
+/* The end of BCC's banners: " for N secs." or "... Hit Ctrl-C to end.", and a newline. */
+void ks_stacktool_banner_end(const struct ks_run *r);
+
+/* What a stack tool's BPF program counted, printed at the end: its `counts` map (keys of
+ * key_size bytes, u64 values) and `stack_traces`; a blank line first unless folded (as
+ * BCC does), the lost-stack and full-table warnings after. `dropped` names what a full
+ * counts table (of table_size entries; option: how to enlarge it, or NULL) turned away. */
+struct ks_stacktool_out {
+    unsigned key_size;
+    bool folded;
+    const char *dropped;
+    long table_size;
+    const char *option;
+};
+/* Entries whose key holds one stack sample (struct ks_stack_key): ks_stack_report. */
+void ks_stacktool_report(struct ks_run *r, const struct ks_stacktool_out *o,
+                         const struct ks_stack_key *layout, const struct ks_stack_report *rep);
+/* Any other key: fn per entry, ascending by value. */
+void ks_stacktool_each(struct ks_run *r, const struct ks_stacktool_out *o,
+                       void (*fn)(const void *key, uint64_t value, int stacks_fd,
+                                  struct ks_stack_losses *losses));
 
 /* on_event for KS_NOTE_PIDS: read the noted process's maps while it lives. */
 void ks_stacktool_on_note(void *data, int size);

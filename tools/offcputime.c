@@ -53,22 +53,11 @@ static void on_start(struct ks_run *r)
     char thread[160];
     ks_offcpu_thread_context(thread, sizeof(thread), &o);
     printf("Tracing off-CPU time (us) of %s by %s stack", thread, ks_offcpu_stack_context(&o));
-    if (r->opt.duration)
-        printf(" for %ld secs.\n", r->opt.duration);
-    else
-        printf("... Hit Ctrl-C to end.\n");
+    ks_stacktool_banner_end(r);
 }
 
 static void on_interval(struct ks_run *r)
 {
-    int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
-    const struct ks_map_def *cd = ks_map_def(r, "counts");
-    if (cfd < 0 || sfd < 0 || !cd || cd->key_size != sizeof(struct key_t)) {
-        ks_err("internal: the counts or stack_traces map is missing or not as expected");
-        exit(1);
-    }
-    if (!o.folded)
-        printf("\n");
     static const struct ks_stack_key layout = {
         .size = sizeof(struct key_t),
         .pid_off = offsetof(struct key_t, pid),
@@ -85,8 +74,9 @@ static void on_interval(struct ks_run *r)
         .kflags = opt_offset ? KS_FRAME_OFFSET : 0,
         .uflags = opt_offset ? KS_FRAME_OFFSET : 0,
     };
-    ks_stack_report(cfd, sfd, &layout, &rep, stdout);
-    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), "off-CPU spans", 10240, NULL);
+    struct ks_stacktool_out out = {sizeof(struct key_t), o.folded, "off-CPU spans", 10240,
+                                   NULL};
+    ks_stacktool_report(r, &out, &layout, &rep);
 }
 
 static const struct ks_tool tool = {

@@ -51,10 +51,7 @@ static void on_start(struct ks_run *r)
         return;
     printf("Tracing blocked time (us) by %s off-CPU and waker stack",
            ks_offcpu_stack_context(&o));
-    if (r->opt.duration)
-        printf(" for %ld secs.\n", r->opt.duration);
-    else
-        printf("... Hit Ctrl-C to end.\n");
+    ks_stacktool_banner_end(r);
 }
 
 /* The four stacks of one entry, symbolized; the waker's root first, as BCC prints it. */
@@ -135,39 +132,27 @@ static void print_folded(const struct key_t *k, struct stacks *s, uint64_t value
     ks_buf_free(&line);
 }
 
+static void print_entry(const void *key, uint64_t value, int sfd, struct ks_stack_losses *l)
+{
+    struct key_t k;
+    memcpy(&k, key, sizeof(k));
+    struct stacks s;
+    symbolize(sfd, &k, &s, l);
+    if (o.folded)
+        print_folded(&k, &s, value);
+    else
+        print_block(&k, &s, value);
+    ks_frames_free(&s.wk);
+    ks_frames_free(&s.wu);
+    ks_frames_free(&s.tk);
+    ks_frames_free(&s.tu);
+}
+
 static void on_interval(struct ks_run *r)
 {
-    int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
-    const struct ks_map_def *cd = ks_map_def(r, "counts");
-    if (cfd < 0 || sfd < 0 || !cd || cd->key_size != sizeof(struct key_t)) {
-        ks_err("internal: the counts or stack_traces map is missing or not as expected");
-        exit(1);
-    }
-    if (!o.folded)
-        printf("\n");
-    void *keys;
-    struct ks_count_row *rows;
-    size_t n = ks_counts_sorted(cfd, sizeof(struct key_t), &rows, &keys);
-    struct ks_stack_losses losses = {0};
-    for (size_t i = 0; i < n; i++) {
-        struct key_t k;
-        memcpy(&k, rows[i].key, sizeof(k));
-        struct stacks s;
-        symbolize(sfd, &k, &s, &losses);
-        if (o.folded)
-            print_folded(&k, &s, rows[i].value);
-        else
-            print_block(&k, &s, rows[i].value);
-        ks_frames_free(&s.wk);
-        ks_frames_free(&s.wu);
-        ks_frames_free(&s.tk);
-        ks_frames_free(&s.tu);
-    }
-    fflush(stdout);
-    free(rows);
-    free(keys);
-    ks_stack_loss_report(&losses);
-    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), "blocked spans", 10240, NULL);
+    struct ks_stacktool_out out = {sizeof(struct key_t), o.folded, "blocked spans", 10240,
+                                   NULL};
+    ks_stacktool_each(r, &out, print_entry);
 }
 
 static const struct ks_tool tool = {

@@ -44,7 +44,7 @@ static const struct ks_opt opts[] = {
     KS_FLAG('f', "folded", "output folded format, one line per stack (for flame graphs)",
             &opt_folded),
     KS_LONG(0, "hash-storage-size", "HASH_STORAGE_SIZE",
-            "the number of hash keys that can be stored and (default 40960)", &opt_hash_size, 1,
+            "the number of hash keys that can be stored (default 40960)", &opt_hash_size, 1,
             10000000),
     KS_LONG(0, "stack-storage-size", "STACK_STORAGE_SIZE",
             "the number of unique stack traces that can be stored and displayed (default "
@@ -132,22 +132,11 @@ static void on_start(struct ks_run *r)
            opt_user_only ? "user" : opt_kernel_only ? "kernel" : "user + kernel");
     if (opt_cpu >= 0)
         printf(" on CPU#%ld", opt_cpu);
-    if (r->opt.duration)
-        printf(" for %ld secs.\n", r->opt.duration);
-    else
-        printf("... Hit Ctrl-C to end.\n");
+    ks_stacktool_banner_end(r);
 }
 
 static void on_interval(struct ks_run *r)
 {
-    int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
-    const struct ks_map_def *cd = ks_map_def(r, "counts");
-    if (cfd < 0 || sfd < 0 || !cd || cd->key_size != sizeof(struct key_t)) {
-        ks_err("internal: the counts or stack_traces map is missing or not as expected");
-        exit(1);
-    }
-    if (!opt_folded)
-        printf("\n");
     static const struct ks_stack_key layout = {
         .size = sizeof(struct key_t),
         .pid_off = offsetof(struct key_t, pid),
@@ -156,7 +145,7 @@ static void on_interval(struct ks_run *r)
         .kstack_off = offsetof(struct key_t, kernel_stack_id),
         .comm_off = offsetof(struct key_t, name),
     };
-    struct ks_stack_report o = {
+    struct ks_stack_report rep = {
         .kernel_on = !opt_user_only,
         .user_on = !opt_kernel_only,
         .delimit = opt_delimited,
@@ -164,15 +153,9 @@ static void on_interval(struct ks_run *r)
         .kflags = opt_annotations ? KS_FRAME_ANNOTATE : 0,
         .top = opt_top,
     };
-    size_t m = ks_stack_report(cfd, sfd, &layout, &o, stdout);
-    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), "samples", opt_hash_size,
-                          "--hash-storage-size");
-    if (ks_verbose) {
-        unsigned procs, files;
-        ks_usyms_stats(&procs, &files);
-        ks_info("%zu distinct stacks; user symbols from %u processes, %u files", m, procs,
-                files);
-    }
+    struct ks_stacktool_out o = {sizeof(struct key_t), opt_folded, "samples", opt_hash_size,
+                                 "--hash-storage-size"};
+    ks_stacktool_report(r, &o, &layout, &rep);
 }
 
 static const struct ks_tool tool = {

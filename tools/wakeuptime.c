@@ -69,60 +69,44 @@ static void on_start(struct ks_run *r)
     if (opt_folded)
         return;
     printf("Tracing blocked time (us) by kernel stack");
-    if (r->opt.duration)
-        printf(" for %ld secs.\n", r->opt.duration);
-    else
-        printf("... Hit Ctrl-C to end.\n");
+    ks_stacktool_banner_end(r);
+}
+
+static void print_entry(const void *key, uint64_t value, int sfd, struct ks_stack_losses *l)
+{
+    struct key_t k;
+    memcpy(&k, key, sizeof(k));
+    ks_stack_loss_add(l, k.w_k_stack_id);
+    if (opt_folded) {
+        /* waker;frames, root first;target N */
+        struct ks_frames fr = {0};
+        struct ks_buf line = {0};
+        ks_frames_kernel(&fr, sfd, k.w_k_stack_id, 0);
+        ks_buf_printf(&line, "%.16s", k.waker);
+        ks_frames_fold(&line, &fr, "[Missed Kernel Stack]");
+        ks_buf_printf(&line, ";%.16s", k.target);
+        printf("%s %llu\n", line.s, (unsigned long long)value);
+        ks_buf_free(&line);
+        ks_frames_free(&fr);
+        return;
+    }
+    uint64_t ips[KS_STACK_DEPTH];
+    int nf = ks_stack_read(sfd, k.w_k_stack_id, ips, KS_STACK_DEPTH);
+    char sym[256];
+    printf("    %-16s %.16s\n", "target:", k.target);
+    if (ks_stack_id_missed(k.w_k_stack_id))
+        printf("    [Missed Kernel Stack]\n");
+    for (int f = 0; f < nf; f++)
+        printf("    %-16llx %s\n", (unsigned long long)ips[f],
+               ks_ksym_str(ips[f], false, false, sym, sizeof(sym)));
+    printf("    %-16s %.16s\n", "waker:", k.waker);
+    printf("        %llu\n\n", (unsigned long long)value);
 }
 
 static void on_interval(struct ks_run *r)
 {
-    int cfd = ks_map_fd(r, "counts"), sfd = ks_map_fd(r, "stack_traces");
-    const struct ks_map_def *cd = ks_map_def(r, "counts");
-    if (cfd < 0 || sfd < 0 || !cd || cd->key_size != sizeof(struct key_t)) {
-        ks_err("internal: the counts or stack_traces map is missing or not as expected");
-        exit(1);
-    }
-    if (!opt_folded)
-        printf("\n");
-    void *keys;
-    struct ks_count_row *rows;
-    size_t n = ks_counts_sorted(cfd, sizeof(struct key_t), &rows, &keys);
-    struct ks_stack_losses losses = {0};
-    for (size_t i = 0; i < n; i++) {
-        struct key_t k;
-        memcpy(&k, rows[i].key, sizeof(k));
-        ks_stack_loss_add(&losses, k.w_k_stack_id);
-        uint64_t ips[KS_STACK_DEPTH];
-        int nf = ks_stack_read(sfd, k.w_k_stack_id, ips, KS_STACK_DEPTH);
-        char sym[256];
-        if (opt_folded) {
-            /* waker;frames, root first;target N */
-            struct ks_frames fr = {0};
-            struct ks_buf line = {0};
-            ks_frames_kernel(&fr, sfd, k.w_k_stack_id, 0);
-            ks_buf_printf(&line, "%.16s", k.waker);
-            ks_frames_fold(&line, &fr, "[Missed Kernel Stack]");
-            ks_buf_printf(&line, ";%.16s", k.target);
-            printf("%s %llu\n", line.s, (unsigned long long)rows[i].value);
-            ks_buf_free(&line);
-            ks_frames_free(&fr);
-            continue;
-        }
-        printf("    %-16s %.16s\n", "target:", k.target);
-        if (ks_stack_id_missed(k.w_k_stack_id))
-            printf("    [Missed Kernel Stack]\n");
-        for (int f = 0; f < nf; f++)
-            printf("    %-16llx %s\n", (unsigned long long)ips[f],
-                   ks_ksym_str(ips[f], false, false, sym, sizeof(sym)));
-        printf("    %-16s %.16s\n", "waker:", k.waker);
-        printf("        %llu\n\n", (unsigned long long)rows[i].value);
-    }
-    fflush(stdout);
-    free(rows);
-    free(keys);
-    ks_stack_loss_report(&losses);
-    ks_stack_dropped_warn(ks_map_fd(r, "dropped"), "wakeups", 10240, NULL);
+    struct ks_stacktool_out out = {sizeof(struct key_t), opt_folded, "wakeups", 10240, NULL};
+    ks_stacktool_each(r, &out, print_entry);
 }
 
 static const struct ks_tool tool = {

@@ -115,7 +115,8 @@ if [[ " $MODES " == *" kprobe "* ]]; then
     IFS='|' read -r tool args want <<<"$spec"
     out=$T/$tool-kprobe.out
     # shellcheck disable=SC2086 # args are words
-    if vm_tracer_start "$tool-kprobe" "$out" '^Tracing (off-CPU|blocked) time' 900 \
+    # Folded output has no header: ready once -v says the switch probe is attached.
+    if vm_tracer_start "$tool-kprobe" "$out" 'attached kp_switch to kprobe' 900 \
         "$BIN/$tool" -v --probe=kprobe $args --cache-dir "$CACHE" 3; then
       if vm_wait_match "$out" 'kprobe (finish_task_switch[.a-z0-9]*|schedule): chosen' 1; then
         vm_pass "$tool --probe=kprobe: kprobe variant chosen"
