@@ -406,7 +406,7 @@ static const struct sym *lookup(struct proc *p, uint64_t addr, uint64_t *at)
         if (addr < m->start || addr >= m->end)
             continue;
         if (!m->file)
-            return NULL;
+            break; /* anonymous code: a JIT's, named by its perf map if anything */
         uint64_t off = addr - m->start + m->pgoff;
         for (int s = 0; s < m->file->nseg; s++) {
             if (off >= m->file->seg[s].off &&

@@ -107,6 +107,16 @@ check "own root: status 0" wait_exit 60
 check "own root: hot_a named from the debug file inside it" grep -q ';hot_a;spin ' "$T/p5b"
 kill "$WPID"
 
+# 5c) JIT code: an address in anonymous memory, named by /tmp/perf-PID.map.
+if [ "$(uname -m)" = x86_64 ]; then
+    workload "$T/w5c" "$STACKLOAD" jit
+    start_tool profile "$T/p5c" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+    check "JIT: status 0" wait_exit 60
+    check "JIT: the frame named from /tmp/perf-$WPID.map" grep -qE '^stackload;(.*;)?main;(jit;)?jit_spin [0-9]+$' "$T/p5c"
+    kill "$WPID"
+    rm -f "/tmp/perf-$WPID.map"
+fi
+
 # 6) A stack map of one entry, whole system: lost stacks reported with their number.
 workload "$T/w6" "$STACKLOAD" sys
 start_tool profile "$T/p6" -K --stack-storage-size 1 -F 499 2 "${cache[@]}"

@@ -8,6 +8,8 @@
  *   stackload sleep             a second thread sleeps 100 ms at a time in nanosleep()
  *   stackload pingpong N        two processes wake each other through pipes, N times each
  *                               second (parent: stackload, child renamed "pong")
+ *   stackload jit               (x86_64) spin in code written to anonymous memory, named
+ *                               "jit_spin" in /tmp/perf-PID.map as a JIT would
  * Each prints "ready <pid> [<tid>]" once running. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -123,6 +125,30 @@ static void pingpong(long rate)
     }
 }
 
+#if defined(__x86_64__)
+#include <sys/mman.h>
+/* A one-instruction JIT: "jmp ." spins forever in memory no file backs. */
+static void jit(void)
+{
+    unsigned char *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (code == MAP_FAILED)
+        exit(1);
+    code[0] = 0xeb;
+    code[1] = 0xfe;
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+    FILE *f = fopen(path, "w");
+    if (!f)
+        exit(1);
+    fprintf(f, "%lx 2 jit_spin\n", (unsigned long)code);
+    fclose(f);
+    printf("ready %d\n", getpid());
+    fflush(stdout);
+    ((void (*)(void))code)();
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -144,6 +170,10 @@ int main(int argc, char **argv)
         pthread_create(&t, NULL, sleeper, NULL);
         pthread_join(t, NULL);
     }
+#if defined(__x86_64__)
+    if (!strcmp(argv[1], "jit"))
+        jit();
+#endif
     if (!strcmp(argv[1], "pingpong"))
         pingpong(argc > 2 ? atol(argv[2]) : 100);
     return 2;
