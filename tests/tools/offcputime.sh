@@ -34,6 +34,10 @@ check "-p -f: folded 'sleeper;user...;-;kernel... N'" grep -qE '^sleeper;(.*;)?s
 check "-p -f: every line parses" awk '!/^[^;]+(;[^;]+)+ [0-9]+$/{bad=1} END{exit bad || NR == 0}' "$T/o2"
 check "-v: -p needs no task struct read" grep -q -- '-p: the process of the thread leaving the CPU is the current task' "$T/o2.err"
 
+start_tool offcputime "$T/o2s" -t "$TID" -s -K 1 "${cache[@]}"
+check "-s: status 0" wait_exit 60
+check "-s: frames with offsets" grep -qE '^    do_nanosleep\+0x[0-9a-f]+$' "$T/o2s"
+
 # 3) -m 200000: the 100 ms naps are shorter, so nothing is counted; --state.
 start_tool offcputime "$T/o3" -t "$TID" -m 200000 -f 1 "${cache[@]}"
 check "-m: status 0" wait_exit 60

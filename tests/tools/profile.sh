@@ -123,6 +123,10 @@ start_tool profile "$T/p6" -K --stack-storage-size 1 -F 499 2 "${cache[@]}"
 check "tiny stack map: status 0" wait_exit 60
 check "tiny stack map: WARNING with the number" grep -qE '^WARNING: [0-9]+ stack traces could not be displayed \([0-9]+ to a full stack map, [0-9]+ to hash collisions\)\. Consider increasing --stack-storage-size\.$' "$T/p6.err"
 check "tiny stack map: placeholders printed" grep -q '\[Missed Kernel Stack\]' "$T/p6"
+start_tool profile "$T/p6b" -K --hash-storage-size 1 -F 499 1 "${cache[@]}"
+check "tiny counts table: status 0" wait_exit 60
+check "tiny counts table: WARNING with the number" grep -qE '^WARNING: [0-9]+ samples were not counted: the table of stacks was full \(1 entries\)\. Consider increasing --hash-storage-size\.$' "$T/p6b.err"
+check "tiny counts table: one stack printed" test "$(grep -c '^    -  ' "$T/p6b")" = 1
 kill "$WPID"
 
 # 7) Bad input: exit 2 with one line naming the problem.
