@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_ksyms.h"
 #include "ks_sched.h"
 #include "ks_usyms.h"
 
@@ -205,4 +206,12 @@ void ks_stacktool_each(struct ks_run *r, const struct ks_stacktool_out *o,
     free(keys);
     ks_stack_loss_report(&losses);
     warn_dropped(r, o);
+}
+
+void ks_stacktool_preload(bool kernel_stacks)
+{
+    if (!kernel_stacks)
+        return;
+    fflush(stdout); /* the banner first: it says the tool is ready */
+    ks_ksym_find(0);
 }

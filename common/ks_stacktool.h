@@ -35,6 +35,10 @@ void ks_stacktool_thread_context(char *buf, size_t size, const struct ks_id_list
 /* The end of BCC's banners: " for N secs." or "... Hit Ctrl-C to end.", and a newline. */
 void ks_stacktool_banner_end(const struct ks_run *r);
 
+/* After the banner: load the kernel's symbols now (about 0.1-0.5 s for /proc/kallsyms),
+ * while tracing, rather than between Ctrl-C and the output. */
+void ks_stacktool_preload(bool kernel_stacks);
+
 /* What a stack tool's BPF program counted, printed at the end: its `counts` map (keys of
  * key_size bytes, u64 values) and `stack_traces`; a blank line first unless folded (as
  * BCC does), the lost-stack and full-table warnings after. `dropped` names what a full

@@ -48,12 +48,15 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     ks_offcpu_explain(r, &o);
-    if (o.folded)
+    if (o.folded) {
+        ks_stacktool_preload(!o.user_only);
         return;
+    }
     char thread[160];
     ks_offcpu_thread_context(thread, sizeof(thread), &o);
     printf("Tracing off-CPU time (us) of %s by %s stack", thread, ks_offcpu_stack_context(&o));
     ks_stacktool_banner_end(r);
+    ks_stacktool_preload(!o.user_only);
 }
 
 static void on_interval(struct ks_run *r)

@@ -47,11 +47,14 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     ks_offcpu_explain(r, &o);
-    if (o.folded)
+    if (o.folded) {
+        ks_stacktool_preload(!o.user_only);
         return;
+    }
     printf("Tracing blocked time (us) by %s off-CPU and waker stack",
            ks_offcpu_stack_context(&o));
     ks_stacktool_banner_end(r);
+    ks_stacktool_preload(!o.user_only);
 }
 
 /* The four stacks of one entry, symbolized; the waker's root first, as BCC prints it. */

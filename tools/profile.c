@@ -120,8 +120,10 @@ static void configure(struct ks_run *r)
 
 static void on_start(struct ks_run *r)
 {
-    if (opt_folded)
+    if (opt_folded) {
+        ks_stacktool_preload(!opt_user_only);
         return;
+    }
     char thread[128], sample[64];
     ks_stacktool_thread_context(thread, sizeof(thread), &opt_pids, "PID", &opt_tids, "TID");
     if (opt_freq)
@@ -133,6 +135,7 @@ static void on_start(struct ks_run *r)
     if (opt_cpu >= 0)
         printf(" on CPU#%ld", opt_cpu);
     ks_stacktool_banner_end(r);
+    ks_stacktool_preload(!opt_user_only);
 }
 
 static void on_interval(struct ks_run *r)

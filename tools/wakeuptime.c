@@ -66,10 +66,13 @@ static void on_start(struct ks_run *r)
     if (c && c->kind == KS_KIND_TRACEPOINT && (opt_pids.n || opt_useronly))
         ks_info("-p/-u: tested on the thread going to sleep, the current task at "
                 "sched_switch (no task struct read)");
-    if (opt_folded)
+    if (opt_folded) {
+        ks_stacktool_preload(true);
         return;
+    }
     printf("Tracing blocked time (us) by kernel stack");
     ks_stacktool_banner_end(r);
+    ks_stacktool_preload(true);
 }
 
 static void print_entry(const void *key, uint64_t value, int sfd, struct ks_stack_losses *l)
