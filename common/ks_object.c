@@ -2,6 +2,7 @@
 #include "ks_object.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ void ks_object_free(struct ks_object *o)
         free(o->progs[i].insns);
     free(o->progs);
     free(o->maps);
+    free(o->map_given);
     free(o);
 }
 
@@ -171,6 +173,8 @@ struct ks_object *ks_object_parse(const void *data, size_t len, const char **why
     return o;
 }
 
+#define KS_LOAD_TRIES 5
+
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
     return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
@@ -233,7 +237,11 @@ static int load_prog(const struct ks_prog_def *g, const struct bpf_insn *insns,
     else if (!strncmp(g->name, "kp_", 3))
         snprintf(name, sizeof(name), "ks_%s", g->name + 3);
     obj_name(a.prog_name, name);
-    int fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    /* EAGAIN is transient (the kernel asks for a retry, as libbpf does): a few attempts. */
+    int fd, tries = 0;
+    do
+        fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    while (fd < 0 && errno == EAGAIN && ++tries < KS_LOAD_TRIES);
     if (fd < 0 && errno == EINVAL && !log) {
         memset(a.prog_name, 0, sizeof(a.prog_name));
         fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
@@ -280,6 +288,10 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
         o->prog_fds[i] = -1;
 
     for (uint32_t i = 0; i < o->nmaps; i++) {
+        if (o->map_given && o->map_given[i] >= 0) {
+            o->map_fds[i] = fcntl(o->map_given[i], F_DUPFD_CLOEXEC, 0);
+            continue;
+        }
         o->map_fds[i] = create_map(&o->maps[i]);
         if (o->map_fds[i] < 0) {
             int e = errno;
@@ -309,6 +321,23 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
             }
         }
         o->prog_fds[i] = load_prog(g, insns, o->license, NULL, 0);
+        if (o->prog_fds[i] < 0 && (errno == EAGAIN || errno == ENOMEM || errno == EPERM)) {
+            /* Not the verifier's verdict: the kernel could not take the program now (short
+             * of memory, or RLIMIT_MEMLOCK before 5.11; still busy after retries) or we
+             * lack the privilege. Say so with the errno; there is no log to show. */
+            int e = errno;
+            ks_buf_printf(err, "cannot load BPF program %s (%u instructions): %s (%s)\n", g->name,
+                          g->insn_cnt, strerror(e),
+                          e == EAGAIN  ? "the kernel asked to retry, and still did after "
+                                         "several attempts; try again"
+                          : e == ENOMEM ? "the kernel is short of memory (or, before 5.11, "
+                                          "of RLIMIT_MEMLOCK); free some memory and try again"
+                                        : "run as root: CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON; "
+                                          "before 5.11 also RLIMIT_MEMLOCK");
+            free(insns);
+            ks_object_unload(o);
+            return -1;
+        }
         if (o->prog_fds[i] < 0) {
             int e = errno;
             size_t logsize = 16u << 20;
@@ -320,8 +349,6 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
                           g->name, g->insn_cnt, strerror(e));
             if (log[0])
                 add_log_tail(err, log, 12);
-            if (e == EPERM)
-                ks_buf_add(err, "Run as root (CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON).\n");
             free(log);
             free(insns);
             ks_object_unload(o);
@@ -374,16 +401,52 @@ int ks_object_prog_fd(const struct ks_object *o, const char *name)
     return -1;
 }
 
+/* BPF_OBJ_GET_INFO_BY_FD into a zeroed struct bpf_prog_info or bpf_map_info. */
+static int obj_info(int fd, void *info, uint32_t len)
+{
+    memset(info, 0, len);
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.info.bpf_fd = (uint32_t)fd;
+    a.info.info_len = len;
+    a.info.info = (uintptr_t)info;
+    return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
 uint32_t ks_prog_id(int prog_fd)
 {
     struct bpf_prog_info info;
-    memset(&info, 0, sizeof(info));
-    union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.info.bpf_fd = (uint32_t)prog_fd;
-    a.info.info_len = sizeof(info);
-    a.info.info = (uintptr_t)&info;
-    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0)
+    if (obj_info(prog_fd, &info, sizeof(info)) != 0)
         return 0;
     return info.id;
+}
+
+int ks_object_use_map(struct ks_object *o, const char *name, int fd, struct ks_buf *err)
+{
+    const struct ks_map_def *m = ks_object_map(o, name);
+    if (!m) {
+        ks_buf_printf(err, "internal: the program has no map '%s'", name);
+        return -1;
+    }
+    struct bpf_map_info info;
+    if (obj_info(fd, &info, sizeof(info)) != 0) {
+        ks_buf_printf(err, "cannot inspect the map: %s", strerror(errno));
+        return -1;
+    }
+    if (info.type != m->type || info.key_size != m->key_size ||
+        info.value_size < m->value_size) {
+        ks_buf_printf(err,
+                      "the map is of type %u with %u-byte keys and %u-byte values; expected "
+                      "type %u (hash) with %u-byte keys and values of at least %u bytes",
+                      info.type, info.key_size, info.value_size, m->type, m->key_size,
+                      m->value_size);
+        return -1;
+    }
+    if (!o->map_given) {
+        o->map_given = ks_xmalloc(o->nmaps * sizeof(*o->map_given));
+        for (uint32_t i = 0; i < o->nmaps; i++)
+            o->map_given[i] = -1;
+    }
+    o->map_given[m - o->maps] = fd;
+    return 0;
 }

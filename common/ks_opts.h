@@ -45,7 +45,9 @@ enum {
     KS_C_DURATION = 1 << 1, /* -d/--duration SECONDS */
     KS_C_INTERVAL = 1 << 2, /* [interval [count]] */
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
-    KS_C_POS_DURATION = 1 << 4, /* [duration] positional, in seconds (BCC's profile etc.) */
+    /* --cgroupmap, --mntnsmap (BCC's filter_by_containers; with KS_C_PID implied) */
+    KS_C_CONTAINERS = 1 << 4,
+    KS_C_POS_DURATION = 1 << 5, /* [duration] positional, in seconds (BCC's profile etc.) */
 };
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
@@ -69,6 +71,8 @@ struct ks_common {
     long pages;     /* event buffer pages per CPU */
     bool pages_set; /* -b given (else the default for the buffer kind chosen) */
     enum ks_events_mode events; /* --events */
+    const char *cgroupmap;      /* --cgroupmap: a pinned BPF hash map of cgroup ids */
+    const char *mntnsmap;       /* --mntnsmap: a pinned BPF hash map of mount ns ids */
 };
 
 struct ks_opts_spec {
@@ -83,8 +87,17 @@ struct ks_opts_spec {
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
 void ks_opts_parse(const struct ks_opts_spec *spec, int argc, char **argv, struct ks_common *c);
 
-/* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. */
+/* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. Echo what the user
+ * typed through ks_q(). */
 void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* A user's argument fit for a message: escaped (\n, \xHH, \'), cut after 48 characters
+ * with its length said. Valid until four more calls. */
+const char *ks_q(const char *arg);
+/* getopt_long returned ':' or '?': the usage error naming the option as typed (a value
+ * given to a flag, "--json=1", names the flag). For commands with their own getopt loop. */
+struct option;
+void ks_opts_getopt_error(int ch, char **argv, const struct option *lopts)
+    __attribute__((noreturn));
 
 #define KS_VERSION "0.1.0"
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,10 @@
 #include "ks_attach.h"
 #include "ks_cache.h"
 #include "ks_compile.h"
+#include "ks_containers.h"
 #include "ks_features.h"
 #include "ks_headers.h"
+#include "ks_maps.h"
 #include "ks_perf.h"
 #include "ks_sys.h"
 
@@ -24,10 +27,80 @@ extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
 
 static volatile sig_atomic_t g_stop;
 
+/* Output that cannot be written ends the run. stdio keeps a sticky error flag but drops
+ * the errno with the buffer, so the flag is checked right after each piece of output
+ * (an event, an interval, a flush) while errno still names the failed write. */
+static int g_out_errno;
+
+static void out_failed(int e)
+{
+    if (!g_out_errno)
+        g_out_errno = e ? e : EIO;
+    g_stop = 1;
+}
+
+static bool out_check(void)
+{
+    if (!g_out_errno && ferror_unlocked(stdout))
+        out_failed(errno);
+    return !g_out_errno;
+}
+
+/* A pipe whose reader has gone reports POLLERR on its write end: notice it even when
+ * nothing is being written (execsnoop | head -1 with no further execs). */
+static bool out_reader_gone(void)
+{
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+        out_failed(EPIPE);
+        return true;
+    }
+    return false;
+}
+
+bool ks_flush(void)
+{
+    if (g_out_errno)
+        return false;
+    errno = 0;
+    if (fflush(stdout) != 0)
+        out_failed(errno);
+    return out_check();
+}
+
+/* The end of a run whose output failed: a reader that went away is a normal end (like
+ * Ctrl-C); any other failure is reported, and the tool exits non-zero. */
+static int out_status(void)
+{
+    if (!g_out_errno)
+        return 0;
+    if (g_out_errno == EPIPE)
+        return 0;
+    fprintf(stderr, "%s: error: cannot write the output: %s\n", ks_prog, strerror(g_out_errno));
+    return 1;
+}
+
 static void event_adapter(void *ctx, void *data, int size)
 {
     struct ks_run *r = ctx;
+    if (g_out_errno)
+        return; /* the rest of a batch after a failed write: nowhere to print it */
+    /* A perf buffer sample's data sits 4 bytes past an 8-byte boundary (after its u32
+     * size); tools read it as their event struct, which may hold u64s: give them an
+     * aligned copy (UBSan: misaligned access). Ring buffer records are aligned already. */
+    static uint64_t *aligned;
+    static int cap;
+    if (((uintptr_t)data & 7) && size > 0) {
+        if (size > cap) {
+            free(aligned);
+            cap = (size + 7) & ~7;
+            aligned = ks_xmalloc((size_t)cap);
+        }
+        memcpy(aligned, data, (size_t)size);
+        data = aligned;
+    }
     r->tool->on_event(data, size);
+    out_check();
 }
 
 static void perf_drain(struct ks_perf *p)
@@ -88,11 +161,6 @@ const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map)
     return r->obj ? ks_object_map(r->obj, map) : NULL;
 }
 
-void ks_flush(void)
-{
-    fflush(stdout);
-}
-
 static void build_text(struct ks_run *r, struct ks_buf *text)
 {
     const struct ks_tool *t = r->tool;
@@ -120,6 +188,10 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
             w &= w - 1;
         ks_buf_printf(text, "#define KS_EVENTS_WAKEUP %d\n", w);
     }
+    if (ks_struct_reads(r, NULL))
+        ks_buf_add(text, "#define KS_EXACT_HEADERS 1 /* the headers are the running kernel's: "
+                         "tracepoint paths may read structs */\n");
+    ks_containers_prelude(&r->opt, text);
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -139,26 +211,80 @@ static int prog_type_of(enum ks_probe_kind k)
                                    : BPF_PROG_TYPE_KPROBE;
 }
 
+/* The cache entry the program came from, if it did: a program that then fails to load or
+ * attach is removed, so the next start compiles instead of failing the same way. */
+static struct ks_cache g_used_cache;
+static uint8_t g_used_key[32];
+static bool g_from_cache;
+
+static void drop_cached_program(void)
+{
+    if (!g_from_cache)
+        return;
+    ks_cache_drop(&g_used_cache, g_used_key);
+    fprintf(stderr, "%s: the program came from the compile cache; that entry is removed and "
+                    "the next start compiles it again\n",
+            ks_prog);
+}
+
+/* The compile cache and the kernel headers, found once per run: whether tracepoint paths
+ * may read structs (ks_struct_reads, asked by configure() and the program text) and the
+ * compile must see the same tree. NULL when there are none (the message in
+ * g_headers_err). */
+static struct ks_cache g_cache;
+static struct ks_headers g_headers;
+static int g_headers_state; /* 0: not looked for yet; 1: found; -1: none */
+static struct ks_buf g_headers_err;
+static char g_kh[PATH_MAX + 16];
+static bool g_private_kh;
+
+/* A private kheaders directory lives only as long as the compile needs it. */
+static void release_headers(void)
+{
+    if (g_private_kh)
+        ks_rmtree(g_kh);
+    g_private_kh = false;
+}
+
+static const struct ks_headers *run_headers(struct ks_run *r)
+{
+    if (g_headers_state)
+        return g_headers_state > 0 ? &g_headers : NULL;
+    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
+    ks_cache_open(&g_cache, r->opt.cache_dir, r->opt.no_cache);
+    hreq.kheaders_dir = ks_cache_kheaders_dir(&g_cache, g_kh, sizeof(g_kh), &g_private_kh);
+    g_headers_state = ks_headers_find(&hreq, &g_headers, &g_headers_err) == 0 ? 1 : -1;
+    if (g_headers_state < 0)
+        release_headers();
+    return g_headers_state > 0 ? &g_headers : NULL;
+}
+
+bool ks_struct_reads(struct ks_run *r, const char **why)
+{
+    static int state; /* 0: not decided; 1: yes; -1: no */
+    static struct ks_buf reason;
+    if (!state) {
+        const struct ks_headers *h = run_headers(r);
+        if (!h)
+            ks_buf_add(&reason, "no kernel headers were found");
+        state = h && ks_headers_exact(h, NULL, &reason) ? 1 : -1;
+    }
+    if (why)
+        *why = reason.s ? reason.s : "";
+    return state > 0;
+}
+
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
     struct ks_buf err = {0};
-    struct ks_headers h;
-    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
-    struct ks_cache cache;
-    ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
-    char kh[PATH_MAX + 16];
-    if (cache.enabled) {
-        snprintf(kh, sizeof(kh), "%s/kheaders", cache.dir);
-        hreq.kheaders_dir = kh;
-    } else {
-        hreq.kheaders_dir = "/tmp/kscope-kheaders";
-    }
-    if (ks_headers_find(&hreq, &h, &err) != 0) {
-        ks_err("%s", err.s);
-        ks_buf_free(&err);
+    const struct ks_headers *hp = run_headers(r);
+    if (!hp) {
+        ks_err("%s", g_headers_err.s);
         exit(1);
     }
+    struct ks_headers h = *hp;
+    struct ks_cache cache = g_cache;
     if (!h.exact) {
         struct utsname u;
         uname(&u);
@@ -168,6 +294,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     }
     ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
             h.split ? h.build : "", h.how);
+    const char *reads_why;
+    bool reads = ks_struct_reads(r, &reads_why);
+    ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
 
     struct ks_func_plan plan[64];
     int nplan = 0;
@@ -186,17 +315,39 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
 
     uint64_t t0 = ks_now_ns();
     const char *why = "";
+    /* Maps the life cycle uses by name: the event stream's. */
+    struct ks_map_need maps[2];
+    int nmaps = 0;
+    if (t->on_event) {
+        maps[nmaps++] = (struct ks_map_need){
+            "events", r->ringbuf ? BPF_MAP_TYPE_RINGBUF : BPF_MAP_TYPE_PERF_EVENT_ARRAY};
+        if (r->ringbuf)
+            maps[nmaps++] = (struct ks_map_need){"events_stat", BPF_MAP_TYPE_PERCPU_ARRAY};
+    }
     struct ks_object *o = ks_cache_get(&cache, key, &why);
+    char misfit[256];
+    if (o && !ks_cache_fits(o, plan, nplan, maps, nmaps, misfit, sizeof(misfit))) {
+        /* Intact but not this tool's program: never load it; replace it. */
+        ks_info("compile cache: entry discarded: %s; compiling", misfit);
+        ks_cache_drop(&cache, key);
+        ks_object_free(o);
+        o = NULL;
+        why = NULL;
+    }
     if (o) {
         char p[PATH_MAX + 80];
         ks_cache_entry_path(&cache, key, p, sizeof(p));
         ks_info("program: from the compile cache (%s), %.1f ms", p,
                 (double)(ks_now_ns() - t0) / 1e6);
+        g_used_cache = cache;
+        memcpy(g_used_key, key, sizeof(g_used_key));
+        g_from_cache = true;
         return o;
     }
-    if (cache.enabled)
+    if (cache.enabled && why)
         ks_info("compile cache: %s; compiling", why);
     o = ks_compile(text, &h, plan, nplan, &err);
+    release_headers();
     if (!o) {
         ks_err("%s", err.s);
         ks_buf_free(&err);
@@ -247,7 +398,9 @@ static int choose_events(struct ks_run *r)
 
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
-    struct ks_run run;
+    /* Static: the run's state lives as long as the process, and stays reachable (for
+     * LeakSanitizer) on every way out, early error returns included. */
+    static struct ks_run run;
     struct ks_run *r = &run;
     memset(r, 0, sizeof(*r));
     r->tool = t;
@@ -296,6 +449,16 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
+    if (rc == 0 && r->opt.mntnsmap) {
+        /* --mntnsmap reads a struct: see ks_containers_check. */
+        bool tracepoint_used = false;
+        for (int i = 0; i < t->nprobes; i++)
+            tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
+        const char *reads_why = "";
+        bool reads = ks_struct_reads(r, &reads_why);
+        if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0)
+            rc = -1;
+    }
     if (r->opt.check) {
         /* One line per probe, for people and for kscope-doctor. */
         for (int i = 0; i < t->nprobes; i++) {
@@ -308,7 +471,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
         }
         printf("result %s\n", rc == 0 ? "ok" : "unsupported");
-        fflush(stdout);
+        if (!ks_flush() && out_status() != 0)
+            return 1;
     }
     if (rc != 0) {
         if (err.len && err.s[err.len - 1] == '\n')
@@ -327,9 +491,11 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     struct ks_buf text = {0};
     build_text(r, &text);
     if (r->opt.ebpf) {
+        release_headers();
         fputs(text.s, stdout);
-        fflush(stdout);
-        return 0;
+        ks_buf_free(&text);
+        ks_flush();
+        return out_status();
     }
 
     /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK. */
@@ -338,8 +504,13 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 
     r->obj = get_object(r, text.s);
     ks_buf_free(&text);
+    if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
+    }
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
+        drop_cached_program();
         return 1;
     }
 
@@ -359,6 +530,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (ks_attach(fd, c, &err) != 0) {
             ks_detach_all();
             ks_err("%s", err.s);
+            drop_cached_program();
             return 1;
         }
         ks_info("attached %s to %s %s (program id %u)", c->func,
@@ -368,6 +540,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                                               : "kretprobe",
                 c->target, ks_prog_id(fd));
     }
+
+    /* Processes older than the tool: their parents from /proc (kscope.bpf.h). */
+    int parents_fd = ks_object_map_fd(r->obj, "ks_parent_of");
+    if (parents_fd >= 0)
+        ks_info("parents of %zu running processes recorded from /proc",
+                ks_map_seed_parents(parents_fd));
 
     struct ks_perf *perf = NULL;
     if (t->on_event) {
@@ -398,7 +576,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     r->start_ns = ks_now_ns();
     if (t->on_start)
         t->on_start(r);
-    fflush(stdout);
+    ks_flush();
 
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
@@ -411,7 +589,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (next_iv && now >= next_iv) {
             if (t->on_interval)
                 t->on_interval(r);
-            fflush(stdout);
+            ks_flush();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
             if (left && --left == 0) {
                 printed_last = true;
@@ -419,7 +597,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             }
             continue;
         }
-        /* Wake at least every 100 ms to flush, drain and check the clock. */
+        /* Wake at least every 100 ms to flush, drain, check the clock and the reader. */
         uint64_t wait = 100000000ull;
         if (deadline && deadline - now < wait)
             wait = deadline - now;
@@ -427,19 +605,26 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             wait = next_iv - now;
         int ms = (int)((wait + 999999) / 1000000);
         if (perf) {
+            if (out_reader_gone())
+                break;
             int got = ks_perf_poll(perf, ms);
-            if (t->on_batch)
+            if (t->on_batch) {
                 t->on_batch();
+                out_check();
+            }
             if (got == 0)
-                fflush(stdout);
+                ks_flush();
         } else {
-            struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+            /* Sleep, but wake at once when the reader of stdout goes away. */
+            struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+            if (poll(&p, 1, ms) == 1 && (p.revents & POLLERR))
+                out_failed(EPIPE);
         }
     }
     /* Stop the probes first so the final read sees a settled picture. */
     ks_detach_all();
-    if (perf) {
+    /* The last events and the final output, unless output failed: nowhere to print them. */
+    if (perf && !g_out_errno) {
         ks_perf_poll(perf, 0);
         perf_drain(perf);
         if (t->on_batch) {
@@ -447,13 +632,14 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             t->on_batch(); /* a second pass ends any join still waiting */
         }
     }
-    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
+    if (!g_out_errno && t->on_interval && !printed_last &&
+        (!r->opt.interval || g_stop || deadline))
         t->on_interval(r);
-    if (t->on_exit)
+    if (!g_out_errno && t->on_exit)
         t->on_exit(r);
-    fflush(stdout);
+    ks_flush();
     uint64_t lost = ks_perf_lost(perf);
-    if (lost)
+    if (lost && !g_out_errno)
         fprintf(stderr, "%s: %llu events lost in total\n", ks_prog, (unsigned long long)lost);
     ks_perf_close(perf);
     ks_object_free(r->obj);
@@ -461,5 +647,5 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     free(r->choices);
     ks_buf_free(&r->defines);
     ks_buf_free(&err);
-    return 0;
+    return out_status();
 }
