@@ -223,7 +223,8 @@ static void emit(FILE *out, const struct node *n, unsigned long long start, int 
     fputs("</desc></g>\n", out);
     /* Callees sorted by name, as flame graphs are (time order is lost in folding). */
     struct node **kids = ks_xmalloc((n->nkids ? n->nkids : 1) * sizeof(*kids));
-    memcpy(kids, n->kids, n->nkids * sizeof(*kids));
+    if (n->nkids)
+        memcpy(kids, n->kids, n->nkids * sizeof(*kids));
     for (size_t i = 1; i < n->nkids; i++)
         for (size_t j = i; j > 0 && strcmp(kids[j - 1]->name, kids[j]->name) > 0; j--) {
             struct node *t = kids[j];
