@@ -121,7 +121,13 @@ static void help_line(const char *sname, const char *lname, const char *metavar,
 static void print_help(const struct ks_opts_spec *s)
 {
     printf("usage: %s [options]%s\n\n%s\n", s->name,
-           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
+           (s->common & KS_C_INTERVAL)       ? " [interval [count]]"
+           : (s->common & KS_C_POS_DURATION) ? " [duration]"
+                                             : "",
+           s->description);
+    if (s->common & KS_C_POS_DURATION)
+        printf("\npositional arguments:\n  %-22s  %s\n", "duration",
+               "duration of trace, in seconds");
     if (s->common & KS_C_INTERVAL)
         printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
                "output interval, in seconds", "count", "number of outputs");
@@ -153,8 +159,9 @@ static void print_help(const struct ks_opts_spec *s)
                   "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
                   "perf: force one");
     }
-    help_line(s->json_short ? (char[]){'-', s->json_short, 0} : NULL, "--json", NULL,
-              "print JSON Lines instead of text (records in docs/json.md)");
+    if (s->json)
+        help_line(s->json_short ? (char[]){'-', s->json_short, 0} : NULL, "--json", NULL,
+                  "print JSON Lines instead of text (records in docs/json.md)");
     help_line("-v", "--verbose", NULL,
               "say which kernel headers, probes and cache entries are used, and why");
     help_line(NULL, "--ebpf", NULL, "print the BPF program that would be compiled, and exit");
@@ -202,9 +209,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     LONGOPT("cache-dir", required_argument, OPT_CACHE_DIR);
     LONGOPT("version", no_argument, OPT_VERSION);
     LONGOPT("check", no_argument, OPT_CHECK);
-    LONGOPT("json", no_argument, OPT_JSON);
-    if (s->json_short)
-        sopts[ns++] = s->json_short;
+    if (s->json) {
+        LONGOPT("json", no_argument, OPT_JSON);
+        if (s->json_short)
+            sopts[ns++] = s->json_short;
+    }
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -300,7 +309,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         default:
             break;
         }
-        if (s->json_short && ch == s->json_short) {
+        if (s->json && s->json_short && ch == s->json_short) {
             c->json = true;
             continue;
         }
@@ -352,6 +361,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             set_long(argv[optind], "interval", 1, 100000000, &c->interval);
         if (npos >= 2)
             set_long(argv[optind + 1], "count", 1, 100000000, &c->count);
+    } else if (s->common & KS_C_POS_DURATION) {
+        if (npos > 1)
+            ks_usage_error("unexpected argument '%s'", argv[optind + 1]);
+        if (npos == 1)
+            set_long(argv[optind], "duration", 1, 100000000, &c->duration);
     } else if (npos > 0) {
         ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     }

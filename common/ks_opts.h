@@ -47,6 +47,7 @@ enum {
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
     /* --cgroupmap, --mntnsmap (BCC's filter_by_containers; with KS_C_PID implied) */
     KS_C_CONTAINERS = 1 << 4,
+    KS_C_POS_DURATION = 1 << 5, /* [duration] positional, in seconds (BCC's profile etc.) */
 };
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
@@ -82,6 +83,7 @@ struct ks_opts_spec {
     const struct ks_opt *opts; /* terminated by an entry with help == NULL */
     unsigned common;
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
+    bool json;          /* the tool prints through ks_record: it takes --json */
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
 };
 

@@ -211,6 +211,7 @@ static const struct ks_tool tool = {
     .spec =
         {
             .name = "biolatency",
+            .json = true,
             .description = "Summarize block device I/O latency as a histogram",
             .opts = opts,
             .common = KS_C_INTERVAL,

@@ -307,6 +307,7 @@ static const struct ks_tool tool = {
     .spec =
         {
             .name = "execsnoop",
+            .json = true,
             .description = "Trace exec() syscalls",
             .opts = opts,
             .common = KS_C_DURATION | KS_C_BUFFER | KS_C_CONTAINERS,

@@ -193,6 +193,7 @@ static struct ks_tool tool = {
     .spec =
         {
             .name = "opensnoop",
+            .json = true,
             .description = "Trace open() syscalls",
             .opts = opts,
             .common = KS_C_PID | KS_C_DURATION | KS_C_BUFFER,

@@ -344,6 +344,7 @@ static const struct ks_tool tool = {
     .spec =
         {
             .name = "syscount",
+            .json = true,
             .description = "Summarize syscall counts and latencies",
             .opts = opts,
             .common = KS_C_PID | KS_C_DURATION | KS_C_INTERVAL,
