@@ -13,17 +13,8 @@
 
 #include "ks_tool.h"
 
-/* Keep in step with the probes of tools/opensnoop.c. */
-static struct ks_probe probes[] = {
-    {.name = "open_enter", .tp = "syscalls:sys_enter_open", .optional = true},
-    {.name = "open_exit", .tp = "syscalls:sys_exit_open", .optional = true},
-    {.name = "openat_enter", .tp = "syscalls:sys_enter_openat",
-     .kprobes = {"do_sys_openat2", "do_sys_open"}},
-    {.name = "openat_exit", .tp = "syscalls:sys_exit_openat",
-     .kprobes = {"do_sys_openat2", "do_sys_open"}, .ret = true},
-    {.name = "openat2_enter", .tp = "syscalls:sys_enter_openat2", .optional = true},
-    {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
-};
+/* Exactly opensnoop's probes. */
+#include "../tools/opensnoop_probes.h"
 
 /* One empty program per probe the runtime chose: a tracepoint (KS_TP_<probe>) or the
  * kprobe fallback (KS_KP_<probe>, a function named kp_<probe>). */
@@ -56,8 +47,8 @@ static const struct ks_tool tool = {
         },
     .bpf_source = floor_bpf,
     .bpf_name = "floor.bpf.c",
-    .probes = probes,
-    .nprobes = sizeof(probes) / sizeof(probes[0]),
+    .probes = opensnoop_probes,
+    .nprobes = sizeof(opensnoop_probes) / sizeof(opensnoop_probes[0]),
     .on_start = on_start,
 };
 
