@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_json.h"
 #include "ks_ksyms.h"
+#include "ks_record.h"
 #include "ks_maps.h"
 #include "ks_usyms.h"
 
@@ -66,6 +68,7 @@ static void frames_alloc(struct ks_frames *out, int n)
 {
     memset(out, 0, sizeof(*out));
     out->f = n ? ks_xcalloc((size_t)n, sizeof(char *)) : NULL;
+    out->ip = n ? ks_xcalloc((size_t)n, sizeof(uint64_t)) : NULL;
 }
 
 void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, unsigned flags)
@@ -74,8 +77,10 @@ void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, unsigned flags)
     int n = ks_stack_read(map_fd, id, ips, KS_STACK_DEPTH);
     frames_alloc(out, n);
     out->missed = ks_stack_id_missed(id);
+    out->kernel = true;
     for (int i = 0; i < n; i++) {
         char b[512];
+        out->ip[i] = ips[i];
         ks_ksym_str(ips[i], flags & KS_FRAME_OFFSET, false, b, sizeof(b) - 8);
         if (flags & KS_FRAME_ANNOTATE)
             strcat(b, "_[k]");
@@ -91,6 +96,7 @@ void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid, uns
     out->missed = ks_stack_id_missed(id);
     for (int i = 0; i < n; i++) {
         char b[512];
+        out->ip[i] = ips[i];
         out->f[out->n++] = ks_xstrdup(ks_usym_str(pid, ips[i], flags & KS_FRAME_OFFSET, b, sizeof(b)));
     }
 }
@@ -100,6 +106,7 @@ void ks_frames_free(struct ks_frames *fr)
     for (int i = 0; i < fr->n; i++)
         free(fr->f[i]);
     free(fr->f);
+    free(fr->ip);
     memset(fr, 0, sizeof(*fr));
 }
 
@@ -162,6 +169,68 @@ void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s)
     ks_buf_free(&line);
 }
 
+/* [{"addr":N,"symbol":S},...] leaf first; the text's placeholders are nulls: a lost
+ * stack, and a symbol the text prints as "[unknown]". Kernel frames add "module" (null for
+ * the kernel image). */
+static void frames_json(struct ks_json *j, const char *key, const struct ks_frames *fr)
+{
+    if (fr->missed) {
+        ks_json_null(j, key);
+        return;
+    }
+    ks_json_array(j, key);
+    for (int i = 0; i < fr->n; i++) {
+        ks_json_object(j, NULL);
+        ks_json_uint(j, "addr", fr->ip[i]);
+        ks_json_str(j, "symbol", strcmp(fr->f[i], "[unknown]") ? fr->f[i] : NULL);
+        if (fr->kernel) {
+            const struct ks_ksym *k = ks_ksym_find(fr->ip[i]);
+            ks_json_str(j, "module", k ? k->module : NULL);
+        }
+        ks_json_end(j);
+    }
+    ks_json_end(j);
+}
+
+void ks_stack_print_json(struct ks_json *j, const struct ks_stack_sample *s)
+{
+    ks_json_object(j, NULL);
+    if (!s->no_ids) {
+        ks_json_uint(j, "pid", s->tgid >= 0 ? (uint64_t)s->tgid : s->pid);
+        if (s->tgid >= 0)
+            ks_json_uint(j, "tid", s->pid);
+    }
+    ks_json_str(j, "comm", s->comm);
+    if (s->kernel_on)
+        frames_json(j, "kernel_stack", &s->kernel);
+    if (s->user_on)
+        frames_json(j, "user_stack", &s->user);
+    const struct ks_stack_waker *w = s->waker;
+    if (w) {
+        if (w->pid >= 0)
+            ks_json_uint(j, "waker_pid", (uint64_t)w->pid);
+        /* An empty name: the target slept since before tracing began (text "[unknown]"). */
+        ks_json_str(j, "waker_comm", w->comm && w->comm[0] ? w->comm : NULL);
+        if (w->kernel_on)
+            frames_json(j, "waker_kernel_stack", w->kernel);
+        if (w->user_on)
+            frames_json(j, "waker_user_stack", w->user);
+    }
+    ks_json_uint(j, s->value_json ? s->value_json : "count", s->value);
+    ks_json_end(j);
+    ks_json_nl(j);
+}
+
+void ks_stack_print(FILE *out, const struct ks_stack_sample *s, bool folded)
+{
+    if (ks_out_json())
+        ks_stack_print_json(ks_out_writer(), s);
+    else if (folded)
+        ks_stack_print_folded(out, s);
+    else
+        ks_stack_print_block(out, s);
+}
+
 static unsigned g_sort_key_size;
 
 static uint32_t key_u32(const unsigned char *k, unsigned off)
@@ -203,6 +272,9 @@ void ks_frames_reverse(struct ks_frames *fr)
         char *t = fr->f[i];
         fr->f[i] = fr->f[j];
         fr->f[j] = t;
+        uint64_t a = fr->ip[i];
+        fr->ip[i] = fr->ip[j];
+        fr->ip[j] = a;
     }
 }
 
@@ -224,23 +296,24 @@ size_t ks_stack_report(int counts_fd, int stacks_fd, const struct ks_stack_key *
         struct ks_stack_sample s = {
             .comm = comm,
             .pid = pid,
+            .tgid = k->tgid_off >= 0 ? (int64_t)tgid : -1,
             .value = rows[i].value,
+            .value_json = o->value_json,
             .kernel_on = o->kernel_on,
             .user_on = o->user_on,
             .delimit = o->delimit,
         };
         if (s.kernel_on) {
             ks_stack_loss_add(&losses, kid);
-            ks_frames_kernel(&s.kernel, stacks_fd, kid, o->kflags);
+            /* JSON: the stack it is in says kernel; no "_[k]" (profile -a). */
+            ks_frames_kernel(&s.kernel, stacks_fd, kid,
+                             ks_out_json() ? o->kflags & ~KS_FRAME_ANNOTATE : o->kflags);
         }
         if (s.user_on) {
             ks_stack_loss_add(&losses, uid);
             ks_frames_user(&s.user, stacks_fd, uid, tgid, o->uflags);
         }
-        if (o->folded)
-            ks_stack_print_folded(out, &s);
-        else
-            ks_stack_print_block(out, &s);
+        ks_stack_print(out, &s, o->folded);
         ks_frames_free(&s.kernel);
         ks_frames_free(&s.user);
     }

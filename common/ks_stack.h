@@ -25,6 +25,8 @@
 struct ks_frames {
     int n;
     char **f;
+    uint64_t *ip; /* the addresses of f (JSON prints both) */
+    bool kernel;  /* kernel frames: JSON adds each one's module */
     bool missed; /* the stack was lost (collision, full map): print a placeholder */
 };
 
@@ -54,19 +56,40 @@ void ks_frames_kernel(struct ks_frames *out, int map_fd, int id, unsigned flags)
 void ks_frames_user(struct ks_frames *out, int map_fd, int id, uint32_t pid, unsigned flags);
 void ks_frames_free(struct ks_frames *fr);
 
+/* The waker of a sample (offwaketime, wakeuptime): JSON's waker_* members. */
+struct ks_stack_waker {
+    const char *comm;
+    int64_t pid; /* -1: not known (wakeuptime) */
+    bool kernel_on, user_on;
+    const struct ks_frames *kernel, *user; /* leaf first */
+};
+
 struct ks_stack_sample {
     const char *comm;
     uint32_t pid;
+    int64_t tgid; /* >= 0: pid is a thread of process tgid (JSON "tid" and "pid") */
+    bool no_ids;  /* the key holds no ids (wakeuptime): JSON has no pid */
     uint64_t value;
+    const char *value_json;  /* JSON name of value: "count", "total_us" */
     bool kernel_on, user_on; /* which stacks the tool collects (-K, -U) */
     bool delimit;            /* -d: "--" / "-" between kernel and user frames */
     struct ks_frames kernel, user;
+    const struct ks_stack_waker *waker; /* NULL: none */
 };
 
 /* BCC's block: kernel frames, ["--"], user frames, "-  comm (pid)", the value, a blank. */
 void ks_stack_print_block(FILE *out, const struct ks_stack_sample *s);
 /* BCC's folded line: comm;user frames (root first);[-;]kernel frames (root first) value. */
 void ks_stack_print_folded(FILE *out, const struct ks_stack_sample *s);
+
+/* JSON (docs/json.md, schemas/stack.schema.json): one line {"pid","tid","comm",
+ * "kernel_stack":[{"addr","symbol","module"}...],"user_stack":[{"addr","symbol"}...],
+ * waker_*, value_json: N}, frames leaf first; a lost stack is null, a stack the options
+ * leave out is absent. */
+struct ks_json;
+void ks_stack_print_json(struct ks_json *j, const struct ks_stack_sample *s);
+/* Print the sample in the runtime's format: JSON under --json, else folded or block. */
+void ks_stack_print(FILE *out, const struct ks_stack_sample *s, bool folded);
 
 /* Pieces for tools whose blocks and lines hold more than one task (offwaketime,
  * wakeuptime): frames as indented lines, leaf first; or appended to a folded line, root
@@ -99,6 +122,7 @@ struct ks_stack_key {
     unsigned comm_off;   /* char[16] */
 };
 struct ks_stack_report {
+    const char *value_json; /* JSON name of the value */
     bool kernel_on, user_on, delimit, folded;
     unsigned kflags, uflags; /* KS_FRAME_* */
     long top;

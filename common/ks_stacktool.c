@@ -55,6 +55,12 @@ void ks_stacktool_define_lists(struct ks_run *r, const struct ks_id_list *pids,
     }
 }
 
+void ks_stacktool_check_format(const struct ks_run *r, bool folded)
+{
+    if (folded && r->opt.json)
+        ks_usage_error("-f/--folded and --json are two output formats: choose one");
+}
+
 void ks_stacktool_thread_context(char *buf, size_t size, const struct ks_id_list *pids,
                                  const char *pid_word, const struct ks_id_list *tids,
                                  const char *tid_word)
@@ -87,6 +93,7 @@ void ks_offcpu_configure(struct ks_run *r, const struct ks_offcpu_opts *o)
     if (o->max >= 0 && o->min > o->max)
         ks_usage_error("-m %ld is above -M %ld: no off-CPU time could be counted", o->min,
                        o->max);
+    ks_stacktool_check_format(r, o->folded);
     ks_stacktool_define_lists(r, &o->pids, &o->tids);
     ks_define(r, "STACK_STORAGE_SIZE", o->stack_size, "--stack-storage-size");
     ks_define(r, "MIN_BLOCK_US", o->min, "-m");
@@ -151,9 +158,9 @@ const char *ks_offcpu_stack_context(const struct ks_offcpu_opts *o)
 void ks_stacktool_banner_end(const struct ks_run *r)
 {
     if (r->opt.duration)
-        printf(" for %ld secs.\n", r->opt.duration);
+        ks_textf(" for %ld secs.\n", r->opt.duration);
     else
-        printf("... Hit Ctrl-C to end.\n");
+        ks_textf("... Hit Ctrl-C to end.\n");
 }
 
 static void maps(struct ks_run *r, const struct ks_stacktool_out *o, int *cfd, int *sfd)
@@ -166,7 +173,7 @@ static void maps(struct ks_run *r, const struct ks_stacktool_out *o, int *cfd, i
         exit(1);
     }
     if (!o->folded)
-        printf("\n");
+        ks_textf("\n");
 }
 
 static void warn_dropped(struct ks_run *r, const struct ks_stacktool_out *o)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ks_record.h" /* ks_textf, ks_out_json: the tools print banners and samples */
 #include "ks_stack.h"
 #include "ks_tool.h"
 
@@ -27,12 +28,16 @@ bool ks_parse_id_list(const char *arg, void *dest);
 void ks_stacktool_define_lists(struct ks_run *r, const struct ks_id_list *pids,
                                const struct ks_id_list *tids);
 
+/* -f and --json are two output formats: exit 2 when both are given. */
+void ks_stacktool_check_format(const struct ks_run *r, bool folded);
+
 /* "PID 185,186" / "TID 188" for the banner, or "all threads". */
 void ks_stacktool_thread_context(char *buf, size_t size, const struct ks_id_list *pids,
                                  const char *pid_word, const struct ks_id_list *tids,
                                  const char *tid_word);
 
-/* The end of BCC's banners: " for N secs." or "... Hit Ctrl-C to end.", and a newline. */
+/* The end of BCC's banners: " for N secs." or "... Hit Ctrl-C to end.", and a newline
+ * (text only: banners go through ks_textf, nothing under --json). */
 void ks_stacktool_banner_end(const struct ks_run *r);
 
 /* After the banner: load the kernel's symbols now (about 0.1-0.5 s for /proc/kallsyms),

@@ -54,7 +54,7 @@ static void on_start(struct ks_run *r)
     }
     char thread[160];
     ks_offcpu_thread_context(thread, sizeof(thread), &o);
-    printf("Tracing off-CPU time (us) of %s by %s stack", thread, ks_offcpu_stack_context(&o));
+    ks_textf("Tracing off-CPU time (us) of %s by %s stack", thread, ks_offcpu_stack_context(&o));
     ks_stacktool_banner_end(r);
     ks_stacktool_preload(!o.user_only);
 }
@@ -70,6 +70,7 @@ static void on_interval(struct ks_run *r)
         .comm_off = offsetof(struct key_t, name),
     };
     struct ks_stack_report rep = {
+        .value_json = "total_us",
         .kernel_on = !o.user_only,
         .user_on = !o.kernel_only,
         .delimit = o.delimited,
@@ -89,6 +90,7 @@ static const struct ks_tool tool = {
             .description = "Summarize off-CPU time by stack trace",
             .opts = opts,
             .common = KS_C_POS_DURATION,
+            .json = true,
             .examples =
                 "    offcputime             # trace off-CPU stack time until Ctrl-C\n"
                 "    offcputime 5           # trace for 5 seconds only\n"

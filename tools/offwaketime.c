@@ -51,7 +51,7 @@ static void on_start(struct ks_run *r)
         ks_stacktool_preload(!o.user_only);
         return;
     }
-    printf("Tracing blocked time (us) by %s off-CPU and waker stack",
+    ks_textf("Tracing blocked time (us) by %s off-CPU and waker stack",
            ks_offcpu_stack_context(&o));
     ks_stacktool_banner_end(r);
     ks_stacktool_preload(!o.user_only);
@@ -78,8 +78,6 @@ static void symbolize(int sfd, const struct key_t *k, struct stacks *s,
         ks_frames_user(&s->wu, sfd, k->w_u_stack_id, k->w_tgid, 0);
         ks_frames_user(&s->tu, sfd, k->t_u_stack_id, k->t_tgid, 0);
     }
-    ks_frames_reverse(&s->wk);
-    ks_frames_reverse(&s->wu);
 }
 
 static void print_block(const struct key_t *k, const struct stacks *s, uint64_t value)
@@ -141,10 +139,26 @@ static void print_entry(const void *key, uint64_t value, int sfd, struct ks_stac
     memcpy(&k, key, sizeof(k));
     struct stacks s;
     symbolize(sfd, &k, &s, l);
-    if (o.folded)
-        print_folded(&k, &s, value);
-    else
-        print_block(&k, &s, value);
+    if (ks_out_json()) {
+        char target[17], waker[17];
+        snprintf(target, sizeof(target), "%.16s", k.target);
+        snprintf(waker, sizeof(waker), "%.16s", k.waker);
+        struct ks_stack_waker w = {.comm = waker, .pid = k.w_pid, .kernel_on = !o.user_only,
+                                   .user_on = !o.kernel_only, .kernel = &s.wk, .user = &s.wu};
+        struct ks_stack_sample j = {.comm = target, .pid = k.t_pid, .tgid = k.t_tgid,
+                                    .value = value, .value_json = "total_us",
+                                    .kernel_on = !o.user_only, .user_on = !o.kernel_only,
+                                    .kernel = s.tk, .user = s.tu, .waker = &w};
+        ks_stack_print_json(ks_out_writer(), &j);
+    } else {
+        /* Text prints the waker's stacks root first. */
+        ks_frames_reverse(&s.wk);
+        ks_frames_reverse(&s.wu);
+        if (o.folded)
+            print_folded(&k, &s, value);
+        else
+            print_block(&k, &s, value);
+    }
     ks_frames_free(&s.wk);
     ks_frames_free(&s.wu);
     ks_frames_free(&s.tk);
@@ -165,6 +179,7 @@ static const struct ks_tool tool = {
             .description = "Summarize blocked time by kernel stack trace + waker stack",
             .opts = opts,
             .common = KS_C_POS_DURATION,
+            .json = true,
             .examples =
                 "    offwaketime             # trace off-CPU + waker stack time until Ctrl-C\n"
                 "    offwaketime 5           # trace for 5 seconds only\n"

@@ -116,6 +116,7 @@ static void configure(struct ks_run *r)
     if (opt_idle)
         ks_define(r, "INCLUDE_IDLE", 1, "-I");
     ks_stacktool_define_lists(r, &opt_pids, &opt_tids);
+    ks_stacktool_check_format(r, opt_folded);
 }
 
 static void on_start(struct ks_run *r)
@@ -130,10 +131,10 @@ static void on_start(struct ks_run *r)
         snprintf(sample, sizeof(sample), "%ld Hertz", opt_freq);
     else
         snprintf(sample, sizeof(sample), "every %ld events", opt_period);
-    printf("Sampling at %s of %s by %s stack", sample, thread,
+    ks_textf("Sampling at %s of %s by %s stack", sample, thread,
            opt_user_only ? "user" : opt_kernel_only ? "kernel" : "user + kernel");
     if (opt_cpu >= 0)
-        printf(" on CPU#%ld", opt_cpu);
+        ks_textf(" on CPU#%ld", opt_cpu);
     ks_stacktool_banner_end(r);
     ks_stacktool_preload(!opt_user_only);
 }
@@ -149,6 +150,7 @@ static void on_interval(struct ks_run *r)
         .comm_off = offsetof(struct key_t, name),
     };
     struct ks_stack_report rep = {
+        .value_json = "count",
         .kernel_on = !opt_user_only,
         .user_on = !opt_kernel_only,
         .delimit = opt_delimited,
@@ -168,6 +170,7 @@ static const struct ks_tool tool = {
             .description = "Profile CPU stack traces at a timed interval",
             .opts = opts,
             .common = KS_C_POS_DURATION,
+            .json = true,
             .examples =
                 "    profile             # profile stack traces at 49 Hertz until Ctrl-C\n"
                 "    profile -F 99       # profile stack traces at 99 Hertz\n"

@@ -51,6 +51,7 @@ static void configure(struct ks_run *r)
     if (opt_max >= 0 && opt_min > opt_max)
         ks_usage_error("-m %ld is above -M %ld: no blocked time could be counted", opt_min,
                        opt_max);
+    ks_stacktool_check_format(r, opt_folded);
     ks_stacktool_define_lists(r, &opt_pids, &no_tids);
     ks_define(r, "STACK_STORAGE_SIZE", opt_stack_size, "--stack-storage-size");
     ks_define(r, "MIN_BLOCK_US", opt_min, "-m");
@@ -70,7 +71,7 @@ static void on_start(struct ks_run *r)
         ks_stacktool_preload(true);
         return;
     }
-    printf("Tracing blocked time (us) by kernel stack");
+    ks_textf("Tracing blocked time (us) by kernel stack");
     ks_stacktool_banner_end(r);
     ks_stacktool_preload(true);
 }
@@ -80,6 +81,20 @@ static void print_entry(const void *key, uint64_t value, int sfd, struct ks_stac
     struct key_t k;
     memcpy(&k, key, sizeof(k));
     ks_stack_loss_add(l, k.w_k_stack_id);
+    if (ks_out_json()) {
+        /* The target's name and the waker's stack: the key holds no ids. */
+        struct ks_frames fr = {0};
+        ks_frames_kernel(&fr, sfd, k.w_k_stack_id, 0);
+        char target[17], waker[17];
+        snprintf(target, sizeof(target), "%.16s", k.target);
+        snprintf(waker, sizeof(waker), "%.16s", k.waker);
+        struct ks_stack_waker w = {.comm = waker, .pid = -1, .kernel_on = true, .kernel = &fr};
+        struct ks_stack_sample s = {.comm = target, .no_ids = true, .tgid = -1, .value = value,
+                                    .value_json = "total_us", .waker = &w};
+        ks_stack_print_json(ks_out_writer(), &s);
+        ks_frames_free(&fr);
+        return;
+    }
     if (opt_folded) {
         /* waker;frames, root first;target N */
         struct ks_frames fr = {0};
@@ -119,6 +134,7 @@ static const struct ks_tool tool = {
             .description = "Summarize sleep to wakeup time by waker kernel stack",
             .opts = opts,
             .common = KS_C_POS_DURATION,
+            .json = true,
             .examples = "    wakeuptime             # trace blocked time with waker stacks\n"
                         "    wakeuptime 5           # trace for 5 seconds only\n"
                         "    wakeuptime -f 5        # 5 seconds, and output in folded format\n"
