@@ -207,10 +207,14 @@ void ks_stack_print_json(struct ks_json *j, const struct ks_stack_sample *s)
         frames_json(j, "user_stack", &s->user);
     const struct ks_stack_waker *w = s->waker;
     if (w) {
-        if (w->pid >= 0)
+        /* An empty name: the target slept since before tracing began (text "[unknown]",
+         * or an empty name and pid 0): no waker known. */
+        bool known = w->comm && w->comm[0];
+        if (w->pid >= 0 && known)
             ks_json_uint(j, "waker_pid", (uint64_t)w->pid);
-        /* An empty name: the target slept since before tracing began (text "[unknown]"). */
-        ks_json_str(j, "waker_comm", w->comm && w->comm[0] ? w->comm : NULL);
+        else if (w->pid >= 0)
+            ks_json_null(j, "waker_pid");
+        ks_json_str(j, "waker_comm", known ? w->comm : NULL);
         if (w->kernel_on)
             frames_json(j, "waker_kernel_stack", w->kernel);
         if (w->user_on)

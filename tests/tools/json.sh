@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # --json, for real: every tool's output under a workload this test causes, each line
 # validated against the tool's schema (schemas/, python3-jsonschema), and the known events
-# checked field by field. Also --check --json and --ebpf --json for every tool, and
+# checked field by field (the stack tools on stackload's known stacks). Also --check --json and --ebpf --json for every tool, and
 # kscope-doctor --json.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +15,7 @@ valid() { # valid SCHEMA FILE [validator options]: every line valid, expectation
 # wait_json ERRFILE: JSON has no header line; -v says when tracing has started.
 wait_json() { wait_ready "$1" 'ready: tracing'; }
 
-for tool in execsnoop opensnoop biolatency syscount; do
+for tool in execsnoop opensnoop biolatency syscount profile offcputime offwaketime wakeuptime; do
     "$BIN/$tool" --check --json >"$T/$tool.check" 2>/dev/null || true
     check "$tool --check --json: valid, a probe per part" \
         valid check "$T/$tool.check" --expect "r['tool'] == '$tool' and len(r['probes']) > 0"
@@ -115,6 +115,68 @@ check "syscount -P --json: valid, two intervals, this shell counted" \
 "$BIN/syscount" -l --json >"$T/sclist"
 check "syscount -l --json: the names" valid syscount-list "$T/sclist" \
     --expect "'openat' in r['syscalls']"
+
+# Stack tools: one object per stack sample (schemas/stack.schema.json), on stackload's
+# known stacks (tests/tools/stackload.c): hot_a/hot_b spinning, a nanosleep() thread, a
+# ping-pong pair waking each other through pipes.
+: "${STACKLOAD:?STACKLOAD must name the stackload test workload}"
+WL=()
+trap 'for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; rm -f "$file"; cleanup' EXIT
+# workload OUT ARGS...: start it, wait for its "ready" line, set WPID.
+workload() {
+    local out=$1; shift
+    "$@" >"$out" &
+    WL+=($!)
+    WPID=$!
+    wait_for "$out" '^ready' 10
+}
+# names KEY: the symbols of stack KEY of a record r, leaf first (for --expect).
+names() { echo "[f['symbol'] for f in (r.get('$1') or [])]"; }
+workload "$T/wh" "$STACKLOAD" hot
+start_tool profile "$T/prof" --json -U -F 199 -p "$WPID" 2 --cache-dir "$T/cache"
+wait_json "$T/prof.err"
+check "profile --json -U -p 2: exits by itself" wait_exit 60
+check "profile --json -U: valid; hot_a and hot_b in user stacks, counted; no kernel stack"     valid stack "$T/prof" \
+    --expect "r['pid'] == $WPID and r['comm'] == 'stackload' and 'hot_a' in $(names user_stack) and 'main' in $(names user_stack) and r['count'] > 0 and 'kernel_stack' not in r" \
+    --expect "r['pid'] == $WPID and 'hot_b' in $(names user_stack)"
+check "profile --json: nothing but JSON on stdout (no banner)" \
+    bash -c '! grep -v "^{" "$1"' _ "$T/prof"
+rc=0
+"$BIN/profile" --json -f 1 >/dev/null 2>"$T/prof-f.err" || rc=$?
+check "profile --json -f: a usage error (exit 2)" test "$rc" = 2
+check "profile --json -f: says why" grep -q -- '-f/--folded and --json are two output formats' "$T/prof-f.err"
+kill "$WPID"
+
+workload "$T/ws" "$STACKLOAD" sleep
+TID=$(awk '{print $3}' "$T/ws")
+start_tool offcputime "$T/off" --json -t "$TID" 2 --cache-dir "$T/cache"
+wait_json "$T/off.err"
+check "offcputime --json -t 2: exits by itself" wait_exit 60
+check "offcputime --json: valid; the sleeper thread in nanosleep, its time in us" \
+    valid stack "$T/off" \
+    --expect "r['tid'] == $TID and r['pid'] == $WPID and r['comm'] == 'sleeper' and any(s in ('do_nanosleep', 'hrtimer_nanosleep') for s in $(names kernel_stack)) and all(f['module'] is None for f in r['kernel_stack']) and 'sleeper' in $(names user_stack) and 100000 <= r['total_us'] <= 2100000"
+kill "$WPID"
+
+"$STACKLOAD" pingpong 200 >"$T/wp" &
+WL+=($!)
+WPID=$!
+wait_for "$T/wp" '^ready' 10
+CPID=$(awk '{print $3}' "$T/wp")
+start_tool offwaketime "$T/owt" --json -p "$WPID,$CPID" 2 --cache-dir "$T/cache"
+wait_json "$T/owt.err"
+check "offwaketime --json 2: exits by itself" wait_exit 60
+wake="any(s and ('pipe_write' in s or s == '__wake_up') for s in $(names waker_kernel_stack))"
+check "offwaketime --json: valid; each of the pair woken by the other through the pipe" \
+    valid stack "$T/owt" \
+    --expect "r['comm'] == 'stackload' and r['pid'] == $WPID and r['waker_comm'] == 'pong' and r['waker_pid'] == $CPID and $wake and 'main' in $(names user_stack) and 'schedule' in $(names kernel_stack) and r['total_us'] > 0" \
+    --expect "r['comm'] == 'pong' and r['tid'] == $CPID and r['waker_comm'] == 'stackload' and r['waker_pid'] == $WPID and $wake and 'main' in $(names waker_user_stack)"
+start_tool wakeuptime "$T/wut" --json -p "$WPID,$CPID" 2 --cache-dir "$T/cache"
+wait_json "$T/wut.err"
+check "wakeuptime --json 2: exits by itself" wait_exit 60
+check "wakeuptime --json: valid; the waker's kernel stack leaf first, no ids" \
+    valid stack "$T/wut" \
+    --expect "r['comm'] == 'stackload' and r['waker_comm'] == 'pong' and $wake and $(names waker_kernel_stack)[0] == 'try_to_wake_up' and 'pid' not in r and r['total_us'] > 0"
+kill "$WPID" "$CPID" 2>/dev/null || true
 
 # kscope-doctor --json: one indented document, same writer.
 "$BIN/kscope-doctor" --json >"$T/doctor" 2>/dev/null || true
