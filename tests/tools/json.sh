@@ -120,16 +120,7 @@ check "syscount -l --json: the names" valid syscount-list "$T/sclist" \
 # known stacks (tests/tools/stackload.c): hot_a/hot_b spinning, a nanosleep() thread, a
 # ping-pong pair waking each other through pipes.
 : "${STACKLOAD:?STACKLOAD must name the stackload test workload}"
-WL=()
-trap 'for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; rm -f "$file"; cleanup' EXIT
-# workload OUT ARGS...: start it, wait for its "ready" line, set WPID.
-workload() {
-    local out=$1; shift
-    "$@" >"$out" &
-    WL+=($!)
-    WPID=$!
-    wait_for "$out" '^ready' 10
-}
+trap 'kill_workloads; rm -f "$file"; cleanup' EXIT
 # names KEY: the symbols of stack KEY of a record r, leaf first (for --expect).
 names() { echo "[f['symbol'] for f in (r.get('$1') or [])]"; }
 workload "$T/wh" "$STACKLOAD" hot
@@ -157,10 +148,7 @@ check "offcputime --json: valid; the sleeper thread in nanosleep, its time in us
     --expect "r['tid'] == $TID and r['pid'] == $WPID and r['comm'] == 'sleeper' and any(s in ('do_nanosleep', 'hrtimer_nanosleep') for s in $(names kernel_stack)) and all(f['module'] is None for f in r['kernel_stack']) and 'sleeper' in $(names user_stack) and 100000 <= r['total_us'] <= 2100000"
 kill "$WPID"
 
-"$STACKLOAD" pingpong 200 >"$T/wp" &
-WL+=($!)
-WPID=$!
-wait_for "$T/wp" '^ready' 10
+workload "$T/wp" "$STACKLOAD" pingpong 200
 CPID=$(awk '{print $3}' "$T/wp")
 start_tool offwaketime "$T/owt" --json -p "$WPID,$CPID" 2 --cache-dir "$T/cache"
 wait_json "$T/owt.err"

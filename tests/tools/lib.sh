@@ -77,6 +77,19 @@ wait_for() {
     return 1
 }
 
+# workload OUT ARGS...: start a test workload (binary first in ARGS) and wait for its
+# "ready" line in OUT; WPID is its pid, WL every one started (kill_workloads stops them).
+WL=()
+workload() {
+    local out=$1
+    shift
+    "$@" >"$out" &
+    WL+=($!)
+    WPID=$!
+    wait_for "$out" '^ready' 10
+}
+kill_workloads() { for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; }
+
 # progs_gone ERRFILE: every program id the tool reported with -v is unloaded.
 progs_gone() {
     local ids id i

@@ -7,18 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 : "${STACKLOAD:?STACKLOAD must name the stackload test workload}"
 cache=(--cache-dir "$T/cache")
-WL=()
-cleanup_wl() { for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap 'cleanup_wl; cleanup' EXIT
+trap 'kill_workloads; cleanup' EXIT
 
-# workload OUT ARGS...: start it (binary first in ARGS), wait for "ready", set WPID.
-workload() {
-    local out=$1; shift
-    "$@" >"$out" &
-    WL+=($!)
-    WPID=$!
-    wait_for "$out" '^ready' 10
-}
 # sum FILE REGEX: samples of the folded lines matching REGEX.
 sum() { awk -v re="$2" '$0 ~ re {s += $NF} END {print s + 0}' "$1"; }
 
