@@ -19,6 +19,8 @@ enum {
     OPT_VERSION,
     OPT_CHECK,
     OPT_EVENTS,
+    OPT_PROM,
+    OPT_MAN,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -33,8 +35,17 @@ void ks_usage_error(const char *fmt, ...)
     exit(2);
 }
 
+/* Set by ks_opts_each: option lines go to it instead of stdout. */
+static void (*doc_fn)(const struct ks_opt_doc *d, void *ctx);
+static void *doc_ctx;
+
 static void help_line(const char *sname, const char *lname, const char *metavar, const char *help)
 {
+    if (doc_fn) {
+        struct ks_opt_doc d = {sname, lname, metavar, help};
+        doc_fn(&d, doc_ctx);
+        return;
+    }
     char left[64];
     if (sname && lname)
         snprintf(left, sizeof(left), "%s, %s%s%s", sname, lname, metavar ? " " : "",
@@ -48,14 +59,9 @@ static void help_line(const char *sname, const char *lname, const char *metavar,
         printf("  %-22s  %s\n", left, help);
 }
 
-static void print_help(const struct ks_opts_spec *s)
+/* The options part of --help, one help_line() each (ks_opts_each collects the same). */
+static void options(const struct ks_opts_spec *s)
 {
-    printf("usage: %s [options]%s\n\n%s\n", s->name,
-           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
-    if (s->common & KS_C_INTERVAL)
-        printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
-               "output interval, in seconds", "count", "number of outputs");
-    printf("\noptions:\n");
     help_line("-h", "--help", NULL, "show this help message and exit");
     for (const struct ks_opt *o = s->opts; o && o->help; o++) {
         char sn[4] = {'-', (char)o->short_name, 0, 0};
@@ -79,6 +85,10 @@ static void print_help(const struct ks_opts_spec *s)
                   "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
                   "perf: force one");
     }
+    if (s->common & KS_C_INTERVAL)
+        help_line(NULL, "--prom", "FILE",
+                  "also write the totals since start as Prometheus metrics to FILE after each "
+                  "output (for node_exporter's textfile collector)");
     help_line("-v", "--verbose", NULL,
               "say which kernel headers, probes and cache entries are used, and why");
     help_line(NULL, "--ebpf", NULL, "print the BPF program that would be compiled, and exit");
@@ -92,6 +102,26 @@ static void print_help(const struct ks_opts_spec *s)
     help_line(NULL, "--check", NULL,
               "say which probes would be used on this kernel (or why none), and exit");
     help_line(NULL, "--version", NULL, "print the version and exit");
+}
+
+void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_doc *d, void *ctx),
+                  void *ctx)
+{
+    doc_fn = fn;
+    doc_ctx = ctx;
+    options(s);
+    doc_fn = NULL;
+}
+
+static void print_help(const struct ks_opts_spec *s)
+{
+    printf("usage: %s [options]%s\n\n%s\n", s->name,
+           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
+    if (s->common & KS_C_INTERVAL)
+        printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
+               "output interval, in seconds", "count", "number of outputs");
+    printf("\noptions:\n");
+    options(s);
     if (s->examples)
         printf("\nexamples:\n%s", s->examples);
 }
@@ -126,6 +156,9 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     LONGOPT("cache-dir", required_argument, OPT_CACHE_DIR);
     LONGOPT("version", no_argument, OPT_VERSION);
     LONGOPT("check", no_argument, OPT_CHECK);
+    LONGOPT("man", no_argument, OPT_MAN); /* hidden: the man page (build time) */
+    if (s->common & KS_C_INTERVAL)
+        LONGOPT("prom", required_argument, OPT_PROM);
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -180,6 +213,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_CHECK:
             c->check = true;
+            continue;
+        case OPT_MAN:
+            c->man = true;
+            continue;
+        case OPT_PROM:
+            c->prom = optarg;
             continue;
         case OPT_NO_CACHE:
             c->no_cache = true;

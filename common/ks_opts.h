@@ -68,6 +68,8 @@ struct ks_common {
     long pages;     /* event buffer pages per CPU */
     bool pages_set; /* -b given (else the default for the buffer kind chosen) */
     enum ks_events_mode events; /* --events */
+    const char *prom; /* --prom FILE (interval tools), or NULL */
+    bool man;         /* --man (hidden): print the man page, exit */
 };
 
 struct ks_opts_spec {
@@ -81,6 +83,14 @@ struct ks_opts_spec {
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
 void ks_opts_parse(const struct ks_opts_spec *spec, int argc, char **argv, struct ks_common *c);
+
+/* Every option of the tool as --help lists it, in that order (the man page lists the same).
+ * sname or lname may be NULL; metavar is NULL for flags. */
+struct ks_opt_doc {
+    const char *sname, *lname, *metavar, *help;
+};
+void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_doc *d, void *ctx),
+                  void *ctx);
 
 /* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. */
 void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -18,6 +18,8 @@
 #include "ks_features.h"
 #include "ks_headers.h"
 #include "ks_perf.h"
+#include "ks_man.h"
+#include "ks_prom.h"
 #include "ks_sys.h"
 
 extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
@@ -251,6 +253,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     r->tool = t;
     ks_set_prog(t->spec.name);
     ks_opts_parse(&t->spec, argc, argv, &r->opt);
+    if (r->opt.man) {
+        ks_man_print(stdout, t);
+        return 0;
+    }
 
     /* Events go out a line at a time to a terminal, in blocks to a file or pipe; the loop
      * flushes whenever it goes idle, so a reader of the file never waits long. */
@@ -263,6 +269,14 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         ks_features_set_root(fake);
     if (t->configure)
         t->configure(r);
+    if (r->opt.prom) {
+        struct ks_buf perr = {0};
+        if (ks_prom_open(r->opt.prom, t->spec.name, &perr) != 0) {
+            ks_err("%s", perr.s);
+            exit(2);
+        }
+        ks_define(r, "KS_PROM", 1, "--prom: measure what the metrics need (histogram sums)");
+    }
 
     if (!r->opt.ebpf && !r->opt.check && geteuid() != 0) {
         ks_err("must run as root: loading BPF programs needs CAP_SYS_ADMIN (try: sudo %s)",
@@ -408,6 +422,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             if (t->on_interval)
                 t->on_interval(r);
             fflush(stdout);
+            ks_prom_write();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
             if (left && --left == 0) {
                 printed_last = true;
@@ -443,8 +458,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             t->on_batch(); /* a second pass ends any join still waiting */
         }
     }
-    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
+    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline)) {
         t->on_interval(r);
+        ks_prom_write();
+    }
     if (t->on_exit)
         t->on_exit(r);
     fflush(stdout);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_hist.h"
+#include "ks_prom.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
 
@@ -101,11 +102,32 @@ static void cmd_flags_words(unsigned flags, char *out, size_t size)
     snprintf(out, size, "%s", desc);
 }
 
+/* --prom: one section as a Prometheus histogram, with the sum the program measured (its
+ * dist_sum map is never cleared: a total, so that no sum is lost between the two reads). */
+static void prom_section(const struct ks_hist_section *s, const struct ks_hist_section *sums,
+                         int nsums, const char *label, const char *value)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < nsums; i++)
+        if (!memcmp(sums[i].key, s->key, sizeof(s->key)))
+            sum = sums[i].vals[0];
+    struct ks_prom_label l = {label, value};
+    ks_prom_log2_hist(opt_queued ? "io_queued_seconds" : "io_seconds",
+                      opt_queued ? "Block I/O latency from insertion into the OS queue to "
+                                   "completion (biolatency -Q)"
+                                 : "Block I/O latency from issue to the device to completion",
+                      &l, label ? 1 : 0, s->vals, KS_LOG2_SLOTS, opt_ms ? 1000000 : 1000, sum);
+}
+
 static void on_interval(struct ks_run *r)
 {
     const struct ks_map_def *m = ks_map_def(r, "dist");
     struct ks_hist_section *s = NULL;
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s);
+    struct ks_hist_section *sums = NULL, none = {.key = {0}};
+    int nsums = ks_prom_enabled() ? ks_hist_collect(ks_map_fd(r, "dist_sum"), m->key_size, 0, &sums) : 0;
+    if (!n && !opt_disks && !opt_flags)
+        prom_section(&none, NULL, 0, NULL, NULL); /* the metric exists from the first write */
     printf("\n");
     if (opt_timestamp) {
         char t[16];
@@ -117,6 +139,7 @@ static void on_interval(struct ks_run *r)
         memcpy(&section, s[i].key, sizeof(section));
         if (opt_disks) {
             printf("\ndisk = %s\n", ks_disk_name((uint32_t)section));
+            prom_section(&s[i], sums, nsums, "disk", ks_disk_name((uint32_t)section));
         } else if (opt_flags) {
             char words[160];
             if (section >> 63) {
@@ -128,10 +151,14 @@ static void on_interval(struct ks_run *r)
                 rwbs_words(rwbs, words, sizeof(words));
             }
             printf("\nflags = %s\n", words);
+            prom_section(&s[i], sums, nsums, "flags", words);
+        } else {
+            prom_section(&s[i], sums, nsums, NULL, NULL);
         }
         ks_print_log2_hist(stdout, s[i].vals, KS_LOG2_SLOTS, label);
     }
     free(s);
+    free(sums);
 }
 
 static void configure(struct ks_run *r)
