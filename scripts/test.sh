@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run ctest. Idempotent.
-# Test-only packages: bpfcc-tools (BCC's own histogram printer, to compare formats).
+# Test-only packages: bpfcc-tools (BCC's own histogram printer, to compare formats);
+# prometheus-node-exporter, prometheus (promtool), curl (--prom against the real parts);
+# python3-yaml (deploy/ manifests); groff-base, man-db (the man pages render cleanly).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh bpfcc-tools python3-bpfcc
+bash scripts/deps.sh bpfcc-tools python3-bpfcc prometheus-node-exporter prometheus curl \
+    python3-yaml groff-base man-db
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 cd build
