@@ -258,6 +258,7 @@ static const struct config {
     {"biolatency", "-Q"},
     {"biolatency", "-D"},
     {"biolatency", "-F"},
+    {"biolatency", "-D --prom /tmp/kscope-compat.prom"}, /* KS_PROM: the measured _sum */
     {"syscount", ""},
     {"syscount", "-P"},
     {"syscount", "-L"},
