@@ -63,14 +63,9 @@ wait_metric() {
 }
 
 # ---- biolatency: direct-I/O writes on the build tree's disk ----
-dir=${KSCOPE_TEST_IO_DIR:-$(dirname "$BIN")}
-src=$(findmnt -no SOURCE --target "$dir" | head -n1)
-disk=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n1)
-[ -n "$disk" ] || disk=$(basename "$src")
-[ -b "/dev/$disk" ] || prereq "$dir is not on a block device (found '$src')"
-file="$dir/.kscope-prom-$$"
-trap 'kill $NE_PID 2>/dev/null || true; rm -f "$file"; cleanup' EXIT
-write_direct() { dd if=/dev/zero of="$file" bs=1M count="$1" oflag=direct conv=fsync status=none; }
+io_disk prom
+disk=$IO_DISK
+trap 'kill $NE_PID 2>/dev/null || true; rm -f "$IO_FILE"; cleanup' EXIT
 
 prom=$T/textfile/biolatency.prom
 start_tool biolatency "$T/bio" -D -T --prom "$prom" 3 2 "${cache[@]}"
