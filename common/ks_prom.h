@@ -36,7 +36,8 @@ bool ks_prom_enabled(void);
 /* One interval of a log2 histogram (slot i counts values v with 2^(i-1) <= v < 2^i units,
  * slot 0 v < 1), as BPF's bpf_log2l() fills it. unit_ns: the slots' unit (1000 for usecs);
  * sum_total_ns: the sum of all values since the start, as the BPF program measured it (in
- * a map it never clears, so no value's share is lost between reading the two maps).
+ * a map it never clears, so no value's share is lost between reading the two maps; a value
+ * that arrives between the two reads is in _sum one write before it is in the buckets).
  * metric: without the kscope_<tool>_ prefix, in base units ("io_seconds"). */
 void ks_prom_log2_hist(const char *metric, const char *help, const struct ks_prom_label *labels,
                        int nlabels, const uint64_t *slots, int nslots, uint64_t unit_ns,

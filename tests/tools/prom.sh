@@ -74,14 +74,14 @@ write_direct 8
 check "biolatency: first interval printed" wait_for "$T/bio" "^disk = $disk\$" 10
 check "biolatency: node_exporter serves the first interval" \
     wait_metric "$T/m1" "^kscope_biolatency_io_seconds_count\{disk=\"$disk\"\} [1-9]"
-check "biolatency: scrape = the text of interval 1" $CHECK bio "$T/bio" "$T/m1" "$disk" 1
+check "biolatency: scrape = the text of interval 1" $CHECK bio "$T/bio" "$T/m1" "$disk" running 1
 write_direct 8
 check "biolatency: interval and count: exits by itself, status 0" wait_exit 30
 check "biolatency: the file = the text of intervals 1+2 (totals since start)" \
-    $CHECK bio "$T/bio" "$prom" "$disk" 1 2
+    $CHECK bio "$T/bio" "$prom" "$disk" settled 1 2
 check "biolatency: node_exporter serves the same totals" \
     wait_metric "$T/m2" "^kscope_biolatency_io_seconds_count\{disk=\"$disk\"\} $(grep -oP "^kscope_biolatency_io_seconds_count\{disk=\"$disk\"\} \K\d+" "$prom")\$"
-check "biolatency: the scrape = the text of intervals 1+2" $CHECK bio "$T/bio" "$T/m2" "$disk" 1 2
+check "biolatency: the scrape = the text of intervals 1+2" $CHECK bio "$T/bio" "$T/m2" "$disk" settled 1 2
 check "biolatency: _sum is measured in BPF under KS_PROM" bash -c \
     '"$1/biolatency" --ebpf --prom "$2" | grep -q "^#define KS_PROM 1"' _ "$BIN" "$prom"
 check "biolatency: promtool check metrics accepts the file" promtool check metrics <"$prom"
