@@ -180,7 +180,10 @@ void ks_man_print(FILE *out, const struct ks_tool *t)
     fputs(".SH DESCRIPTION\n", out);
     esc(out, s->description);
     fputs(".\n", out);
-    put_prose(out, "DESCRIPTION", NULL);
+    char *d = prose("DESCRIPTION");
+    if (d)
+        fprintf(out, ".PP\n%s\n", d);
+    free(d);
     fputs(".PP\n", out);
     fputs("The tool compiles its BPF program (\\fB\\-\\-ebpf\\fR prints it) against the "
           "kernel's headers with libbcc in a short-lived child process, caches the result, "
