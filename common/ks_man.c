@@ -96,6 +96,23 @@ static void put_option(const struct ks_opt_doc *d, void *ctx)
     fputs("\n", out);
 }
 
+struct man_ctx {
+    FILE *out;
+    int *n;
+};
+
+static void put_positional(const struct ks_opt_doc *d, void *ctx)
+{
+    struct man_ctx *m = ctx;
+    if ((*m->n)++ == 0)
+        fputs(".SH ARGUMENTS\n", m->out);
+    fputs(".TP\n.I ", m->out);
+    esc(m->out, d->lname);
+    fputs("\n", m->out);
+    esc(m->out, d->help);
+    fputs("\n", m->out);
+}
+
 /* "    cmd args      # what it does" lines, as -h prints them. */
 static void put_examples(FILE *out, const char *ex)
 {
@@ -176,7 +193,24 @@ void ks_man_print(FILE *out, const struct ks_tool *t)
     esc(out, s->description);
     fputs("\n.SH SYNOPSIS\n.B ", out);
     esc(out, s->name);
-    fprintf(out, "\n[\\fIoptions\\fR]%s\n", interval ? " [\\fIinterval\\fR [\\fIcount\\fR]]" : "");
+    fputs("\n[\\fIoptions\\fR]", out);
+    const char *syn = ks_opts_synopsis(s);
+    if (*syn)
+        fputs(" ", out);
+    for (const char *c = syn; *c;) { /* argument names in italics, brackets plain */
+        size_t n = strcspn(c, "[] |");
+        if (n) {
+            char *w = strndup(c, n);
+            fputs("\\fI", out);
+            esc(out, w);
+            fputs("\\fR", out);
+            free(w);
+            c += n;
+        } else {
+            fputc(*c++, out);
+        }
+    }
+    fputs("\n", out);
     fputs(".SH DESCRIPTION\n", out);
     esc(out, s->description);
     fputs(".\n", out);
@@ -191,10 +225,8 @@ void ks_man_print(FILE *out, const struct ks_tool *t)
           "same name. Ctrl\\-C, SIGTERM or SIGHUP end it cleanly: probes detached, programs "
           "unloaded.\n",
           out);
-    if (interval)
-        fputs(".SH ARGUMENTS\n.TP\n.I interval\noutput interval, in seconds\n.TP\n.I count\n"
-              "number of outputs\n",
-              out);
+    int npos = 0;
+    ks_opts_each_positional(s, put_positional, &(struct man_ctx){out, &npos});
     fputs(".SH OPTIONS\n", out);
     ks_opts_each(s, put_option, out);
     if (s->examples) {

@@ -113,13 +113,33 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
     doc_fn = NULL;
 }
 
+const char *ks_opts_synopsis(const struct ks_opts_spec *s)
+{
+    return (s->common & KS_C_INTERVAL) ? "[interval [count]]" : "";
+}
+
+void ks_opts_each_positional(const struct ks_opts_spec *s,
+                             void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
+{
+    if (s->common & KS_C_INTERVAL) {
+        fn(&(struct ks_opt_doc){.lname = "interval", .help = "output interval, in seconds"}, ctx);
+        fn(&(struct ks_opt_doc){.lname = "count", .help = "number of outputs"}, ctx);
+    }
+}
+
+static void help_positional(const struct ks_opt_doc *d, void *ctx)
+{
+    if ((*(int *)ctx)++ == 0)
+        printf("\npositional arguments:\n");
+    printf("  %-22s  %s\n", d->lname, d->help);
+}
+
 static void print_help(const struct ks_opts_spec *s)
 {
-    printf("usage: %s [options]%s\n\n%s\n", s->name,
-           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
-    if (s->common & KS_C_INTERVAL)
-        printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
-               "output interval, in seconds", "count", "number of outputs");
+    const char *syn = ks_opts_synopsis(s);
+    printf("usage: %s [options]%s%s\n\n%s\n", s->name, *syn ? " " : "", syn, s->description);
+    int npos = 0;
+    ks_opts_each_positional(s, help_positional, &npos);
     printf("\noptions:\n");
     options(s);
     if (s->examples)

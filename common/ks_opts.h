@@ -91,6 +91,11 @@ struct ks_opt_doc {
 };
 void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_doc *d, void *ctx),
                   void *ctx);
+/* The positional arguments after the options, as the usage line shows them ("[interval
+ * [count]]", or ""), and each with its help (in lname), as --help lists them. */
+const char *ks_opts_synopsis(const struct ks_opts_spec *s);
+void ks_opts_each_positional(const struct ks_opts_spec *s,
+                             void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx);
 
 /* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. */
 void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -30,6 +30,15 @@ for t in $TOOLS; do
     missing=
     for o in $opts; do in_page "$o" "$T/$t.txt" || missing="$missing $o"; done
     check "$t: every option of --help is in the page${missing:+ (missing:$missing)}" test -z "$missing"
+    # Positional arguments: in the usage line and listed, as --help has them.
+    syn=$(sed -n "1s/^usage: $t \[options\] *//p" "$T/$t.help")
+    [ "$t" = kscope-doctor ] ||
+        check "$t: the synopsis has '$syn'" grep -qF -- "$t [options]${syn:+ $syn}" <(tr -s ' ' <"$T/$t.txt")
+    missing=
+    for a in $(sed -n '/^positional arguments:/,/^$/p' "$T/$t.help" | awk 'NR > 1 && NF {print $1}'); do
+        in_page "$a" <(sed -n '/^ARGUMENTS/,/^OPTIONS/p' "$T/$t.txt") || missing="$missing $a"
+    done
+    check "$t: every positional argument is under ARGUMENTS${missing:+ (missing:$missing)}" test -z "$missing"
     # Examples: each command of the examples block, spaces squeezed.
     missing=
     while IFS= read -r ex; do
