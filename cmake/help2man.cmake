@@ -1,6 +1,6 @@
-# A man page from a page template and a program's --help: the template's @OPTIONS@ becomes
-# the "options:" block of the help text as roff (.TP entries), so the page lists exactly
-# the options the program has; @SEE_ALSO@ the pages named in -DSEE_ALSO="a b" (section 8).
+# A man page from a page template and a program's --help: the template's @OPTIONS@ and
+# @EXAMPLES@ become the "options:" and "examples:" blocks of the help text as roff (.TP
+# entries), so the page lists exactly the options and examples the program has; @SEE_ALSO@ the pages named in -DSEE_ALSO="a b" (section 8).
 # Other @VAR@s are passed with -D.
 #   cmake -DHELP=help.txt -DIN=page.8.in -DOUT=page.8 [-DVAR=value...] -P help2man.cmake
 file(STRINGS "${HELP}" lines)
@@ -39,6 +39,28 @@ foreach(line IN LISTS lines)
   endif()
 endforeach()
 string(REGEX REPLACE "\n$" "" OPTIONS "${OPTIONS}")
+
+# @EXAMPLES@: the "examples:" block ("  command    # what it does"), as .TP entries.
+set(in_examples FALSE)
+set(EXAMPLES "")
+foreach(line IN LISTS lines)
+  if(line STREQUAL "examples:")
+    set(in_examples TRUE)
+    continue()
+  endif()
+  if(NOT in_examples OR line STREQUAL "")
+    continue()
+  endif()
+  string(REPLACE "\\" "\\e" line "${line}")
+  string(REPLACE "-" "\\-" line "${line}")
+  string(STRIP "${line}" line)
+  if(line MATCHES "^(.*[^ ]) +# *(.*)$")
+    string(APPEND EXAMPLES ".TP\n\\fB${CMAKE_MATCH_1}\\fR\n${CMAKE_MATCH_2}\n")
+  else()
+    string(APPEND EXAMPLES ".TP\n\\fB${line}\\fR\n")
+  endif()
+endforeach()
+string(REGEX REPLACE "\n$" "" EXAMPLES "${EXAMPLES}")
 separate_arguments(pages UNIX_COMMAND "${SEE_ALSO}")
 list(TRANSFORM pages PREPEND ".BR ")
 list(TRANSFORM pages APPEND " (8)")
