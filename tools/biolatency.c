@@ -125,9 +125,11 @@ static void on_interval(struct ks_run *r)
     struct ks_hist_section *s = NULL;
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s);
     struct ks_hist_section *sums = NULL, none = {.key = {0}};
-    int nsums = ks_prom_enabled() ? ks_hist_collect(ks_map_fd(r, "dist_sum"), m->key_size, 0, &sums) : 0;
+    int nsums = 0;
+    if (ks_prom_enabled())
+        nsums = ks_hist_collect(ks_map_fd(r, "dist_sum"), m->key_size, 0, &sums);
     if (!n && !opt_disks && !opt_flags)
-        prom_section(&none, NULL, 0, NULL, NULL); /* the metric exists from the first write */
+        prom_section(&none, sums, nsums, NULL, NULL); /* the metric exists from the start */
     printf("\n");
     if (opt_timestamp) {
         char t[16];

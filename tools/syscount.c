@@ -215,15 +215,17 @@ static void prom_row(const struct row *w)
         l[nl++] = (struct ks_prom_label){"comm", comm};
     } else {
         const char *name = ks_syscall_name(w->key);
-        snprintf(key, sizeof(key), "%s", name ? name : "");
-        if (!name)
+        if (name)
+            snprintf(key, sizeof(key), "%s", name);
+        else
             snprintf(key, sizeof(key), "%u", w->key); /* newer than this build's tables */
         l[nl++] = (struct ks_prom_label){"syscall", key};
     }
     if (opt_errno) {
         const char *e = ks_errno_name((int)opt_errno);
-        snprintf(err, sizeof(err), "%s", e ? e : "");
-        if (!e)
+        if (e)
+            snprintf(err, sizeof(err), "%s", e);
+        else
             snprintf(err, sizeof(err), "%ld", opt_errno);
         l[nl++] = (struct ks_prom_label){"errno", err};
     }
