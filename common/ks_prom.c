@@ -209,7 +209,8 @@ void ks_prom_log2_hist(const char *metric, const char *help, const struct ks_pro
             s->buckets[i] += slots[i];
         s->count += slots[i];
     }
-    s->sum_ns = sum_total_ns;
+    if (sum_total_ns > s->sum_ns) /* a total: a counter never goes back */
+        s->sum_ns = sum_total_ns;
 }
 
 void ks_prom_counter(const char *metric, const char *help, const struct ks_prom_label *labels,
