@@ -276,6 +276,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             exit(2);
         }
         ks_define(r, "KS_PROM", 1, "--prom: measure what the metrics need (histogram sums)");
+        if (!r->opt.interval && !r->opt.duration && !r->opt.check && !r->opt.ebpf)
+            ks_warn("--prom without an interval writes %s only at the end; give one (e.g. "
+                    "%s --prom %s 15) to refresh it as you trace",
+                    r->opt.prom, t->spec.name, r->opt.prom);
     }
 
     if (!r->opt.ebpf && !r->opt.check && geteuid() != 0) {

@@ -109,6 +109,8 @@ for sc in getppid getpgid; do
     check "syscount: $sc: count and seconds in the scrape = the text" $CHECK sys "$T/sc" "$T/m3" $sc
 done
 check "syscount: promtool check metrics accepts the file" promtool check metrics <"$prom"
+check "syscount: --prom without an interval says the file is written only at the end" \
+    grep -q "warning: --prom without an interval writes $prom only at the end" "$T/sc.err"
 check "syscount: counters typed and named as Prometheus asks" \
     grep -qx '# TYPE kscope_syscount_syscall_seconds_total counter' "$prom"
 
