@@ -75,6 +75,8 @@ int ks_prom_open(const char *path, const char *tool, struct ks_buf *err)
         return -1;
     }
     char *d = ks_xstrdup(path), *b = ks_xstrdup(path);
+    free(P.dir); /* a previous attempt's (tests) */
+    free(P.base);
     P.dir = ks_xstrdup(dirname(d));
     P.base = ks_xstrdup(basename(b));
     free(d);

@@ -43,6 +43,8 @@ char *ks_read_file(const char *path, size_t *len);
 bool ks_path_exists(const char *path);
 bool ks_is_dir(const char *path);
 bool ks_is_file(const char *path);
+/* Remove a directory tree (rm -rf; symbolic links are removed, not followed). */
+void ks_rmtree(const char *path);
 
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t ks_now_ns(void);
