@@ -204,13 +204,12 @@ static void process_name(const struct row *w, char *comm, size_t size)
  * their own names, so that two syscount instances on one host never mix meanings. */
 static void prom_row(const struct row *w)
 {
-    char key[64], err[32];
+    char key[64], err[32], comm[64];
     struct ks_prom_label l[3];
     int nl = 0;
     if (opt_process) {
         snprintf(key, sizeof(key), "%u", w->key);
         l[nl++] = (struct ks_prom_label){"pid", key};
-        char comm[64];
         process_name(w, comm, sizeof(comm));
         l[nl++] = (struct ks_prom_label){"comm", comm};
     } else {
