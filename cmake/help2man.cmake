@@ -1,66 +1,67 @@
 # A man page from a page template and a program's --help: the template's @OPTIONS@ and
 # @EXAMPLES@ become the "options:" and "examples:" blocks of the help text as roff (.TP
-# entries), so the page lists exactly the options and examples the program has; @SEE_ALSO@ the pages named in -DSEE_ALSO="a b" (section 8).
-# Other @VAR@s are passed with -D.
+# entries), so the page lists exactly the options and examples the program has;
+# @SEE_ALSO@ the pages named in -DSEE_ALSO="a b" (section 8). Other @VAR@s come with -D.
 #   cmake -DHELP=help.txt -DIN=page.8.in -DOUT=page.8 [-DVAR=value...] -P help2man.cmake
-file(STRINGS "${HELP}" lines)
-set(in_options FALSE)
+cmake_minimum_required(VERSION 3.18)
+
+# The lines of the block after a "TITLE:" line up to the next empty line, escaped for roff
+# (backslashes, minus signs), in OUT. A ';' in the text is kept (as the placeholder
+# <semi>, put back at the end) instead of splitting the CMake list.
+file(READ "${HELP}" text)
+string(REPLACE ";" "<semi>" text "${text}")
+string(REPLACE "\\" "\\e" text "${text}")
+string(REPLACE "-" "\\-" text "${text}")
+string(REPLACE "\n" ";" all "${text}")
+function(help_block title out)
+  set(inside FALSE)
+  set(block)
+  foreach(line IN LISTS all)
+    if(line STREQUAL "${title}:")
+      set(inside TRUE)
+    elseif(inside AND line STREQUAL "")
+      break()
+    elseif(inside)
+      list(APPEND block "${line}")
+    endif()
+  endforeach()
+  set(${out} "${block}" PARENT_SCOPE)
+endfunction()
+
+# "  -v, --verbose    help": the option (up to two spaces) in bold, value names (DIR,
+# FILE) in italics, then its help; deeper-indented lines continue the help.
+help_block(options lines)
 set(OPTIONS "")
 foreach(line IN LISTS lines)
-  if(line STREQUAL "options:")
-    set(in_options TRUE)
-    continue()
-  endif()
-  if(NOT in_options)
-    continue()
-  endif()
-  if(line STREQUAL "")
-    break()
-  endif()
-  # roff: backslashes, then minus signs.
-  string(REPLACE "\\" "\\e" line "${line}")
-  string(REPLACE "-" "\\-" line "${line}")
-  if(line MATCHES "^  (\\\\-[^ ].*)$")
-    # "  -v, --verbose    help": the option (up to two spaces), then its help.
-    set(rest "${CMAKE_MATCH_1}")
-    if(rest MATCHES "^([^ ]+( [^ ]+)*)  +(.*)$")
-      set(help "${CMAKE_MATCH_3}")
-      # Value names (DIR, FILE) in italics.
-      string(REGEX REPLACE " ([A-Z][A-Z_]*)" " \\\\fI\\1\\\\fB" left "${CMAKE_MATCH_1}")
-      string(APPEND OPTIONS ".TP\n\\fB${left}\\fR\n${help}\n")
-    else()
-      string(APPEND OPTIONS ".TP\n\\fB${rest}\\fR\n")
-    endif()
+  if(line MATCHES "^  (\\\\-[^ ]+( [^ ]+)*)(  +(.*))?$")
+    set(help "${CMAKE_MATCH_4}")
+    string(REGEX REPLACE " ([A-Z][A-Z_]*)" " \\\\fI\\1\\\\fB" left "${CMAKE_MATCH_1}")
+    string(APPEND OPTIONS ".TP\n\\fB${left}\\fR\n")
   else()
-    # A continuation of the previous option's help.
-    string(STRIP "${line}" line)
-    string(REGEX REPLACE "^([.'])" "\\\\&\\1" line "${line}") # not a roff request
-    string(APPEND OPTIONS "${line}\n")
+    string(STRIP "${line}" help)
+  endif()
+  if(help)
+    string(REGEX REPLACE "^([.'])" "\\\\&\\1" help "${help}") # not a roff request
+    string(APPEND OPTIONS "${help}\n")
   endif()
 endforeach()
-string(REGEX REPLACE "\n$" "" OPTIONS "${OPTIONS}")
 
-# @EXAMPLES@: the "examples:" block ("  command    # what it does"), as .TP entries.
-set(in_examples FALSE)
+# "  command    # what it does"
+help_block(examples lines)
 set(EXAMPLES "")
 foreach(line IN LISTS lines)
-  if(line STREQUAL "examples:")
-    set(in_examples TRUE)
-    continue()
-  endif()
-  if(NOT in_examples OR line STREQUAL "")
-    continue()
-  endif()
-  string(REPLACE "\\" "\\e" line "${line}")
-  string(REPLACE "-" "\\-" line "${line}")
   string(STRIP "${line}" line)
   if(line MATCHES "^(.*[^ ]) +# *(.*)$")
     string(APPEND EXAMPLES ".TP\n\\fB${CMAKE_MATCH_1}\\fR\n${CMAKE_MATCH_2}\n")
-  else()
+  elseif(line)
     string(APPEND EXAMPLES ".TP\n\\fB${line}\\fR\n")
   endif()
 endforeach()
-string(REGEX REPLACE "\n$" "" EXAMPLES "${EXAMPLES}")
+
+foreach(v OPTIONS EXAMPLES)
+  string(REGEX REPLACE "\n$" "" ${v} "${${v}}")
+  string(REPLACE "<semi>" ";" ${v} "${${v}}")
+endforeach()
 separate_arguments(pages UNIX_COMMAND "${SEE_ALSO}")
 list(TRANSFORM pages PREPEND ".BR ")
 list(TRANSFORM pages APPEND " (8)")
