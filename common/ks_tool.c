@@ -16,8 +16,10 @@
 #include "ks_attach.h"
 #include "ks_cache.h"
 #include "ks_compile.h"
+#include "ks_containers.h"
 #include "ks_features.h"
 #include "ks_headers.h"
+#include "ks_maps.h"
 #include "ks_perf.h"
 #include "ks_man.h"
 #include "ks_prom.h"
@@ -188,6 +190,10 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
             w &= w - 1;
         ks_buf_printf(text, "#define KS_EVENTS_WAKEUP %d\n", w);
     }
+    if (ks_struct_reads(r, NULL))
+        ks_buf_add(text, "#define KS_EXACT_HEADERS 1 /* the headers are the running kernel's: "
+                         "tracepoint paths may read structs */\n");
+    ks_containers_prelude(&r->opt, text);
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -221,25 +227,64 @@ static void drop_cached_program(void)
             ks_prog);
 }
 
+/* The compile cache and the kernel headers, found once per run: whether tracepoint paths
+ * may read structs (ks_struct_reads, asked by configure() and the program text) and the
+ * compile must see the same tree. NULL when there are none (the message in
+ * g_headers_err). */
+static struct ks_cache g_cache;
+static struct ks_headers g_headers;
+static int g_headers_state; /* 0: not looked for yet; 1: found; -1: none */
+static struct ks_buf g_headers_err;
+static char g_kh[PATH_MAX + 16];
+static bool g_private_kh;
+
+/* A private kheaders directory lives only as long as the compile needs it. */
+static void release_headers(void)
+{
+    if (g_private_kh)
+        ks_rmtree(g_kh);
+    g_private_kh = false;
+}
+
+static const struct ks_headers *run_headers(struct ks_run *r)
+{
+    if (g_headers_state)
+        return g_headers_state > 0 ? &g_headers : NULL;
+    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
+    ks_cache_open(&g_cache, r->opt.cache_dir, r->opt.no_cache);
+    hreq.kheaders_dir = ks_cache_kheaders_dir(&g_cache, g_kh, sizeof(g_kh), &g_private_kh);
+    g_headers_state = ks_headers_find(&hreq, &g_headers, &g_headers_err) == 0 ? 1 : -1;
+    if (g_headers_state < 0)
+        release_headers();
+    return g_headers_state > 0 ? &g_headers : NULL;
+}
+
+bool ks_struct_reads(struct ks_run *r, const char **why)
+{
+    static int state; /* 0: not decided; 1: yes; -1: no */
+    static struct ks_buf reason;
+    if (!state) {
+        const struct ks_headers *h = run_headers(r);
+        if (!h)
+            ks_buf_add(&reason, "no kernel headers were found");
+        state = h && ks_headers_exact(h, NULL, &reason) ? 1 : -1;
+    }
+    if (why)
+        *why = reason.s ? reason.s : "";
+    return state > 0;
+}
+
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
     struct ks_buf err = {0};
-    struct ks_headers h;
-    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
-    struct ks_cache cache;
-    ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
-    char kh[PATH_MAX + 16];
-    bool private_kh = false;
-    hreq.kheaders_dir = ks_cache_kheaders_dir(&cache, kh, sizeof(kh), &private_kh);
-    int hrc = ks_headers_find(&hreq, &h, &err);
-    if (hrc != 0) {
-        if (private_kh)
-            ks_rmtree(kh);
-        ks_err("%s", err.s);
-        ks_buf_free(&err);
+    const struct ks_headers *hp = run_headers(r);
+    if (!hp) {
+        ks_err("%s", g_headers_err.s);
         exit(1);
     }
+    struct ks_headers h = *hp;
+    struct ks_cache cache = g_cache;
     if (!h.exact) {
         struct utsname u;
         uname(&u);
@@ -249,6 +294,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     }
     ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
             h.split ? h.build : "", h.how);
+    const char *reads_why;
+    bool reads = ks_struct_reads(r, &reads_why);
+    ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
 
     struct ks_func_plan plan[64];
     int nplan = 0;
@@ -299,8 +347,7 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     if (cache.enabled && why)
         ks_info("compile cache: %s; compiling", why);
     o = ks_compile(text, &h, plan, nplan, &err);
-    if (private_kh)
-        ks_rmtree(kh);
+    release_headers();
     if (!o) {
         ks_err("%s", err.s);
         ks_buf_free(&err);
@@ -418,6 +465,16 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
+    if (rc == 0 && r->opt.mntnsmap) {
+        /* --mntnsmap reads a struct: see ks_containers_check. */
+        bool tracepoint_used = false;
+        for (int i = 0; i < t->nprobes; i++)
+            tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
+        const char *reads_why = "";
+        bool reads = ks_struct_reads(r, &reads_why);
+        if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0)
+            rc = -1;
+    }
     if (r->opt.check) {
         /* One line per probe, for people and for kscope-doctor. */
         for (int i = 0; i < t->nprobes; i++) {
@@ -449,6 +506,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     struct ks_buf text = {0};
     build_text(r, &text);
     if (r->opt.ebpf) {
+        release_headers();
         fputs(text.s, stdout);
         ks_buf_free(&text);
         ks_flush();
@@ -461,6 +519,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 
     r->obj = get_object(r, text.s);
     ks_buf_free(&text);
+    if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
+    }
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
         drop_cached_program();
@@ -492,6 +554,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                                               : "kretprobe",
                 c->target, ks_prog_id(fd));
     }
+
+    /* Processes older than the tool: their parents from /proc (kscope.bpf.h). */
+    int parents_fd = ks_object_map_fd(r->obj, "ks_parent_of");
+    if (parents_fd >= 0)
+        ks_info("parents of %zu running processes recorded from /proc",
+                ks_map_seed_parents(parents_fd));
 
     struct ks_perf *perf = NULL;
     if (t->on_event) {

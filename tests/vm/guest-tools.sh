@@ -35,8 +35,15 @@ for mode in $MODES; do
   out=$T/execsnoop-$mode.out
   marker=ksm$mode$$
   cp /bin/true "$T/$marker"
+  mkdir -p "$T/p1-$mode" "$T/bin-$mode"
+  cp /bin/true "$T/bin-$mode/$marker"
+  # A process older than the tool: its PPID comes from the task (kprobe path, or exact
+  # headers) or from /proc at start, never "?".
+  mkfifo "$T/fifo-$mode"
+  sh -c 'read x <"$1"; exec "$2" old-process' _ "$T/fifo-$mode" "$T/$marker" &
+  old=$!
   if vm_tracer_start "execsnoop-$mode" "$out" '^PCOMM' 900 \
-      "$BIN/execsnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
+      "$BIN/execsnoop" -x -v --probe="$mode" --cache-dir "$CACHE"; then
     expect_choice "$mode" "$out" execsnoop
     "$T/$marker" "arg-$mode" &
     m=$!
@@ -45,6 +52,29 @@ for mode in $MODES; do
       vm_pass "execsnoop --probe=$mode: marker exec with pid, ppid, ret, args"
     else
       vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
+      vm_evidence "$out" 30
+    fi
+    # An exec chain: env's execvp() fails in p1, then runs the marker; three lines, in
+    # order, each with its own arguments and return value.
+    env PATH="$T/p1-$mode:$T/bin-$mode" "$marker" "chain-$mode" &
+    c=$!
+    wait "$c"
+    echo go >"$T/fifo-$mode"
+    wait "$old"
+    vm_wait_match "$out" "^$marker +$old .*old-process\$" 60
+    want=$(printf '%s\n' "env $c 0 /usr/bin/env PATH=$T/p1-$mode:$T/bin-$mode $marker chain-$mode" \
+      "env $c -2 $T/p1-$mode/$marker chain-$mode" "$marker $c 0 $T/bin-$mode/$marker chain-$mode")
+    got=$(awk -v p="$c" '$2 == p { $3 = ""; print }' "$out" | tr -s ' ')
+    if [ "$got" = "$want" ]; then
+      vm_pass "execsnoop --probe=$mode: exec chain, one line per attempt, in order"
+    else
+      vm_fail "execsnoop --probe=$mode: exec chain" "got: $got"
+      vm_evidence "$out" 30
+    fi
+    if vm_wait_match "$out" "^$marker +$old +$$ +0 $T/$marker old-process\$" 1; then
+      vm_pass "execsnoop --probe=$mode: PPID of a process older than the tool"
+    else
+      vm_fail "execsnoop --probe=$mode: PPID of a process older than the tool" "no line"
       vm_evidence "$out" 30
     fi
     vm_tracer_stop
@@ -100,12 +130,59 @@ for mode in $MODES; do
         vm_pass "biolatency --probe=$mode --prom: _count $n as the text, a measured _sum"
       else vm_fail "biolatency --probe=$mode --prom" "'$line' for $n I/Os"; vm_evidence "$T/bio-$mode.prom" 40; fi
     fi
+    # -d (the disk read from each request at its start: a struct read, kprobe path) and
+    # -e (BCC's avg/total/count line).
+    out=$T/biolatency-d-$mode.out
+    if [ "$mode" = kprobe ] && vm_tracer_start "biolatency-d-$mode" "$out" \
+        '^Tracing block device I/O' 900 "$BIN/biolatency" -v -e -d "$disk" --probe="$mode" \
+        --cache-dir "$CACHE"; then
+      dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
+      vm_tracer_stop
+      if vm_wait_match "$out" '^avg = [0-9]+ usecs, total: [0-9]+ usecs, count: ([6-9][0-9]|[0-9]{3,})$' 5; then
+        vm_pass "biolatency -e -d $disk --probe=$mode: the writes counted, BCC's summary line"
+      else
+        vm_fail "biolatency -e -d $disk --probe=$mode" "no avg line with count >= 60"
+        vm_evidence "$out" 30
+      fi
+    fi
   else
     # The harness gives every guest a scratch disk; without one, CI must not pass quietly.
     if [ "${CI:-}" = true ]; then vm_fail "biolatency-$mode" "no scratch disk in this guest"
     else vm_skip "biolatency-$mode" "no scratch disk in this guest"; fi
   fi
 done
+
+# ---- --mntnsmap on the kprobe path (a struct read kprobes may do): a process in a new
+# mount namespace, put in a map pinned here, is the only one shown ----
+TESTUTIL=$(dirname "$BIN")/tests/tools/ks_testutil
+if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs" &&
+    mount -t bpf none "$T/bpffs"; then
+  "$TESTUTIL" pin-hash "$T/bpffs/mntns" 8 4
+  echo x >"$T/ns-in"; echo x >"$T/ns-out"
+  mkfifo "$T/ns-fifo"
+  unshare -m sh -c 'read x <"$1"; cat "$2" >/dev/null' _ "$T/ns-fifo" "$T/ns-in" &
+  u=$!
+  out=$T/opensnoop-mntns.out
+  if vm_tracer_start opensnoop-mntns "$out" '^PID +COMM' 900 \
+      "$BIN/opensnoop" -v --probe=kprobe --mntnsmap "$T/bpffs/mntns" --cache-dir "$CACHE"; then
+    for ((i = 0; i < 50; i++)); do
+      [ "$(stat -L -c %i /proc/$u/ns/mnt)" != "$(stat -L -c %i /proc/self/ns/mnt)" ] && break
+      sleep 0.1
+    done
+    "$TESTUTIL" map-put "$T/bpffs/mntns" "$(stat -L -c %i /proc/$u/ns/mnt)"
+    echo go >"$T/ns-fifo"
+    wait "$u"
+    cat "$T/ns-out" >/dev/null
+    if vm_wait_match "$out" " $T/ns-in\$" 30 && ! grep -q "ns-out" "$out"; then
+      vm_pass "opensnoop --mntnsmap --probe=kprobe: only the namespace's open"
+    else
+      vm_fail "opensnoop --mntnsmap --probe=kprobe" "ns-in missing or ns-out shown"
+      vm_evidence "$out" 30
+    fi
+    vm_tracer_stop
+  fi
+  umount "$T/bpffs"
+fi
 
 # ---- syscount: tracepoints only (raw_syscalls:*), on this kernel's own tracefs format ----
 out=$T/syscount.out
