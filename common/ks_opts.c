@@ -188,12 +188,17 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
 
 const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 {
-    return (s->common & KS_C_INTERVAL) ? "[interval [count]]" : "";
+    return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
+           : (s->common & KS_C_POS_DURATION) ? "[duration]"
+                                             : "";
 }
 
 void ks_opts_each_positional(const struct ks_opts_spec *s,
                              void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
 {
+    if (s->common & KS_C_POS_DURATION)
+        fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
+           ctx);
     if (s->common & KS_C_INTERVAL) {
         fn(&(struct ks_opt_doc){.lname = "interval", .help = "output interval, in seconds"}, ctx);
         fn(&(struct ks_opt_doc){.lname = "count", .help = "number of outputs"}, ctx);
@@ -398,6 +403,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             set_long(argv[optind], "interval", 1, 100000000, &c->interval);
         if (npos >= 2)
             set_long(argv[optind + 1], "count", 1, 100000000, &c->count);
+    } else if (s->common & KS_C_POS_DURATION) {
+        if (npos > 1)
+            ks_usage_error("unexpected argument '%s'", argv[optind + 1]);
+        if (npos == 1)
+            set_long(argv[optind], "duration", 1, 100000000, &c->duration);
     } else if (npos > 0) {
         ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     }
