@@ -11,7 +11,8 @@
  *
  * Configured by the prelude: QUEUED (-Q), MILLISECONDS (-m), PER_DISK (-D), PER_FLAG (-F),
  * DISK_FILTER (-d, the disk's kernel dev_t: major << 20 | minor), EXTENSION (-e: total
- * and count besides the histogram), and the probe choices for insert, issue and done. */
+ * and count besides the histogram), KS_PROM (--prom: also add up the latencies in
+ * nanoseconds), and the probe choices for insert, issue and done. */
 
 #if !defined(KS_TP_done)
 #include <linux/blk-mq.h> /* struct request (in blkdev.h before 5.16; blk-mq.h has it) */
@@ -29,6 +30,12 @@ struct hist_key {
 
 KS_STATE_MAP(start, struct start_key, u64, 10240);
 BPF_HISTOGRAM(dist, struct hist_key, 4096);
+#ifdef KS_PROM
+/* --prom: the latencies added up per section, in nanoseconds, for the Prometheus
+ * histogram's _sum (the slots only say "between 2^(k-1) and 2^k"). Keyed like dist with
+ * slot 0, so user space reads both maps the same way. */
+BPF_HASH(dist_sum, struct hist_key, u64, 4096);
+#endif
 
 #ifdef EXTENSION
 /* -e: the sum and the number of latencies, for BCC's "avg = ..., total: ..." line. A plain
@@ -63,15 +70,19 @@ static __always_inline int on_done(struct start_key *key, u64 section)
     u64 *tsp = start.lookup(key);
     if (!tsp)
         return 0; /* started before we attached */
-    u64 delta = bpf_ktime_get_ns() - *tsp;
+    u64 delta_ns = bpf_ktime_get_ns() - *tsp;
     start.delete(key);
 #ifdef MILLISECONDS
-    delta /= 1000000;
+    u64 delta = delta_ns / 1000000;
 #else
-    delta /= 1000;
+    u64 delta = delta_ns / 1000;
 #endif
     struct hist_key hk = {.section = section, .slot = bpf_log2l(delta)};
     dist.increment(hk);
+#ifdef KS_PROM
+    struct hist_key sk = {.section = section, .slot = 0};
+    dist_sum.increment(sk, delta_ns); /* an atomic add: CPUs share the entry */
+#endif
 #ifdef EXTENSION
     int zero = 0;
     struct ext_val *ev = extension.lookup(&zero);

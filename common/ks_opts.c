@@ -22,6 +22,8 @@ enum {
     OPT_JSON,
     OPT_CGROUPMAP,
     OPT_MNTNSMAP,
+    OPT_PROM,
+    OPT_MAN,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -103,8 +105,17 @@ void ks_opts_getopt_error(int ch, char **argv, const struct option *lopts)
     ks_usage_error("unrecognized option '%s'", ks_q(arg));
 }
 
+/* Set by ks_opts_each: option lines go to it instead of stdout. */
+static void (*doc_fn)(const struct ks_opt_doc *d, void *ctx);
+static void *doc_ctx;
+
 static void help_line(const char *sname, const char *lname, const char *metavar, const char *help)
 {
+    if (doc_fn) {
+        struct ks_opt_doc d = {sname, lname, metavar, help};
+        doc_fn(&d, doc_ctx);
+        return;
+    }
     char left[64];
     if (sname && lname)
         snprintf(left, sizeof(left), "%s, %s%s%s", sname, lname, metavar ? " " : "",
@@ -118,20 +129,9 @@ static void help_line(const char *sname, const char *lname, const char *metavar,
         printf("  %-22s  %s\n", left, help);
 }
 
-static void print_help(const struct ks_opts_spec *s)
+/* The options part of --help, one help_line() each (ks_opts_each collects the same). */
+static void options(const struct ks_opts_spec *s)
 {
-    printf("usage: %s [options]%s\n\n%s\n", s->name,
-           (s->common & KS_C_INTERVAL)       ? " [interval [count]]"
-           : (s->common & KS_C_POS_DURATION) ? " [duration]"
-                                             : "",
-           s->description);
-    if (s->common & KS_C_POS_DURATION)
-        printf("\npositional arguments:\n  %-22s  %s\n", "duration",
-               "duration of trace, in seconds");
-    if (s->common & KS_C_INTERVAL)
-        printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
-               "output interval, in seconds", "count", "number of outputs");
-    printf("\noptions:\n");
     help_line("-h", "--help", NULL, "show this help message and exit");
     for (const struct ks_opt *o = s->opts; o && o->help; o++) {
         char sn[4] = {'-', (char)o->short_name, 0, 0};
@@ -162,6 +162,10 @@ static void print_help(const struct ks_opts_spec *s)
     if (s->json)
         help_line(s->json_short ? (char[]){'-', s->json_short, 0} : NULL, "--json", NULL,
                   "print JSON Lines instead of text (records in docs/json.md)");
+    if (s->common & KS_C_INTERVAL)
+        help_line(NULL, "--prom", "FILE",
+                  "also write the totals since start as Prometheus metrics to FILE after each "
+                  "output (for node_exporter's textfile collector)");
     help_line("-v", "--verbose", NULL,
               "say which kernel headers, probes and cache entries are used, and why");
     help_line(NULL, "--ebpf", NULL, "print the BPF program that would be compiled, and exit");
@@ -175,6 +179,51 @@ static void print_help(const struct ks_opts_spec *s)
     help_line(NULL, "--check", NULL,
               "say which probes would be used on this kernel (or why none), and exit");
     help_line(NULL, "--version", NULL, "print the version and exit");
+}
+
+void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_doc *d, void *ctx),
+                  void *ctx)
+{
+    doc_fn = fn;
+    doc_ctx = ctx;
+    options(s);
+    doc_fn = NULL;
+}
+
+const char *ks_opts_synopsis(const struct ks_opts_spec *s)
+{
+    return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
+           : (s->common & KS_C_POS_DURATION) ? "[duration]"
+                                             : "";
+}
+
+void ks_opts_each_positional(const struct ks_opts_spec *s,
+                             void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
+{
+    if (s->common & KS_C_POS_DURATION)
+        fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
+           ctx);
+    if (s->common & KS_C_INTERVAL) {
+        fn(&(struct ks_opt_doc){.lname = "interval", .help = "output interval, in seconds"}, ctx);
+        fn(&(struct ks_opt_doc){.lname = "count", .help = "number of outputs"}, ctx);
+    }
+}
+
+static void help_positional(const struct ks_opt_doc *d, void *ctx)
+{
+    if ((*(int *)ctx)++ == 0)
+        printf("\npositional arguments:\n");
+    printf("  %-22s  %s\n", d->lname, d->help);
+}
+
+static void print_help(const struct ks_opts_spec *s)
+{
+    const char *syn = ks_opts_synopsis(s);
+    printf("usage: %s [options]%s%s\n\n%s\n", s->name, *syn ? " " : "", syn, s->description);
+    int npos = 0;
+    ks_opts_each_positional(s, help_positional, &npos);
+    printf("\noptions:\n");
+    options(s);
     if (s->examples)
         printf("\nexamples:\n%s", s->examples);
 }
@@ -214,6 +263,9 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         if (s->json_short)
             sopts[ns++] = s->json_short;
     }
+    LONGOPT("man", no_argument, OPT_MAN); /* hidden: the man page (build time) */
+    if (s->common & KS_C_INTERVAL)
+        LONGOPT("prom", required_argument, OPT_PROM);
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -276,6 +328,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_JSON:
             c->json = true;
+            continue;
+        case OPT_MAN:
+            c->man = true;
+            continue;
+        case OPT_PROM:
+            c->prom = optarg;
             continue;
         case OPT_NO_CACHE:
             c->no_cache = true;

@@ -74,6 +74,8 @@ struct ks_common {
     const char *cgroupmap;      /* --cgroupmap: a pinned BPF hash map of cgroup ids */
     const char *mntnsmap;       /* --mntnsmap: a pinned BPF hash map of mount ns ids */
     bool json;                  /* --json: JSON Lines on stdout (docs/json.md) */
+    const char *prom; /* --prom FILE (interval tools), or NULL */
+    bool man;         /* --man (hidden): print the man page, exit */
 };
 
 struct ks_opts_spec {
@@ -89,6 +91,19 @@ struct ks_opts_spec {
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
 void ks_opts_parse(const struct ks_opts_spec *spec, int argc, char **argv, struct ks_common *c);
+
+/* Every option of the tool as --help lists it, in that order (the man page lists the same).
+ * sname or lname may be NULL; metavar is NULL for flags. */
+struct ks_opt_doc {
+    const char *sname, *lname, *metavar, *help;
+};
+void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_doc *d, void *ctx),
+                  void *ctx);
+/* The positional arguments after the options, as the usage line shows them ("[interval
+ * [count]]", or ""), and each with its help (in lname), as --help lists them. */
+const char *ks_opts_synopsis(const struct ks_opts_spec *s);
+void ks_opts_each_positional(const struct ks_opts_spec *s,
+                             void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx);
 
 /* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. Echo what the user
  * typed through ks_q(). */

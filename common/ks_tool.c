@@ -22,6 +22,8 @@
 #include "ks_maps.h"
 #include "ks_perf.h"
 #include "ks_record.h"
+#include "ks_man.h"
+#include "ks_prom.h"
 #include "ks_sys.h"
 
 extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
@@ -449,6 +451,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     ks_set_prog(t->spec.name);
     ks_opts_parse(&t->spec, argc, argv, &r->opt);
     ks_out_set_json(r->opt.json);
+    if (r->opt.man) {
+        ks_man_print(stdout, t);
+        return 0;
+    }
 
     /* Events go out a line at a time to a terminal, in blocks to a file or pipe; the loop
      * flushes whenever it goes idle, so a reader of the file never waits long. */
@@ -461,6 +467,18 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         ks_features_set_root(fake);
     if (t->configure)
         t->configure(r);
+    if (r->opt.prom) {
+        struct ks_buf perr = {0};
+        if (ks_prom_open(r->opt.prom, t->spec.name, &perr) != 0) {
+            ks_err("%s", perr.s);
+            exit(2);
+        }
+        ks_define(r, "KS_PROM", 1, "--prom: measure what the metrics need (histogram sums)");
+        if (!r->opt.interval && !r->opt.duration && !r->opt.check && !r->opt.ebpf)
+            ks_warn("--prom without an interval writes %s only at the end; give one (e.g. "
+                    "%s --prom %s 15) to refresh it as you trace",
+                    r->opt.prom, t->spec.name, r->opt.prom);
+    }
 
     if (!r->opt.ebpf && !r->opt.check && geteuid() != 0) {
         ks_err("must run as root: loading BPF programs needs CAP_SYS_ADMIN (try: sudo %s)",
@@ -638,6 +656,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             if (t->on_interval)
                 t->on_interval(r);
             ks_flush();
+            ks_prom_write();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
             if (left && --left == 0) {
                 printed_last = true;
@@ -681,8 +700,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         }
     }
     if (!g_out_errno && t->on_interval && !printed_last &&
-        (!r->opt.interval || g_stop || deadline))
+        (!r->opt.interval || g_stop || deadline)) {
         t->on_interval(r);
+        ks_prom_write();
+    }
     if (!g_out_errno && t->on_exit)
         t->on_exit(r);
     ks_flush();

@@ -4,7 +4,9 @@
 # e2fsprogs: chattr, for the immutable-cache test. chromium: kscope-flamegraph's SVG
 # rendered in a real browser. binutils: objcopy and readelf, for a stripped binary with a
 # debuglink file in the symbol tests. python3-jsonschema: validates --json output against
-# schemas/.
+# schemas/. prometheus-node-exporter, prometheus (promtool), curl: --prom against the real
+# parts. python3-yaml, systemd: deploy/ (the manifest, systemd-analyze verify). groff-base,
+# man-db: the man pages render cleanly.
 #
 # Then, when run without arguments (as CI does), the quick labels once more in a
 # sanitizer build (build-asan: -fsanitize=address,undefined, every finding fatal), so
@@ -12,7 +14,8 @@
 # gcc's libasan and libubsan come with gcc itself (libgcc-*-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils python3-jsonschema
+bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils python3-jsonschema \
+    prometheus-node-exporter prometheus curl python3-yaml groff-base man-db systemd
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0

@@ -11,6 +11,7 @@
 
 #include "ks_hist.h"
 #include "ks_record.h"
+#include "ks_prom.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
 
@@ -110,6 +111,23 @@ static void cmd_flags_words(unsigned flags, char *out, size_t size)
     snprintf(out, size, "%s", desc);
 }
 
+/* --prom: one section as a Prometheus histogram, with the sum the program measured (its
+ * dist_sum map is never cleared: a total, so that no sum is lost between the two reads). */
+static void prom_section(const struct ks_hist_section *s, const struct ks_hist_section *sums,
+                         int nsums, const char *label, const char *value)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < nsums; i++)
+        if (!memcmp(sums[i].key, s->key, sizeof(s->key)))
+            sum = sums[i].vals[0];
+    struct ks_prom_label l = {label, value};
+    ks_prom_log2_hist(opt_queued ? "io_queued_seconds" : "io_seconds",
+                      opt_queued ? "Block I/O latency from insertion into the OS queue to "
+                                   "completion (biolatency -Q)"
+                                 : "Block I/O latency from issue to the device to completion",
+                      &l, label ? 1 : 0, s->vals, KS_LOG2_SLOTS, opt_ms ? 1000000 : 1000, sum);
+}
+
 /* -e: BCC's line after the histograms, then the sums start again. */
 static void print_extension(struct ks_run *r, const char *label)
 {
@@ -136,6 +154,12 @@ static void on_interval(struct ks_run *r)
     struct ks_hist_section *s = NULL;
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s);
     const char *label = opt_ms ? "msecs" : "usecs";
+    struct ks_hist_section *sums = NULL, none = {.key = {0}};
+    int nsums = 0;
+    if (ks_prom_enabled())
+        nsums = ks_hist_collect(ks_map_fd(r, "dist_sum"), m->key_size, 0, &sums);
+    if (!n && !opt_disks && !opt_flags)
+        prom_section(&none, sums, nsums, NULL, NULL); /* the metric exists from the start */
     ks_interval_begin();
     ks_textf("\n");
     if (opt_timestamp) {
@@ -149,6 +173,7 @@ static void on_interval(struct ks_run *r)
         char words[160] = "";
         if (opt_disks) {
             snprintf(words, sizeof(words), "%s", ks_disk_name((uint32_t)section));
+            prom_section(&s[i], sums, nsums, "disk", words);
         } else if (opt_flags) {
             if (section >> 63) {
                 cmd_flags_words((unsigned)section, words, sizeof(words));
@@ -158,11 +183,15 @@ static void on_interval(struct ks_run *r)
                 rwbs[8] = '\0';
                 rwbs_words(rwbs, words, sizeof(words));
             }
+            prom_section(&s[i], sums, nsums, "flags", words);
+        } else {
+            prom_section(&s[i], sums, nsums, NULL, NULL);
         }
         ks_hist_emit(words, s[i].vals, KS_LOG2_SLOTS);
     }
     ks_hist_end();
     free(s);
+    free(sums);
     if (opt_extension)
         print_extension(r, label);
     ks_interval_end();

@@ -6,6 +6,7 @@
 
 #include "ks_maps.h"
 #include "ks_record.h"
+#include "ks_prom.h"
 #include "ks_sys.h"
 #include "ks_syscall.h"
 #include "ks_tool.h"
@@ -236,6 +237,45 @@ static void process_name(const struct row *w, char *comm, size_t size)
     }
 }
 
+/* --prom: every row (not only the top ones printed) as counters. Failed-only counts get
+ * their own names, so that two syscount instances on one host never mix meanings. */
+static void prom_row(const struct row *w)
+{
+    char key[64], err[32], comm[64];
+    struct ks_prom_label l[3];
+    int nl = 0;
+    if (opt_process) {
+        snprintf(key, sizeof(key), "%u", w->key);
+        l[nl++] = (struct ks_prom_label){"pid", key};
+        process_name(w, comm, sizeof(comm));
+        l[nl++] = (struct ks_prom_label){"comm", comm};
+    } else {
+        const char *name = ks_syscall_name(w->key);
+        if (name)
+            snprintf(key, sizeof(key), "%s", name);
+        else
+            snprintf(key, sizeof(key), "%u", w->key); /* newer than this build's tables */
+        l[nl++] = (struct ks_prom_label){"syscall", key};
+    }
+    if (opt_errno) {
+        const char *e = ks_errno_name((int)opt_errno);
+        if (e)
+            snprintf(err, sizeof(err), "%s", e);
+        else
+            snprintf(err, sizeof(err), "%ld", opt_errno);
+        l[nl++] = (struct ks_prom_label){"errno", err};
+    }
+    bool failed = opt_failures || opt_errno;
+    ks_prom_counter(failed ? "failed_syscalls_total" : "syscalls_total",
+                    failed ? "Failed syscalls (syscount -x or -e)" : "Syscalls", l, nl, w->count,
+                    false);
+    if (opt_latency)
+        ks_prom_counter(failed ? "failed_syscall_seconds_total" : "syscall_seconds_total",
+                        failed ? "Time spent in failed syscalls, from entry to exit (syscount -L)"
+                               : "Time spent in syscalls, from entry to exit (syscount -L)",
+                        l, nl, w->total_ns, true);
+}
+
 static void on_interval(struct ks_run *r)
 {
     struct row *rows;
@@ -247,6 +287,8 @@ static void on_interval(struct ks_run *r)
         n = read_by_syscall(r, rows);
     }
     qsort(rows, n, sizeof(*rows), cmp_rows);
+    for (size_t i = 0; i < n && ks_prom_enabled(); i++)
+        prom_row(&rows[i]);
 
     ks_interval_begin();
     char t[16];

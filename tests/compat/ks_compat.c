@@ -274,6 +274,7 @@ static const struct config {
     {"biolatency", "-D", 0, NULL},
     {"biolatency", "-F", 0, NULL},
     {"biolatency", "-e -D", 0, NULL},
+    {"biolatency", "-D --prom /tmp/kscope-compat.prom", 0, NULL}, /* KS_PROM: the _sum */
     {"syscount", "", 0, NULL},
     {"syscount", "-P", 0, NULL},
     {"syscount", "-L", 0, NULL},
@@ -296,6 +297,7 @@ static const struct config {
     {"wakeuptime", "-p 1", 0, NULL},
 };
 #define NCONF NELEM(configs)
+_Static_assert(NELEM(configs) <= 64, "the per-reason masks below hold 64 configs");
 
 static const char *const modes[] = {"auto", "tracepoint", "kprobe"};
 #define NMODE NELEM(modes)
@@ -1157,11 +1159,11 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
             for (int p = 0; p < NPROF; p++) {
                 /* reasons across this tool's configs: reason -> configs it applies to */
                 struct strlist reasons = {0};
-                unsigned masks[64] = {0};
+                uint64_t masks[64] = {0}; /* per reason: the configs (bits) that hit it */
                 struct strlist cell_items = {0}; /* "reason\tprobe" */
                 struct strlist since_items = {0}; /* option sets newer than this kernel */
                 int nconf = 0;
-                unsigned allmask = 0;
+                uint64_t allmask = 0;
                 for (int i = 0; i < nruns; i++) {
                     struct run *r = &runs[i];
                     if (r->mode != m || r->prof != p || strcmp(configs[r->conf].tool, tools[ti]))
@@ -1171,13 +1173,13 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                         continue;
                     }
                     nconf++;
-                    allmask |= 1u << r->conf;
+                    allmask |= 1ull << r->conf;
                     struct verdict v = {0};
                     judge(r, r->job >= 0 ? &res[r->job] : NULL, &v);
                     for (int k = 0; k < v.fail.n; k++) {
                         int idx = strlist_add(&reasons, v.fail.v[k]);
                         if (idx < 64)
-                            masks[idx] |= 1u << r->conf;
+                            masks[idx] |= 1ull << r->conf;
                     }
                     for (int k = 0; k < v.notes.n; k++)
                         strlist_add(&cell_items, v.notes.v[k]);
@@ -1213,11 +1215,11 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                     for (int k = 0; k < reasons.n; k++) {
                         if (k)
                             ks_buf_add(&c->text, "; ");
-                        unsigned mk = k < 64 ? masks[k] : allmask;
+                        uint64_t mk = k < 64 ? masks[k] : allmask;
                         if (mk != allmask) {
                             bool first = true;
                             for (int ci = 0; ci < NCONF; ci++)
-                                if (mk & (1u << ci)) {
+                                if (mk & (1ull << ci)) {
                                     ks_buf_printf(&c->text, "%s%s", first ? "with " : ", ",
                                                   conf_label(ci));
                                     first = false;

@@ -3,15 +3,9 @@
 # for that disk; -D names it; interval and count end the run.
 . "$(dirname "$0")/lib.sh"
 
-dir=${KSCOPE_TEST_IO_DIR:-$(dirname "$BIN")}   # the build tree lives on a real disk
-src=$(findmnt -no SOURCE --target "$dir" | head -n1)
-disk=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n1)
-[ -n "$disk" ] || disk=$(basename "$src")
-[ -b "/dev/$disk" ] || prereq "$dir is not on a block device (found '$src')"
-file="$dir/.kscope-bio-$$"
-trap 'rm -f "$file"; cleanup' EXIT
-
-write_direct() { dd if=/dev/zero of="$file" bs=1M count="$1" oflag=direct conv=fsync status=none; }
+io_disk bio # the build tree lives on a real disk
+disk=$IO_DISK
+trap 'rm -f "$IO_FILE"; cleanup' EXIT
 
 # 1) -D with interval and count: runs 3 intervals of 1 s and exits by itself.
 start_tool biolatency "$T/out" -D 1 3 --cache-dir "$T/cache"

@@ -107,6 +107,19 @@ progs_gone() {
     done
 }
 
+# io_disk NAME: for direct-I/O workloads, sets IO_FILE (a file NAME on a real disk, the build
+# tree's unless KSCOPE_TEST_IO_DIR says otherwise) and IO_DISK (that disk's name).
+io_disk() {
+    local dir=${KSCOPE_TEST_IO_DIR:-$(dirname "$BIN")} src
+    src=$(findmnt -no SOURCE --target "$dir" | head -n1)
+    IO_DISK=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n1)
+    [ -n "$IO_DISK" ] || IO_DISK=$(basename "$src")
+    [ -b "/dev/$IO_DISK" ] || prereq "$dir is not on a block device (found '$src')"
+    IO_FILE="$dir/.kscope-$1-$$"
+}
+# write_direct MIB: writes to IO_FILE bypassing the page cache: each MiB reaches the disk.
+write_direct() { dd if=/dev/zero of="$IO_FILE" bs=1M count="$1" oflag=direct conv=fsync status=none; }
+
 finish() {
     if [ "$FAILS" -gt 0 ]; then
         echo "$FAILS check(s) failed"

@@ -108,7 +108,7 @@ for mode in $MODES; do
     disk=${KSCOPE_VM_DISK#/dev/}
     out=$T/biolatency-$mode.out
     if vm_tracer_start "biolatency-$mode" "$out" '^Tracing block device I/O' 900 \
-        "$BIN/biolatency" -v -D --probe="$mode" --cache-dir "$CACHE"; then
+        "$BIN/biolatency" -v -D --probe="$mode" --prom "$T/bio-$mode.prom" --cache-dir "$CACHE"; then
       expect_choice "$mode" "$out" biolatency
       dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
       vm_tracer_stop
@@ -124,6 +124,11 @@ for mode in $MODES; do
       done <"$out"
       if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
       else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
+      # --prom: the same count in the metrics, and a _sum the program measured (KS_PROM).
+      line=$(grep "^kscope_biolatency_io_seconds_count{disk=\"$disk\"} " "$T/bio-$mode.prom")
+      if [ "${line##* }" = "$n" ] && grep -qE "^kscope_biolatency_io_seconds_sum\{disk=\"$disk\"\} ([1-9][0-9.]*|0\.[0-9]*[1-9][0-9]*)\$" "$T/bio-$mode.prom"; then
+        vm_pass "biolatency --probe=$mode --prom: _count $n as the text, a measured _sum"
+      else vm_fail "biolatency --probe=$mode --prom" "'$line' for $n I/Os"; vm_evidence "$T/bio-$mode.prom" 40; fi
     fi
     # -d (the disk read from each request at its start: a struct read, kprobe path) and
     # -e (BCC's avg/total/count line).
