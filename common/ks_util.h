@@ -44,6 +44,12 @@ bool ks_path_exists(const char *path);
 bool ks_is_dir(const char *path);
 bool ks_is_file(const char *path);
 
+/* Run a command (argv[0] looked up in PATH), stdin and stdout on /dev/null; the first line
+ * of its stderr goes to msg. Returns its exit status (-1: could not start, 128: killed). */
+int ks_run(char *const argv[], char *msg, size_t size);
+/* Remove a directory tree we made (no symbolic links followed). */
+void ks_rm_tree(const char *dir);
+
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t ks_now_ns(void);
 uint64_t ks_wall_ns(void);
