@@ -464,14 +464,17 @@ int ks_cache_import(const struct ks_cache *c, const char *file, struct ks_buf *o
             why = "its key is not the one it is named by";
         else
             o = ks_object_parse(data + 40, len - 40, &why);
+        if (o)
+            why = NULL;
         free(data);
         /* Stored as ours, then read back through the cache's own checks. */
         if (o && !ks_cache_put(c, key, o))
             why = "cannot store it";
-        struct ks_object *back = o && !why ? ks_cache_get(c, key, &why) : NULL;
+        const char *get_why = NULL;
+        struct ks_object *back = o && !why ? ks_cache_get(c, key, &get_why) : NULL;
         if (o && !why && !back)
-            why = "the cache rejected it";
-        if (back && !why) {
+            why = get_why ? get_why : "the cache rejected it";
+        if (back) {
             ok++;
             char ip[PATH_MAX + 80], name[80];
             snprintf(ip, sizeof(ip), "%s/%.64s.info", dir, v[i]);

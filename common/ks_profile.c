@@ -80,6 +80,16 @@ static bool copy_in(const char *dir, const char *rel, const char *from)
     return rc == 0;
 }
 
+/* Where a profile is unpacked: thousands of small files, so memory (/dev/shm) when there
+ * is one; TMPDIR when set. */
+static const char *scratch_dir(void)
+{
+    const char *t = getenv("TMPDIR");
+    if (t && *t)
+        return t;
+    return access("/dev/shm", W_OK) == 0 && ks_is_dir("/dev/shm") ? "/dev/shm" : "/tmp";
+}
+
 /* ---- saving ---------------------------------------------------------------------------- */
 
 /* kallsyms, functions only, as "0 t name" lines: ks_features reads the third column. */
@@ -249,7 +259,8 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
         ks_buf_printf(err, "cannot save a profile: %s", why);
         return -1;
     }
-    char dir[] = "/tmp/kscope-profile.XXXXXX";
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/kscope-profile.XXXXXX", scratch_dir());
     if (!mkdtemp(dir)) {
         ks_buf_printf(err, "cannot make a temporary directory: %s", strerror(errno));
         return -1;
@@ -382,9 +393,7 @@ int ks_profile_open(const char *file, struct ks_profile *p, struct ks_buf *err)
         ks_buf_printf(err, "profile %s: %s", file, errno ? strerror(errno) : "not a file");
         return -1;
     }
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(p->dir, sizeof(p->dir), "%s/kscope-target.XXXXXX",
-             tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(p->dir, sizeof(p->dir), "%s/kscope-target.XXXXXX", scratch_dir());
     if (!mkdtemp(p->dir)) {
         ks_buf_printf(err, "cannot make a temporary directory for the profile: %s", strerror(errno));
         p->dir[0] = '\0';
@@ -442,8 +451,8 @@ int ks_profile_open(const char *file, struct ks_profile *p, struct ks_buf *err)
     uname(&u);
     if (strcmp(p->machine, u.machine) != 0) {
         ks_buf_printf(err,
-                      "profile %s is for a %s kernel (%s); this machine is %s, and kscope "
-                      "compiles for its own architecture: build on a %s machine",
+                      "profile %s is for machine %s (kernel %s), but this machine is %s: kscope "
+                      "compiles for its own architecture; build on a %s machine",
                       file, p->machine, p->release, u.machine, p->machine);
         goto fail;
     }

@@ -40,6 +40,7 @@
 #include "ks_compile.h"
 #include "ks_headers.h"
 #include "ks_object.h"
+#include "ks_optsets.h"
 #include "ks_sha256.h"
 #include "ks_util.h"
 
@@ -244,27 +245,10 @@ static void fact_why(const struct sym_fact *t, int n, const char *name, const st
 /* ====================================================================================
  * What to check: the option sets that change each tool's BPF program.
  * ==================================================================================== */
-static const struct config {
-    const char *tool;
-    const char *opts; /* space-separated; "" for the defaults */
-} configs[] = {
-    {"execsnoop", ""},
-    {"execsnoop", "--max-args 64"}, /* the largest unrolled loop */
-    {"opensnoop", ""},
-    {"opensnoop", "-p 1"},
-    {"opensnoop", "-u 0"},
-    {"opensnoop", "-f O_WRONLY"},
-    {"biolatency", ""},
-    {"biolatency", "-Q"},
-    {"biolatency", "-D"},
-    {"biolatency", "-F"},
-    {"syscount", ""},
-    {"syscount", "-P"},
-    {"syscount", "-L"},
-    {"syscount", "-P -L -x"},
-    {"syscount", "-p 1 -e ENOENT --syscall openat"},
-};
-#define NCONF NELEM(configs)
+/* common/ks_optsets.c, shared with kscope-cache build. */
+#define config ks_optset
+#define configs ks_optsets
+#define NCONF ks_noptsets
 
 static const char *const modes[] = {"auto", "tracepoint", "kprobe"};
 #define NMODE NELEM(modes)
@@ -1427,7 +1411,7 @@ int main(int argc, char **argv)
         for (int c = 0; c < NCONF; c++)
             have |= !strcmp(configs[c].tool, tools[t]);
         if (!have)
-            die("tool %s has no option sets in tests/compat/ks_compat.c (configs[]): add its "
+            die("tool %s has no option sets in common/ks_optsets.c: add its "
                 "defaults and every option that changes its BPF program",
                 tools[t]);
         char p[PATH_MAX];
