@@ -263,16 +263,6 @@ static char *read_trusted(const char *p, size_t *len)
     return ok ? ks_read_file(p, len) : NULL;
 }
 
-static bool text_field(const char *text, const char *key, char *out, size_t size)
-{
-    size_t n = strlen(key);
-    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-        if (!strncmp(l, key, n) && l[n] == ' ') {
-            snprintf(out, size, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
-            return true;
-        }
-    return false;
-}
 
 static bool is_hex(const char *s, size_t n)
 {
@@ -310,7 +300,7 @@ bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65])
     ks_cache_kernel_id(kid);
     snprintf(p, sizeof(p), "%s/%s.kernel", c->dir, kid);
     char *text = read_trusted(p, NULL);
-    bool ok = text && text_field(text, "headers", headers_id, 65) && strlen(headers_id) == 64 &&
+    bool ok = text && ks_text_field(text, "headers", headers_id, 65) && strlen(headers_id) == 64 &&
               is_hex(headers_id, 64);
     free(text);
     return ok;
@@ -499,7 +489,7 @@ int ks_cache_import(const struct ks_cache *c, const char *file, struct ks_buf *o
         struct stat st;
         size_t len = 0;
         char *text = lstat(p, &st) == 0 && S_ISREG(st.st_mode) ? ks_read_file(p, &len) : NULL;
-        if (text && plain_text(text, len) && text_field(text, "headers", hid, sizeof(hid)) &&
+        if (text && plain_text(text, len) && ks_text_field(text, "headers", hid, sizeof(hid)) &&
             strlen(hid) == 64 && is_hex(hid, 64) && put_text(c, v[i], text))
             nk++;
         else
@@ -552,15 +542,15 @@ int ks_cache_list(const struct ks_cache *c, const char *kernel_id, struct ks_buf
         char *info = read_trusted(p, NULL);
         struct listed *e = &l[n];
         snprintf(e->key, sizeof(e->key), "%.12s", v[i]);
-        if (!info || !text_field(info, "kernel", e->kernel, sizeof(e->kernel)) ||
-            !text_field(info, "release", e->release, sizeof(e->release))) {
+        if (!info || !ks_text_field(info, "kernel", e->kernel, sizeof(e->kernel)) ||
+            !ks_text_field(info, "release", e->release, sizeof(e->release))) {
             snprintf(e->kernel, sizeof(e->kernel), "?");
             snprintf(e->release, sizeof(e->release), "(unknown kernel)");
         }
-        if (!info || !text_field(info, "tool", e->tool, sizeof(e->tool)))
+        if (!info || !ks_text_field(info, "tool", e->tool, sizeof(e->tool)))
             snprintf(e->tool, sizeof(e->tool), "?");
         if (info)
-            text_field(info, "args", e->args, sizeof(e->args));
+            ks_text_field(info, "args", e->args, sizeof(e->args));
         free(info);
         if (!kernel_id || !strcmp(kernel_id, e->kernel))
             n++;
@@ -578,7 +568,7 @@ int ks_cache_list(const struct ks_cache *c, const char *kernel_id, struct ks_buf
             snprintf(p, sizeof(p), "%s/%s.kernel", c->dir, l[i].kernel);
             char *note = read_trusted(p, NULL);
             if (note)
-                text_field(note, "version", ver, sizeof(ver));
+                ks_text_field(note, "version", ver, sizeof(ver));
             free(note);
             ks_buf_printf(out, "kernel %s%s: %d program%s%s%s\n", l[i].release,
                           !strcmp(l[i].kernel, self) ? " (this kernel)" : "", k, k == 1 ? "" : "s",

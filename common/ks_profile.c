@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -259,6 +260,11 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
         ks_buf_printf(err, "cannot save a profile: %s", why);
         return -1;
     }
+    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK, and hundreds of probe programs
+     * in a row (freed only after an RCU grace period) exhaust the default: later probes
+     * would fail for that reason alone and the profile would deny what the kernel has. */
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &rl);
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/kscope-profile.XXXXXX", scratch_dir());
     if (!mkdtemp(dir)) {
@@ -278,8 +284,11 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
         ks_buf_printf(err, "cannot read /proc/version: %s", strerror(errno));
         goto out;
     }
+    uint64_t t0 = ks_now_ns();
     long nf = save_formats(dir, tracefs);
+    ks_info("profile: tracepoint formats, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     long nk = save_kallsyms(dir);
+    ks_info("profile: kallsyms, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     if (nf < 0 || nk < 0) {
         ks_buf_printf(err, "cannot read %s: %s", nf < 0 ? "the tracepoint formats" : "/proc/kallsyms",
                       strerror(errno));
@@ -301,7 +310,9 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     ks_buf_printf(summary, "available_filter_functions: %s\nkprobe blacklist: %s\nkprobes: %s\nBTF: %s\n",
                   aff ? "saved" : "not readable", bl ? "saved" : "not readable (debugfs)",
                   ks_kprobes_supported(NULL) ? "yes" : "no", btf ? "yes" : "no");
+    ks_info("profile: tracefs and sysfs files, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     save_features(dir, summary);
+    ks_info("profile: BPF feature probes, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     save_config(dir, u.release, summary);
     struct ks_buf sums = {0};
     if (checksums(dir, &sums) != 0 || put_file(dir, SUMS, sums.s, sums.len) != 0) {
@@ -325,6 +336,7 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
         unlink(tmp);
         goto out;
     }
+    ks_info("profile: written, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     rc = 0;
 out:
     ks_rm_tree(dir);
@@ -343,16 +355,6 @@ static int check_entry(const char *p, const struct stat *st, int flag, struct FT
     return 1;
 }
 
-static bool field(const char *manifest, const char *key, char *out, size_t size)
-{
-    size_t n = strlen(key);
-    for (const char *l = manifest; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-        if (!strncmp(l, key, n) && l[n] == ' ') {
-            snprintf(out, size, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
-            return true;
-        }
-    return false;
-}
 
 /* Every file listed hashes as listed, and every file is listed. */
 static bool verify_sums(const char *dir, const char **what, char *path, size_t psize)
@@ -440,8 +442,8 @@ int ks_profile_open(const char *file, struct ks_profile *p, struct ks_buf *err)
                       file, what, bad[0] ? ": " : "", bad);
         goto fail;
     }
-    bool ok = field(manifest, "release", p->release, sizeof(p->release)) &&
-              field(manifest, "machine", p->machine, sizeof(p->machine));
+    bool ok = ks_text_field(manifest, "release", p->release, sizeof(p->release)) &&
+              ks_text_field(manifest, "machine", p->machine, sizeof(p->machine));
     free(manifest);
     if (!ok) {
         ks_buf_printf(err, "profile %s names no kernel release or machine", file);

@@ -373,6 +373,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 
     r->argc = argc;
     r->argv = argv;
+    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: the feature probes below count
+     * too, so this comes first (a probe failing for memory would deny a feature). */
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &rl);
     const char *fake = getenv("KSCOPE_FAKE_ROOT");
     if (fake && *fake)
         ks_features_set_root(fake);
@@ -448,10 +452,6 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         fflush(stdout);
         return 0;
     }
-
-    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK. */
-    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
-    setrlimit(RLIMIT_MEMLOCK, &rl);
 
     r->obj = get_object(r, text.s);
     ks_buf_free(&text);

@@ -279,3 +279,14 @@ int ks_run(char *const argv[], char *msg, size_t size)
     ks_buf_free(&e);
     return pid < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+bool ks_text_field(const char *text, const char *key, char *out, size_t size)
+{
+    size_t n = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, key, n) && l[n] == ' ') {
+            snprintf(out, size, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
+            return true;
+        }
+    return false;
+}

@@ -1675,7 +1675,10 @@ int main(int argc, char **argv)
         F.fake = true;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (save_profile_file) return save_profile(save_profile_file);
+    if (save_profile_file) {
+        ks_verbose = verbose;
+        return save_profile(save_profile_file);
+    }
 
     check_system();
     F.can_bpf = F.root || F.fake;

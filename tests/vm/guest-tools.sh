@@ -2,21 +2,44 @@
 # Runs INSIDE a guest kernel that has kprobes: every kscope tool with --probe=kprobe and
 # with --probe=auto, each against a workload started here, checking the events the way
 # the host tests do. One boot per kernel runs all of it.
-#   guest-tools.sh BIN_DIR CACHE_DIR [MODES]
-# CACHE_DIR is shared with the host read-write (a rerun of the same kernel loads instead of
-# running clang under TCG again). With KSCOPE_VM_NOBTF=1 the run proves nothing needs BTF.
+#   guest-tools.sh BIN_DIR XCHG_DIR [MODES]
+# The programs were compiled on the host for this kernel (host-cache.sh: its profile,
+# kscope-cache build, export to XCHG_DIR/programs.tar.xz). Here they are imported into a
+# cache of the guest's own, and every tool must start from it: nothing is compiled in the
+# guest, except once, at the end, as a check that a guest-built program is the host-built
+# one. With KSCOPE_VM_NOBTF=1 the run proves nothing needs BTF.
 set -uo pipefail
 source "$(dirname "$0")/guest-lib.sh"
 BIN=$1
-CACHE=$2
+XCHG=$2
 MODES=${3:-kprobe auto}
-vm_suite "tools ($MODES)"
+vm_suite "tools ($MODES, host-compiled)"
+
+# ---- the suite: one line per tool ---------------------------------------------------
+# guest_tool NAME READY_ERE "OPTIONS" [MODES]: start NAME -v --probe=MODE OPTIONS from the
+# imported cache for each mode, wait for READY_ERE, check the mode's probes were chosen
+# and nothing was compiled, then run check_NAME MODE OUTFILE (below) if there is one:
+# its workload and the events it expects. OPTIONS must be one of the tool's option sets
+# (common/ks_optsets.c), which kscope-cache build compiles on the host.
+suite() {
+  guest_tool execsnoop  '^PCOMM'                        ""
+  guest_tool opensnoop  '^PID +COMM'                    ""
+  guest_tool biolatency '^Tracing block device I/O'     "-D"
+  guest_tool syscount   '^Tracing (failed )?syscalls'   "-x"   auto
+}
 
 if [ "${KSCOPE_VM_NOBTF:-0}" = 1 ]; then
   vm_check "BTF is hidden from the tools" test ! -e /sys/kernel/btf/vmlinux
 fi
 T=$(mktemp -d /tmp/kscope-guest.XXXXXX)
-mkdir -p "$CACHE" && chmod 700 "$CACHE"
+CACHE=/tmp/kscope-guest-cache  # the guest's own (tmpfs): only what was imported
+t0=$(vm_now)
+if "$BIN/kscope-cache" import "$XCHG/programs.tar.xz" --cache-dir "$CACHE" >"$T/import.out" 2>&1; then
+  vm_pass "kscope-cache import of the host-built programs ($(tail -n1 "$T/import.out"))"
+else
+  vm_fail "kscope-cache import" "see below"; vm_evidence "$T/import.out"
+fi
+vm_time import "$(vm_elapsed "$t0")"
 
 # The kprobe variant each probe must get on this kernel, by mode (auto: tracepoints).
 expect_choice() {  # expect_choice MODE OUTFILE TOOL
@@ -30,93 +53,143 @@ expect_choice() {  # expect_choice MODE OUTFILE TOOL
   fi
 }
 
-for mode in $MODES; do
-  # ---- execsnoop: a unique marker exec, pid, ppid (a struct read on the kprobe path) ----
-  out=$T/execsnoop-$mode.out
-  marker=ksm$mode$$
-  cp /bin/true "$T/$marker"
-  if vm_tracer_start "execsnoop-$mode" "$out" '^PCOMM' 900 \
-      "$BIN/execsnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
-    expect_choice "$mode" "$out" execsnoop
-    "$T/$marker" "arg-$mode" &
-    m=$!
-    wait "$m"
-    if vm_wait_match "$out" "^$marker +$m +$$ +0 $T/$marker arg-$mode\$" 60; then
-      vm_pass "execsnoop --probe=$mode: marker exec with pid, ppid, ret, args"
-    else
-      vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
-      vm_evidence "$out" 30
-    fi
-    vm_tracer_stop
-  fi
-
-  # ---- opensnoop: a unique path opened, and one that fails ----
-  out=$T/opensnoop-$mode.out
-  good=$T/ks-open-$mode-$$
-  echo x >"$good"
-  if vm_tracer_start "opensnoop-$mode" "$out" '^PID +COMM' 900 \
-      "$BIN/opensnoop" -v --probe="$mode" --cache-dir "$CACHE"; then
-    expect_choice "$mode" "$out" opensnoop
-    # Shell redirections open in this shell: no fork+exec, which costs much under TCG.
-    : <"$good"
-    : <"$good-missing" 2>/dev/null
-    if vm_wait_match "$out" "^$$ +bash +[0-9]+ +0 $good\$" 60; then
-      vm_pass "opensnoop --probe=$mode: successful open with fd and path"
-    else
-      vm_fail "opensnoop --probe=$mode: successful open" "no line for $good"; vm_evidence "$out" 30
-    fi
-    if vm_wait_match "$out" "^$$ +bash +-1 +2 $good-missing\$" 10; then
-      vm_pass "opensnoop --probe=$mode: failed open with ENOENT"
-    else
-      vm_fail "opensnoop --probe=$mode: failed open" "no ENOENT line"; vm_evidence "$out" 30
-    fi
-    vm_tracer_stop
-  fi
-
-  # ---- biolatency -D: direct writes to the scratch disk; per-disk name from the kernel ----
-  if [ -n "${KSCOPE_VM_DISK:-}" ] && [ -b "$KSCOPE_VM_DISK" ]; then
-    disk=${KSCOPE_VM_DISK#/dev/}
-    out=$T/biolatency-$mode.out
-    if vm_tracer_start "biolatency-$mode" "$out" '^Tracing block device I/O' 900 \
-        "$BIN/biolatency" -v -D --probe="$mode" --cache-dir "$CACHE"; then
-      expect_choice "$mode" "$out" biolatency
-      dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
-      vm_tracer_stop
-      if vm_wait_match "$out" "^disk = $disk\$" 5; then
-        vm_pass "biolatency -D --probe=$mode: histogram for $disk"
-      else
-        vm_fail "biolatency -D --probe=$mode: histogram for $disk" "no 'disk = $disk'"
-        vm_evidence "$out" 30
-      fi
-      n=0
-      while read -r line; do
-        [[ $line =~ -\>\ +[0-9]+\ +:\ +([0-9]+) ]] && n=$((n + BASH_REMATCH[1]))
-      done <"$out"
-      if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
-      else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
-    fi
+# No compile in the guest: -v says where the program came from.
+expect_cached() {  # expect_cached OUTFILE WHAT
+  if vm_wait_match "$1" 'program: from the compile cache' 0 && ! vm_wait_match "$1" 'program: compiled' 0; then
+    vm_pass "$2: loaded the host-built program, nothing compiled"
   else
+    vm_fail "$2: loaded the host-built program" "it compiled (or failed)"; vm_evidence "$1" 30
+  fi
+}
+
+guest_tool() {
+  local tool=$1 ready=$2 opts=$3 modes=${4:-$MODES} mode out
+  for mode in $modes; do
+    case " $MODES " in *" $mode "*) ;; *) continue ;; esac
+    out=$T/$tool-$mode.out
+    # shellcheck disable=SC2086 # OPTIONS are words
+    if vm_tracer_start "$tool-$mode" "$out" "$ready" 300 \
+        "$BIN/$tool" -v --probe="$mode" $opts --cache-dir "$CACHE"; then
+      expect_choice "$mode" "$out" "$tool"
+      expect_cached "$out" "$tool --probe=$mode"
+      if declare -F "check_$tool" >/dev/null; then "check_$tool" "$mode" "$out"; fi
+      vm_tracer_stop
+    fi
+  done
+}
+
+# ---- per-tool workloads and checks ------------------------------------------------------
+# execsnoop: a unique marker exec, pid, ppid (a struct read on the kprobe path).
+check_execsnoop() {
+  local mode=$1 out=$2 marker=ksm$1$$ m
+  cp /bin/true "$T/$marker"
+  "$T/$marker" "arg-$mode" &
+  m=$!
+  wait "$m"
+  if vm_wait_match "$out" "^$marker +$m +$$ +0 $T/$marker arg-$mode\$" 60; then
+    vm_pass "execsnoop --probe=$mode: marker exec with pid, ppid, ret, args"
+  else
+    vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
+    vm_evidence "$out" 30
+  fi
+}
+
+# opensnoop: a unique path opened, and one that fails.
+check_opensnoop() {
+  local mode=$1 out=$2 good=$T/ks-open-$1-$$-${RANDOM}
+  echo x >"$good"
+  # Shell redirections open in this shell: no fork+exec, which costs much under TCG.
+  : <"$good"
+  : <"$good-missing" 2>/dev/null
+  if vm_wait_match "$out" "^$$ +bash +[0-9]+ +0 $good\$" 60; then
+    vm_pass "opensnoop --probe=$mode: successful open with fd and path"
+  else
+    vm_fail "opensnoop --probe=$mode: successful open" "no line for $good"; vm_evidence "$out" 30
+  fi
+  if vm_wait_match "$out" "^$$ +bash +-1 +2 $good-missing\$" 10; then
+    vm_pass "opensnoop --probe=$mode: failed open with ENOENT"
+  else
+    vm_fail "opensnoop --probe=$mode: failed open" "no ENOENT line"; vm_evidence "$out" 30
+  fi
+}
+
+# biolatency -D: direct writes to the scratch disk; per-disk name from the kernel.
+check_biolatency() {
+  local mode=$1 out=$2 disk n=0 line
+  if [ -z "${KSCOPE_VM_DISK:-}" ] || [ ! -b "$KSCOPE_VM_DISK" ]; then
     # The harness gives every guest a scratch disk; without one, CI must not pass quietly.
     if [ "${CI:-}" = true ]; then vm_fail "biolatency-$mode" "no scratch disk in this guest"
     else vm_skip "biolatency-$mode" "no scratch disk in this guest"; fi
+    return
   fi
-done
+  disk=${KSCOPE_VM_DISK#/dev/}
+  dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
+  vm_tracer_stop
+  if vm_wait_match "$out" "^disk = $disk\$" 5; then
+    vm_pass "biolatency -D --probe=$mode: histogram for $disk"
+  else
+    vm_fail "biolatency -D --probe=$mode: histogram for $disk" "no 'disk = $disk'"
+    vm_evidence "$out" 30
+  fi
+  while read -r line; do
+    [[ $line =~ -\>\ +[0-9]+\ +:\ +([0-9]+) ]] && n=$((n + BASH_REMATCH[1]))
+  done <"$out"
+  if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
+  else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
+}
 
-# ---- syscount: tracepoints only (raw_syscalls:*), on this kernel's own tracefs format ----
-out=$T/syscount.out
-if vm_tracer_start syscount "$out" '^Tracing (failed )?syscalls' 900 \
-    "$BIN/syscount" -v -x -p $$ --cache-dir "$CACHE"; then
+# syscount -x: tracepoints only (raw_syscalls:*), on this kernel's own tracefs format.
+check_syscount() {
+  local mode=$1 out=$2 i n
   for ((i = 0; i < 300; i++)); do : <"$T/missing-$i" 2>/dev/null; done
   vm_tracer_stop
   n=$(awk '$1 == "openat" {print $2}' "$out")
-  if [ "${n:-0}" -ge 300 ]; then vm_pass "syscount -x -p: $n failed openat counted (>= 300)"
-  else vm_fail "syscount -x -p: failed openat count" "${n:-none} < 300"; vm_evidence "$out" 30; fi
-fi
+  if [ "${n:-0}" -ge 300 ]; then vm_pass "syscount -x: $n failed openat counted (>= 300)"
+  else vm_fail "syscount -x: failed openat count" "${n:-none} < 300"; vm_evidence "$out" 30; fi
+}
+
+suite
+
 r=0
-"$BIN/syscount" --probe=kprobe >/dev/null 2>"$T/sc-kp.err" || r=$?
+"$BIN/syscount" --probe=kprobe --cache-dir "$CACHE" >/dev/null 2>"$T/sc-kp.err" || r=$?
 if [ "$r" -ne 0 ] && grep -q "kprobe: no fallback for this probe" "$T/sc-kp.err"; then
   vm_pass "syscount --probe=kprobe: refused, no kprobe variant"
 else
   vm_fail "syscount --probe=kprobe: refused" "exit $r"; vm_evidence "$T/sc-kp.err"
+fi
+
+# ---- no kernel headers, no libbcc compiler: the cached program still starts (a fleet target)
+out=$T/noheaders.out
+if vm_tracer_start "execsnoop-noheaders" "$out" '^PCOMM' 120 unshare -m bash -c \
+    'mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src &&
+     for l in /usr/lib/*/libbcc.so.0*; do mount --bind /dev/null "$l" || exit 1; done && exec "$@"' x \
+    "$BIN/execsnoop" -v --probe=kprobe --cache-dir "$CACHE"; then
+  expect_cached "$out" "execsnoop without kernel headers"
+  check_execsnoop kprobe "$out"
+  vm_tracer_stop
+fi
+
+# ---- one compile in the guest: the same key and the same program as the host's ---------
+# (opensnoop: its kprobe program is among the quickest to compile under TCG)
+G=/tmp/kscope-guest-compile
+out=$T/compile.out
+case " $MODES " in *" kprobe "*) mode=kprobe ;; *) mode=auto ;; esac
+if vm_tracer_start "opensnoop-guest-compile" "$out" '^PID +COMM' 600 \
+    "$BIN/opensnoop" -v --probe=$mode --cache-dir "$G"; then
+  if vm_wait_match "$out" 'program: compiled' 0; then vm_pass "in-guest compile: compiled here"
+  else vm_fail "in-guest compile" "it did not compile"; vm_evidence "$out"; fi
+  check_opensnoop "$mode" "$out"
+  vm_tracer_stop
+  e=$(ls "$G"/*.kso 2>/dev/null | head -n1)
+  if [ -n "$e" ] && [ -e "$CACHE/${e##*/}" ]; then
+    vm_pass "in-guest compile: the guest's key is the host-built entry's (${e##*/})"
+    if cmp -s "$e" "$CACHE/${e##*/}"; then
+      vm_pass "in-guest compile: the guest-built program is byte-identical to the host-built one"
+    else
+      vm_fail "in-guest compile: same program" "guest-built and host-built entries differ"
+    fi
+  else
+    vm_fail "in-guest compile: same key as the host" "no host-built entry named ${e##*/}"
+  fi
 fi
 vm_finish
