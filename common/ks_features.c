@@ -380,8 +380,10 @@ bool ks_helper_supported(int prog_type, int helper_id)
         close(fd);
         return true;
     }
-    /* Rejected for its (missing) arguments is fine: the helper exists. */
-    return !strstr(log, "invalid func") && !strstr(log, "unknown func");
+    /* Rejected for its (missing) arguments is fine: the helper exists. Newer kernels
+     * say "program of this type cannot use helper" for one this program type lacks. */
+    return !strstr(log, "invalid func") && !strstr(log, "unknown func") &&
+           !strstr(log, "cannot use helper");
 }
 
 bool ks_have_probe_read_user(void)

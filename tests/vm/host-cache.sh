@@ -20,7 +20,7 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }';
 t0=$(date +%s.%N)
 if [ ! -s "$P" ]; then
   rm -f "$P.tmp"
-  KSCOPE_VM_RW_DIRS=$PROFILES KSCOPE_VM_DISK_MB=0 KSCOPE_VM_NOBTF=0 \
+  KSCOPE_VM_RW_DIRS=$PROFILES KSCOPE_VM_DISK_MB=0 KSCOPE_VM_NOBTF=0 KSCOPE_VM_TIMEOUT=300 \
     "$HERE/run-in-guest.sh" "$KSCOPE_VM_KVER" "$BIN/kscope-doctor" --save-profile "$P.tmp" >&2
   mv "$P.tmp" "$P"
   rm -rf "$HCACHE" && mkdir -m 700 "$HCACHE"   # programs for an earlier profile: never loaded
