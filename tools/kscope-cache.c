@@ -246,8 +246,10 @@ static int build(const char *target, const char *headers, const char *tools, con
                 continue;
             } else {
                 error_line(s, line, sizeof(line));
-                ks_err("%s %s %s failed for %s: %s", o->tool, o->opts, probe, release, line);
-                fputs(s, stderr);
+                ks_err("%s%s%s %s, for %s: %s", o->tool, o->opts[0] ? " " : "", o->opts, probe,
+                       release, line);
+                if (verbose)
+                    fputs(s, stderr);
                 ks_buf_free(&out);
                 return 1;
             }

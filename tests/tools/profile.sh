@@ -137,4 +137,9 @@ rc=0
 "$BIN/kscope-cache" build --target "$T/arch.kprofile" --cache-dir "$C" >/dev/null 2>"$T/kc-arch.err" || rc=$?
 check "kscope-cache build: a foreign profile is one clear error" \
     bash -c "[ $rc = 1 ] && [ \$(wc -l <'$T/kc-arch.err') = 1 ] && grep -q 'is for machine aarch64' '$T/kc-arch.err'"
+rc=0
+"$BIN/kscope-cache" build --target "$P" --kernel-headers "$src" --cache-dir "$T/c5" >/dev/null 2>"$T/kc-hdr.err" || rc=$?
+check "kscope-cache build: headers of another release stop it with one clear error" \
+    bash -c "[ $rc = 1 ] && grep -q 'headers in .* are for .*, but the profile .* is for $REL' '$T/kc-hdr.err'"
+check "kscope-cache build: nothing stored under a wrong key" bash -c "! ls '$T/c5'/*.kso 2>/dev/null"
 finish
