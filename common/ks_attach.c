@@ -3,9 +3,12 @@
 
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 struct attachment {
@@ -74,12 +77,33 @@ int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
     return 0;
 }
 
+static void *close_fd(void *arg)
+{
+    close((int)(intptr_t)arg);
+    return NULL;
+}
+
 void ks_detach_all(void)
 {
+    /* Disabling stops every program at once. Closing a tracepoint's perf event then waits
+     * for the kernel's RCU grace periods (~75 ms each on 6.x): closing them from parallel
+     * threads lets them share the wait, so a tool with six probes ends in ~0.1 s, not 0.5. */
+    for (int i = 0; i < g_natt; i++)
+        ioctl(g_att[i].fd, PERF_EVENT_IOC_DISABLE, 0);
+    pthread_t th[64];
+    int nth = 0;
     for (int i = g_natt - 1; i >= 0; i--) {
-        bpf_close_perf_event_fd(g_att[i].fd);
+        if (g_att[i].kprobe || nth == 64 ||
+            pthread_create(&th[nth], NULL, close_fd, (void *)(intptr_t)g_att[i].fd) != 0) {
+            bpf_close_perf_event_fd(g_att[i].fd);
+        } else {
+            nth++;
+        }
+    }
+    for (int i = 0; i < nth; i++)
+        pthread_join(th[i], NULL);
+    for (int i = g_natt - 1; i >= 0; i--)
         if (g_att[i].kprobe)
             bpf_detach_kprobe(g_att[i].ev_name);
-    }
     g_natt = 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -116,12 +117,26 @@ static const char *path(char *buf, size_t size, const char *p)
     return ks_join(buf, size, g_root, p);
 }
 
+/* A tracefs that is there but closed to us (mode 0700 and not root): said as such, not as
+ * "not mounted". */
+static char g_tracefs_denied[700];
+
 static bool try_tracefs(const char *dir)
 {
     char p[600], q[600];
     snprintf(q, sizeof(q), "%s/events", dir);
-    if (!ks_is_dir(path(p, sizeof(p), q)))
+    struct stat st;
+    if (stat(path(p, sizeof(p), q), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        char d[600];
+        if (errno == EACCES && !g_tracefs_denied[0] && stat(path(d, sizeof(d), dir), &st) == 0)
+            snprintf(g_tracefs_denied, sizeof(g_tracefs_denied),
+                     "tracefs at %s cannot be read: permission denied (mode %04o, owner uid "
+                     "%u; you are uid %u). Run as root, or make it readable: mount -o "
+                     "remount,mode=755 %s",
+                     dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                     (unsigned)geteuid(), dir);
         return false;
+    }
     path(g_tracefs, sizeof(g_tracefs), dir);
     return true;
 }
@@ -132,6 +147,7 @@ const char *ks_tracefs(const char **why)
         g_tracefs_done = 1;
         g_tracefs_why = NULL;
         g_tracefs[0] = '\0';
+        g_tracefs_denied[0] = '\0';
         if (!try_tracefs("/sys/kernel/tracing") && !try_tracefs("/sys/kernel/debug/tracing")) {
             /* Containers started with --privileged get a fresh /sys without either. */
             if (!g_root && geteuid() == 0) {
@@ -143,7 +159,9 @@ const char *ks_tracefs(const char **why)
                     ks_info("mounted debugfs on /sys/kernel/debug");
                 }
             }
-            if (!g_tracefs[0])
+            if (!g_tracefs[0] && g_tracefs_denied[0])
+                g_tracefs_why = g_tracefs_denied;
+            else if (!g_tracefs[0])
                 g_tracefs_why =
                     "no tracefs: neither /sys/kernel/tracing nor /sys/kernel/debug/tracing is "
                     "mounted, and mounting failed (run as root, or: mount -t tracefs tracefs "

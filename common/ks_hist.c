@@ -139,7 +139,8 @@ int ks_hist_collect(int map_fd, unsigned key_size, int clear, struct ks_hist_sec
     for (size_t i = 0; i < nkeys; i++)
         bpf_delete_elem(map_fd, keys + i * key_size);
     free(keys);
-    qsort(s, (size_t)n, sizeof(*s), cmp_section);
+    if (n > 1) /* no sections: s is NULL, which qsort must not be given */
+        qsort(s, (size_t)n, sizeof(*s), cmp_section);
     *out = s;
     return n;
 }

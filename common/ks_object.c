@@ -171,6 +171,8 @@ struct ks_object *ks_object_parse(const void *data, size_t len, const char **why
     return o;
 }
 
+#define KS_LOAD_TRIES 5
+
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
     return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
@@ -233,7 +235,11 @@ static int load_prog(const struct ks_prog_def *g, const struct bpf_insn *insns,
     else if (!strncmp(g->name, "kp_", 3))
         snprintf(name, sizeof(name), "ks_%s", g->name + 3);
     obj_name(a.prog_name, name);
-    int fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    /* EAGAIN is transient (the kernel asks for a retry, as libbpf does): a few attempts. */
+    int fd, tries = 0;
+    do
+        fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+    while (fd < 0 && errno == EAGAIN && ++tries < KS_LOAD_TRIES);
     if (fd < 0 && errno == EINVAL && !log) {
         memset(a.prog_name, 0, sizeof(a.prog_name));
         fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
@@ -309,6 +315,23 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
             }
         }
         o->prog_fds[i] = load_prog(g, insns, o->license, NULL, 0);
+        if (o->prog_fds[i] < 0 && (errno == EAGAIN || errno == ENOMEM || errno == EPERM)) {
+            /* Not the verifier's verdict: the kernel could not take the program now (short
+             * of memory, or RLIMIT_MEMLOCK before 5.11; still busy after retries) or we
+             * lack the privilege. Say so with the errno; there is no log to show. */
+            int e = errno;
+            ks_buf_printf(err, "cannot load BPF program %s (%u instructions): %s (%s)\n", g->name,
+                          g->insn_cnt, strerror(e),
+                          e == EAGAIN  ? "the kernel asked to retry, and still did after "
+                                         "several attempts; try again"
+                          : e == ENOMEM ? "the kernel is short of memory (or, before 5.11, "
+                                          "of RLIMIT_MEMLOCK); free some memory and try again"
+                                        : "run as root: CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON; "
+                                          "before 5.11 also RLIMIT_MEMLOCK");
+            free(insns);
+            ks_object_unload(o);
+            return -1;
+        }
         if (o->prog_fds[i] < 0) {
             int e = errno;
             size_t logsize = 16u << 20;
@@ -320,8 +343,6 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
                           g->name, g->insn_cnt, strerror(e));
             if (log[0])
                 add_log_tail(err, log, 12);
-            if (e == EPERM)
-                ks_buf_add(err, "Run as root (CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON).\n");
             free(log);
             free(insns);
             ks_object_unload(o);

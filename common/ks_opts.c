@@ -23,15 +23,82 @@ enum {
     OPT_TOOL_BASE = 2000,
 };
 
+/* What a user typed, fit to be echoed: control characters, quotes and bytes outside ASCII
+ * escaped (a newline cannot split the message, nothing reaches the terminal raw), and long
+ * values cut with their length said. Four buffers in turn, for messages that quote more
+ * than one argument. */
+const char *ks_q(const char *arg)
+{
+    static char bufs[4][128];
+    static int next;
+    char *b = bufs[next++ % 4];
+    size_t n = 0, len = arg ? strlen(arg) : 0;
+    const size_t keep = 48; /* escaped characters shown before "..." */
+    size_t i = 0;
+    for (; i < len && n < keep; i++) {
+        unsigned char c = (unsigned char)arg[i];
+        if (c == '\\' || c == '\'')
+            n += (size_t)snprintf(b + n, 128 - n, "\\%c", c);
+        else if (c == '\n')
+            n += (size_t)snprintf(b + n, 128 - n, "\\n");
+        else if (c == '\t')
+            n += (size_t)snprintf(b + n, 128 - n, "\\t");
+        else if (c < 0x20 || c >= 0x7f)
+            n += (size_t)snprintf(b + n, 128 - n, "\\x%02x", c);
+        else
+            b[n++] = (char)c;
+    }
+    b[n] = '\0';
+    if (i < len)
+        snprintf(b + n, 128 - n, "... (%zu bytes)", len);
+    return b;
+}
+
 void ks_usage_error(const char *fmt, ...)
 {
+    /* The message is made safe here too, for callers that echo without ks_q(): no raw
+     * control or non-ASCII bytes, and a quoted value longer than 80 bytes is cut. */
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", ks_prog);
-    vfprintf(stderr, fmt, ap);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", ks_prog);
+    struct ks_buf out = {0};
+    for (const char *p = msg ? msg : "invalid arguments"; *p; p++) {
+        const char *q = *p == '\'' ? strchr(p + 1, '\'') : NULL;
+        if (q && q - p - 1 > 80) {
+            ks_buf_addn(&out, p, 49);
+            ks_buf_printf(&out, "... (%zu bytes)'", (size_t)(q - p - 1));
+            p = q;
+            continue;
+        }
+        unsigned char c = (unsigned char)*p;
+        ks_buf_addn(&out, c < 0x20 || c >= 0x7f ? "?" : p, 1);
+    }
+    for (size_t i = 0; i < out.len; i++)
+        if ((unsigned char)out.s[i] < 0x20 || (unsigned char)out.s[i] >= 0x7f)
+            out.s[i] = '?';
+    fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", ks_prog, out.s, ks_prog);
+    free(msg);
+    ks_buf_free(&out);
     exit(2);
+}
+
+void ks_opts_getopt_error(int ch, char **argv, const struct option *lopts)
+{
+    const char *arg = argv[optind - 1];
+    if (ch == ':')
+        ks_usage_error("option '%s' needs a value", ks_q(arg));
+    /* A value given to an option that takes none ("--ebpf=1"): getopt sets optopt to the
+     * option's val, which is no character for long-only options. */
+    if (optopt && !strncmp(arg, "--", 2))
+        for (const struct option *o = lopts; o->name; o++)
+            if (o->val == optopt && o->has_arg == no_argument && strchr(arg, '='))
+                ks_usage_error("option '--%s' doesn't allow a value", o->name);
+    if (optopt > 0x20 && optopt < 0x7f)
+        ks_usage_error("unrecognized option '-%c'", optopt);
+    ks_usage_error("unrecognized option '%s'", ks_q(arg));
 }
 
 static void help_line(const char *sname, const char *lname, const char *metavar, const char *help)
@@ -103,7 +170,7 @@ static void print_help(const struct ks_opts_spec *s)
 static bool set_long(const char *arg, const char *what, long min, long max, long *out)
 {
     if (!ks_parse_long(arg, min, max, out))
-        ks_usage_error("invalid %s '%s'", what, arg);
+        ks_usage_error("invalid %s '%s'", what, ks_q(arg));
     return true;
 }
 
@@ -178,7 +245,8 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_PROBE:
             if (!ks_probe_mode_parse(optarg, &c->probe_mode))
-                ks_usage_error("invalid probe mode '%s' (use auto, tracepoint or kprobe)", optarg);
+                ks_usage_error("invalid probe mode '%s' (use auto, tracepoint or kprobe)",
+                               ks_q(optarg));
             continue;
         case OPT_HEADERS:
             c->kernel_headers = optarg;
@@ -206,22 +274,14 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
                 c->events = KS_EVENTS_PERF;
             else
                 ks_usage_error("invalid event buffer kind '%s' (use auto, ringbuf or perf)",
-                               optarg);
+                               ks_q(optarg));
             continue;
         case OPT_VERSION:
             printf("%s (kscope) %s, libbcc %s\n", s->name, KS_VERSION, ks_libbcc_version());
             exit(0);
         case ':':
-            ks_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
-            /* A value given to an option that takes none ("--ebpf=1"). */
-            for (int i = 0; optopt && i < nl; i++)
-                if (lopts[i].val == optopt && lopts[i].has_arg == no_argument &&
-                    !strncmp(argv[optind - 1], "--", 2))
-                    ks_usage_error("option '--%s' doesn't allow a value", lopts[i].name);
-            if (optopt > 0 && optopt < 256)
-                ks_usage_error("unrecognized option '-%c'", optopt);
-            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            ks_opts_getopt_error(ch, argv, lopts);
         default:
             break;
         }
@@ -237,7 +297,8 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             set_long(optarg, "buffer page count", 1, 1 << 16, &c->pages);
             c->pages_set = true;
             if (c->pages & (c->pages - 1))
-                ks_usage_error("invalid buffer page count '%s' (must be a power of two)", optarg);
+                ks_usage_error("invalid buffer page count '%s' (must be a power of two)",
+                               ks_q(optarg));
             continue;
         }
         int i = 0;
@@ -247,7 +308,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
                 (!o->short_name && ch == OPT_TOOL_BASE + i))
                 break;
         if (!o || !o->help)
-            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            ks_usage_error("unrecognized option '%s'", ks_q(argv[optind - 1]));
         switch (o->type) {
         case KS_OPT_FLAG:
             *(bool *)o->dest = true;
@@ -260,20 +321,20 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             break;
         case KS_OPT_FUNC:
             if (!o->parse(optarg, o->dest))
-                ks_usage_error("invalid %s '%s'", o->metavar, optarg);
+                ks_usage_error("invalid %s '%s'", o->metavar, ks_q(optarg));
             break;
         }
     }
     int npos = argc - optind;
     if (s->common & KS_C_INTERVAL) {
         if (npos > 2)
-            ks_usage_error("unexpected argument '%s'", argv[optind + 2]);
+            ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + 2]));
         if (npos >= 1)
             set_long(argv[optind], "interval", 1, 100000000, &c->interval);
         if (npos >= 2)
             set_long(argv[optind + 1], "count", 1, 100000000, &c->count);
     } else if (npos > 0) {
-        ks_usage_error("unexpected argument '%s'", argv[optind]);
+        ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     }
     ks_verbose = c->verbose;
 }

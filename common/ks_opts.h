@@ -83,8 +83,17 @@ struct ks_opts_spec {
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
 void ks_opts_parse(const struct ks_opts_spec *spec, int argc, char **argv, struct ks_common *c);
 
-/* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. */
+/* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. Echo what the user
+ * typed through ks_q(). */
 void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* A user's argument fit for a message: escaped (\n, \xHH, \'), cut after 48 characters
+ * with its length said. Valid until four more calls. */
+const char *ks_q(const char *arg);
+/* getopt_long returned ':' or '?': the usage error naming the option as typed (a value
+ * given to a flag, "--json=1", names the flag). For commands with their own getopt loop. */
+struct option;
+void ks_opts_getopt_error(int ch, char **argv, const struct option *lopts)
+    __attribute__((noreturn));
 
 #define KS_VERSION "0.1.0"
 

@@ -339,7 +339,7 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     ks_info("profile: written, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     rc = 0;
 out:
-    ks_rm_tree(dir);
+    ks_rmtree(dir);
     return rc;
 }
 
@@ -479,7 +479,8 @@ void ks_profile_use(const struct ks_profile *p)
 
 void ks_profile_close(struct ks_profile *p)
 {
-    ks_rm_tree(p->dir);
+    if (p->dir[0])
+        ks_rmtree(p->dir);
     p->dir[0] = '\0';
     free(p->proc_version);
     p->proc_version = NULL;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,80 @@ extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
 
 static volatile sig_atomic_t g_stop;
 
+/* Output that cannot be written ends the run. stdio keeps a sticky error flag but drops
+ * the errno with the buffer, so the flag is checked right after each piece of output
+ * (an event, an interval, a flush) while errno still names the failed write. */
+static int g_out_errno;
+
+static void out_failed(int e)
+{
+    if (!g_out_errno)
+        g_out_errno = e ? e : EIO;
+    g_stop = 1;
+}
+
+static bool out_check(void)
+{
+    if (!g_out_errno && ferror_unlocked(stdout))
+        out_failed(errno);
+    return !g_out_errno;
+}
+
+/* A pipe whose reader has gone reports POLLERR on its write end: notice it even when
+ * nothing is being written (execsnoop | head -1 with no further execs). */
+static bool out_reader_gone(void)
+{
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+        out_failed(EPIPE);
+        return true;
+    }
+    return false;
+}
+
+bool ks_flush(void)
+{
+    if (g_out_errno)
+        return false;
+    errno = 0;
+    if (fflush(stdout) != 0)
+        out_failed(errno);
+    return out_check();
+}
+
+/* The end of a run whose output failed: a reader that went away is a normal end (like
+ * Ctrl-C); any other failure is reported, and the tool exits non-zero. */
+static int out_status(void)
+{
+    if (!g_out_errno)
+        return 0;
+    if (g_out_errno == EPIPE)
+        return 0;
+    fprintf(stderr, "%s: error: cannot write the output: %s\n", ks_prog, strerror(g_out_errno));
+    return 1;
+}
+
 static void event_adapter(void *ctx, void *data, int size)
 {
     struct ks_run *r = ctx;
+    if (g_out_errno)
+        return; /* the rest of a batch after a failed write: nowhere to print it */
+    /* A perf buffer sample's data sits 4 bytes past an 8-byte boundary (after its u32
+     * size); tools read it as their event struct, which may hold u64s: give them an
+     * aligned copy (UBSan: misaligned access). Ring buffer records are aligned already. */
+    static uint64_t *aligned;
+    static int cap;
+    if (((uintptr_t)data & 7) && size > 0) {
+        if (size > cap) {
+            free(aligned);
+            cap = (size + 7) & ~7;
+            aligned = ks_xmalloc((size_t)cap);
+        }
+        memcpy(aligned, data, (size_t)size);
+        data = aligned;
+    }
     r->tool->on_event(data, size);
+    out_check();
 }
 
 static void perf_drain(struct ks_perf *p)
@@ -86,11 +157,6 @@ int ks_map_fd(const struct ks_run *r, const char *map)
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map)
 {
     return r->obj ? ks_object_map(r->obj, map) : NULL;
-}
-
-void ks_flush(void)
-{
-    fflush(stdout);
 }
 
 static void build_text(struct ks_run *r, struct ks_buf *text)
@@ -175,6 +241,22 @@ static void options_for_info(const struct ks_run *r, struct ks_buf *out)
                       ks_probe_mode_name(r->opt.probe_mode));
 }
 
+/* The cache entry the program came from, if it did: a program that then fails to load or
+ * attach is removed, so the next start compiles instead of failing the same way. */
+static struct ks_cache g_used_cache;
+static uint8_t g_used_key[32];
+static bool g_from_cache;
+
+static void drop_cached_program(void)
+{
+    if (!g_from_cache)
+        return;
+    ks_cache_drop(&g_used_cache, g_used_key);
+    fprintf(stderr, "%s: the program came from the compile cache; that entry is removed and "
+                    "the next start compiles it again\n",
+            ks_prog);
+}
+
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
@@ -193,14 +275,8 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         exit(1);
     }
     char kh[PATH_MAX + 16];
-    if (target) {
-        hreq.kheaders_dir = NULL;
-    } else if (cache.enabled) {
-        snprintf(kh, sizeof(kh), "%s/kheaders", cache.dir);
-        hreq.kheaders_dir = kh;
-    } else {
-        hreq.kheaders_dir = "/tmp/kscope-kheaders";
-    }
+    bool private_kh = false;
+    hreq.kheaders_dir = target ? NULL : ks_cache_kheaders_dir(&cache, kh, sizeof(kh), &private_kh);
     bool have_headers = ks_headers_find(&hreq, &h, &err) == 0;
     char hid[65] = "", uts[128] = "";
     if (have_headers) {
@@ -222,6 +298,8 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         ks_info("kernel headers: none here; looking for programs built for this kernel "
                 "elsewhere (headers %.12s)", hid);
     } else {
+        if (private_kh)
+            ks_rmtree(kh);
         ks_err("%s", err.s);
         if (!target) {
             fprintf(stderr, "No program compiled for this kernel is in the cache %s either.\n",
@@ -257,7 +335,25 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
 
     uint64_t t0 = ks_now_ns();
     const char *why = "";
+    /* Maps the life cycle uses by name: the event stream's. */
+    struct ks_map_need maps[2];
+    int nmaps = 0;
+    if (t->on_event) {
+        maps[nmaps++] = (struct ks_map_need){
+            "events", r->ringbuf ? BPF_MAP_TYPE_RINGBUF : BPF_MAP_TYPE_PERF_EVENT_ARRAY};
+        if (r->ringbuf)
+            maps[nmaps++] = (struct ks_map_need){"events_stat", BPF_MAP_TYPE_PERCPU_ARRAY};
+    }
     struct ks_object *o = ks_cache_get(&cache, key, &why);
+    char misfit[256];
+    if (o && !ks_cache_fits(o, plan, nplan, maps, nmaps, misfit, sizeof(misfit))) {
+        /* Intact but not this tool's program: never load it; replace it. */
+        ks_info("compile cache: entry discarded: %s; compiling", misfit);
+        ks_cache_drop(&cache, key);
+        ks_object_free(o);
+        o = NULL;
+        why = NULL;
+    }
     if (o) {
         ks_info("program: from the compile cache (%s), %.1f ms: no compile (no libbcc compiler, "
                 "LLVM or kernel headers used)",
@@ -267,9 +363,12 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
             ks_cache_note_kernel(&cache, hid);
         }
         ks_buf_free(&args);
+        g_used_cache = cache;
+        memcpy(g_used_key, key, sizeof(g_used_key));
+        g_from_cache = true;
         return o;
     }
-    if (cache.enabled)
+    if (cache.enabled && why)
         ks_info("compile cache: %s; compiling", why);
     if (!have_headers) {
         ks_err("no program for this kernel (%s) with these options in the cache %s, and no "
@@ -279,6 +378,8 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         exit(1);
     }
     o = ks_compile(text, &h, plan, nplan, &err);
+    if (private_kh)
+        ks_rmtree(kh);
     if (!o) {
         ks_err("%s", err.s);
         if (strstr(err.s, KS_COMPILE_NO_LIBBCC)) {
@@ -358,7 +459,9 @@ static void open_target(const char *file)
 
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
-    struct ks_run run;
+    /* Static: the run's state lives as long as the process, and stays reachable (for
+     * LeakSanitizer) on every way out, early error returns included. */
+    static struct ks_run run;
     struct ks_run *r = &run;
     memset(r, 0, sizeof(*r));
     r->tool = t;
@@ -429,7 +532,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
         }
         printf("result %s\n", rc == 0 ? "ok" : "unsupported");
-        fflush(stdout);
+        if (!ks_flush() && out_status() != 0)
+            return 1;
     }
     if (rc != 0) {
         if (err.len && err.s[err.len - 1] == '\n')
@@ -449,8 +553,9 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     build_text(r, &text);
     if (r->opt.ebpf) {
         fputs(text.s, stdout);
-        fflush(stdout);
-        return 0;
+        ks_buf_free(&text);
+        ks_flush();
+        return out_status();
     }
 
     r->obj = get_object(r, text.s);
@@ -470,6 +575,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     }
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
+        drop_cached_program();
         return 1;
     }
 
@@ -489,6 +595,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (ks_attach(fd, c, &err) != 0) {
             ks_detach_all();
             ks_err("%s", err.s);
+            drop_cached_program();
             return 1;
         }
         ks_info("attached %s to %s %s (program id %u)", c->func,
@@ -527,7 +634,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     r->start_ns = ks_now_ns();
     if (t->on_start)
         t->on_start(r);
-    fflush(stdout);
+    ks_flush();
 
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
@@ -540,7 +647,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (next_iv && now >= next_iv) {
             if (t->on_interval)
                 t->on_interval(r);
-            fflush(stdout);
+            ks_flush();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
             if (left && --left == 0) {
                 printed_last = true;
@@ -548,7 +655,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             }
             continue;
         }
-        /* Wake at least every 100 ms to flush, drain and check the clock. */
+        /* Wake at least every 100 ms to flush, drain, check the clock and the reader. */
         uint64_t wait = 100000000ull;
         if (deadline && deadline - now < wait)
             wait = deadline - now;
@@ -556,19 +663,26 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             wait = next_iv - now;
         int ms = (int)((wait + 999999) / 1000000);
         if (perf) {
+            if (out_reader_gone())
+                break;
             int got = ks_perf_poll(perf, ms);
-            if (t->on_batch)
+            if (t->on_batch) {
                 t->on_batch();
+                out_check();
+            }
             if (got == 0)
-                fflush(stdout);
+                ks_flush();
         } else {
-            struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+            /* Sleep, but wake at once when the reader of stdout goes away. */
+            struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+            if (poll(&p, 1, ms) == 1 && (p.revents & POLLERR))
+                out_failed(EPIPE);
         }
     }
     /* Stop the probes first so the final read sees a settled picture. */
     ks_detach_all();
-    if (perf) {
+    /* The last events and the final output, unless output failed: nowhere to print them. */
+    if (perf && !g_out_errno) {
         ks_perf_poll(perf, 0);
         perf_drain(perf);
         if (t->on_batch) {
@@ -576,13 +690,14 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             t->on_batch(); /* a second pass ends any join still waiting */
         }
     }
-    if (t->on_interval && !printed_last && (!r->opt.interval || g_stop || deadline))
+    if (!g_out_errno && t->on_interval && !printed_last &&
+        (!r->opt.interval || g_stop || deadline))
         t->on_interval(r);
-    if (t->on_exit)
+    if (!g_out_errno && t->on_exit)
         t->on_exit(r);
-    fflush(stdout);
+    ks_flush();
     uint64_t lost = ks_perf_lost(perf);
-    if (lost)
+    if (lost && !g_out_errno)
         fprintf(stderr, "%s: %llu events lost in total\n", ks_prog, (unsigned long long)lost);
     ks_perf_close(perf);
     ks_object_free(r->obj);
@@ -590,5 +705,5 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     free(r->choices);
     ks_buf_free(&r->defines);
     ks_buf_free(&err);
-    return 0;
+    return out_status();
 }

@@ -60,7 +60,9 @@ void ks_define(struct ks_run *r, const char *name, long long value, const char *
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe);
 int ks_map_fd(const struct ks_run *r, const char *map);
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map);
-/* Output helpers. */
-void ks_flush(void);
+/* Flush stdout; false once output has failed (a closed pipe, a full disk, EIO). The run
+ * then stops by itself: detached, and, unless the reader simply went away, an error line
+ * and a non-zero exit. Output written with stdio anywhere is covered. */
+bool ks_flush(void);
 
 #endif

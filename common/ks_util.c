@@ -230,17 +230,20 @@ const char *ks_join(char *buf, size_t size, const char *prefix, const char *path
     return buf;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st, (void)flag, (void)f;
-    remove(p);
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(p);
+    else
+        unlink(p);
     return 0;
 }
 
-void ks_rm_tree(const char *dir)
+void ks_rmtree(const char *path)
 {
-    if (dir && dir[0])
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 int ks_run(char *const argv[], char *msg, size_t size)

@@ -43,6 +43,8 @@ char *ks_read_file(const char *path, size_t *len);
 bool ks_path_exists(const char *path);
 bool ks_is_dir(const char *path);
 bool ks_is_file(const char *path);
+/* Remove a directory tree (rm -rf; symbolic links are removed, not followed). */
+void ks_rmtree(const char *path);
 
 /* In "key value" lines, the value of the first line with this key (to the line's end). */
 bool ks_text_field(const char *text, const char *key, char *out, size_t size);
@@ -50,8 +52,6 @@ bool ks_text_field(const char *text, const char *key, char *out, size_t size);
 /* Run a command (argv[0] looked up in PATH), stdin and stdout on /dev/null; the first line
  * of its stderr goes to msg. Returns its exit status (-1: could not start, 128: killed). */
 int ks_run(char *const argv[], char *msg, size_t size);
-/* Remove a directory tree we made (no symbolic links followed). */
-void ks_rm_tree(const char *dir);
 
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t ks_now_ns(void);

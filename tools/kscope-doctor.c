@@ -649,6 +649,11 @@ static const char *yesno(int v)
     return v < 0 ? "not checked" : v ? "yes" : "no";
 }
 
+static void remove_private_kheaders(void)
+{
+    ks_rmtree(F.kheaders_dir);
+}
+
 static void check_system(void)
 {
     uname(&F.u);
@@ -690,9 +695,14 @@ static void check_system(void)
         ks_cache_open(&c, NULL, false);
         F.cache_ok = c.enabled;
         snprintf(F.cache_dir, sizeof(F.cache_dir), "%s", c.dir);
+        /* Where the tools would unpack kheaders: the cache, or a private directory. */
+        bool priv = false;
+        if (!ks_cache_kheaders_dir(&c, F.kheaders_dir, sizeof(F.kheaders_dir), &priv))
+            F.kheaders_dir[0] = '\0';
+        if (priv)
+            atexit(remove_private_kheaders);
         if (c.enabled) {
             add_item(SEC_SYSTEM, "cache", "compile cache", ST_OK, "%s", c.dir);
-            snprintf(F.kheaders_dir, sizeof(F.kheaders_dir), "%s/kheaders", c.dir);
         } else {
             it = add_item(SEC_SYSTEM, "cache", "compile cache", ST_INFO,
                           "%s is not usable: every run compiles (slower start)", c.dir);
@@ -700,7 +710,6 @@ static void check_system(void)
                     "mkdir -p %s && chown root %s && chmod 700 %s (or set "
                     "KSCOPE_CACHE_DIR)",
                     c.dir, c.dir, c.dir);
-            snprintf(F.kheaders_dir, sizeof(F.kheaders_dir), "/tmp/kscope-kheaders");
         }
     } else {
         add_item(SEC_SYSTEM, "cache", "compile cache", ST_INFO, "not checked (not root)");
@@ -1658,14 +1667,11 @@ int main(int argc, char **argv)
         case OPT_VERSION:
             printf("kscope-doctor (kscope) %s, libbcc %s\n", KS_VERSION, ks_libbcc_version());
             return 0;
-        case ':':
-            ks_usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
-            if (optopt) ks_usage_error("unrecognized option '-%c'", optopt);
-            ks_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            ks_opts_getopt_error(ch, argv, lopts);
         }
     }
-    if (optind < argc) ks_usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     if (g_opt.kernel_headers && !*g_opt.kernel_headers)
         ks_usage_error("--kernel-headers needs a directory");
 

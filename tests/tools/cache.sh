@@ -76,4 +76,75 @@ check "two concurrent cold runs both succeed" test "$r1$r2" = 00
 check "two concurrent cold runs both got ready" bash -c "grep -q PCOMM '$T/p1' && grep -q PCOMM '$T/p2'"
 check "and left one good entry" run_exec "$T/f"
 check "which the next run loads" grep -q "from the compile cache" "$T/f.err"
+# The entry of the default configuration, from -v.
+entry_of() { grep -oE '/[^ )]+\.kso' "$1" | head -n1; }
+check "entry known" run_exec "$T/g"
+e=$(entry_of "$T/g.err")
+
+# A FIFO in the entry's place: no hang (before: open() blocked for ever), recompiled.
+rm -f "$e"; mkfifo "$e"
+check "a FIFO entry: the run does not block and shows the marker" timeout 60 bash -c "$(declare -f run_exec start_tool wait_ready wait_for stop_tool); C='$C' T='$T' BIN='$BIN' marker='$marker' run_exec '$T/fifo'"
+check "a FIFO entry: rejected and recompiled" grep -q "program: compiled in" "$T/fifo.err"
+check "a FIFO entry: replaced by a regular file" test -f "$e"
+
+# Another tool's object under this key, with the key's own header: intact, but not the
+# programs execsnoop attaches. Before: loaded, attach failed, kept for ever.
+"$BIN/opensnoop" -v -d 1 --cache-dir "$C" >/dev/null 2>"$T/o.err"
+oe=$(entry_of "$T/o.err")
+{ head -c 40 "$e"; tail -c +41 "$oe"; } >"$T/forged" && cat "$T/forged" >"$e"
+check "another tool's object under the key: the run shows the marker" run_exec "$T/h"
+check "another tool's object: discarded, saying why" \
+    grep -q "compile cache: entry discarded: .*no program" "$T/h.err"
+check "another tool's object: recompiled" grep -q "program: compiled in" "$T/h.err"
+check "another tool's object: replaced (the next run loads it)" run_exec "$T/i"
+check "another tool's object: the next run is a cache hit" grep -q "from the compile cache" "$T/i.err"
+
+# An entry that is intact and fits, but that the kernel refuses: the run fails with the
+# verifier's reason, and the entry is removed so that the next start compiles and works.
+"$TESTUTIL" cache-break "$e"
+rc=0; "$BIN/execsnoop" -v -d 1 --cache-dir "$C" >/dev/null 2>"$T/k.err" || rc=$?
+check "a cached program the kernel refuses: the run fails" test "$rc" -ne 0
+check "a cached program the kernel refuses: says so, and removes the entry" \
+    grep -q "the program came from the compile cache; that entry is removed" "$T/k.err"
+check "a cached program the kernel refuses: the next run compiles and works" run_exec "$T/l"
+check "a cached program the kernel refuses: compiled again" grep -q "program: compiled in" "$T/l.err"
+
+# A cache that cannot be written (a read-only mount, in a mount namespace of our own):
+# one warning without -v, with the reason and the fix.
+mkdir -p "$T/ro"; chmod 700 "$T/ro"
+check "a read-only cache: the tool still runs" unshare -m bash -c "
+    mount --bind '$T/ro' '$T/ro' && mount -o remount,bind,ro '$T/ro' &&
+    '$BIN/execsnoop' -d 1 --cache-dir '$T/ro' >/dev/null 2>'$T/ro.err'"
+check "a read-only cache: one warning" test "$(grep -c "warning: compile cache" "$T/ro.err")" = 1
+check "a read-only cache: says read-only and what to do" \
+    grep -q "Read-only file system.*use --cache-dir on a writable one, or --no-cache" "$T/ro.err"
+
+# A full file system and an immutable directory (small tmpfs mounts, private to the test).
+mkdir -p "$T/full" "$T/imm"
+check "a full cache: the tool still runs" unshare -m bash -c "
+    mount -t tmpfs -o size=8k,mode=700 tmpfs '$T/full' &&
+    '$BIN/execsnoop' -d 1 --cache-dir '$T/full' >/dev/null 2>'$T/full.err'"
+check "a full cache: one warning naming it, and what to do" bash -c "
+    test \$(grep -c 'warning: compile cache' '$T/full.err') = 1 &&
+    grep -q 'No space left on device.*the file system is full: free space' '$T/full.err'"
+command -v chattr >/dev/null || prereq "chattr (e2fsprogs) for the immutable-cache check"
+check "an immutable cache: the tool still runs" unshare -m bash -c "
+    mount -t tmpfs -o mode=700 tmpfs '$T/imm' && chattr +i '$T/imm' &&
+    { '$BIN/execsnoop' -d 1 --cache-dir '$T/imm' >/dev/null 2>'$T/imm.err'; r=\$?;
+      chattr -i '$T/imm'; exit \$r; }"
+check "an immutable cache: one warning naming it, and what to do" bash -c "
+    test \$(grep -c 'warning: compile cache' '$T/imm.err') = 1 &&
+    grep -q 'Operation not permitted.*immutable or append-only' '$T/imm.err'"
+
+# A directory that is not the cache's own is refused (before: entries written into /).
+check "--cache-dir /: the tool still runs" bash -c "'$BIN/execsnoop' -d 1 --cache-dir / >/dev/null 2>'$T/root.err'"
+check "--cache-dir /: refused, saying what is accepted" \
+    grep -q "not using the compile cache /: it holds files that are not kscope's.*a new or empty one" "$T/root.err"
+check "--cache-dir /: nothing written into /" bash -c "! ls / | grep -q '\.kso'"
+
+# A temporary file left by a store that was killed is removed by the next store.
+stale="$e.tmpDead01"
+echo partial >"$stale"; touch -d '-1 hour' "$stale"
+check "a stale temporary: a compiling run" run_exec "$T/j" --max-args 7
+check "a stale temporary: removed" test ! -e "$stale"
 finish

@@ -40,4 +40,16 @@ rc=0; "$BIN/biolatency" 1 2 3 2>"$T/e" || rc=$?
 check "too many positionals: exit 2" test "$rc" -eq 2
 rc=0; "$BIN/execsnoop" --probe=sometimes 2>"$T/e" || rc=$?
 check "bad --probe: exit 2" test "$rc" -eq 2
+# Non-root --check against a tracefs mounted with mode 0700 (a fake root, so the host's own
+# mount is not touched): "cannot be read" and why, not "not mounted".
+F="$T/fake"
+mkdir -p "$F/sys/kernel/tracing/events/syscalls/sys_enter_openat"
+chmod 755 "$F" "$F/sys" "$F/sys/kernel"; chmod 700 "$F/sys/kernel/tracing"
+rc=0
+KSCOPE_FAKE_ROOT="$F" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$BIN/opensnoop" --check >"$T/nr.out" 2>"$T/nr.err" || rc=$?
+check "non-root --check, tracefs 0700: fails" test "$rc" -ne 0
+check "non-root --check, tracefs 0700: says it cannot be read, and why" \
+    grep -q "tracefs at /sys/kernel/tracing cannot be read: permission denied (mode 0700" "$T/nr.err"
+check "non-root --check, tracefs 0700: not called 'not mounted'" bash -c "! grep -q 'mounted, and mounting failed' '$T/nr.err'"
 finish

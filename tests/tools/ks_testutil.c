@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ks_cache.h"
 #include "ks_compile.h"
 #include "ks_headers.h"
+#include "ks_hist.h"
 #include "ks_util.h"
 
 static int prog_exists(const char *arg)
@@ -46,18 +49,26 @@ static int compile(const char *file)
     }
     struct ks_headers h;
     struct ks_buf err = {0};
-    struct ks_headers_req req = {.kheaders_dir = "/tmp/kscope-kheaders"};
+    struct ks_cache off = {0}; /* no cache: kheaders goes to a private directory */
+    char kh[PATH_MAX + 16];
+    bool private_kh = false;
+    struct ks_headers_req req = {.kheaders_dir = ks_cache_kheaders_dir(&off, kh, sizeof(kh),
+                                                                       &private_kh)};
+    int rc = 0;
+    struct ks_object *o = NULL;
     if (ks_headers_find(&req, &h, &err) != 0) {
-        fprintf(stderr, "%s\n", err.s);
-        return 2;
+        rc = 2;
+    } else if (!(o = ks_compile(text, &h, NULL, 0, &err))) {
+        rc = 1;
     }
-    struct ks_object *o = ks_compile(text, &h, NULL, 0, &err);
-    if (!o) {
+    if (rc)
         fprintf(stderr, "%s\n", err.s);
-        return 1;
-    }
+    if (private_kh)
+        ks_rmtree(kh);
     ks_object_free(o);
-    return 0;
+    ks_buf_free(&err);
+    free(text);
+    return rc;
 }
 
 /* Block until the test writes a line to the FIFO. */
@@ -93,9 +104,59 @@ static int syscalls(char **argv)
     return wait_line(argv[0]) == 0 ? 0 : 2;
 }
 
+/* ks_hist_collect on an empty histogram map (an interval with no I/O): under the
+ * sanitizer build, any undefined behaviour on that path (qsort of NULL) fails here. */
+static int hist_empty(void)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_type = BPF_MAP_TYPE_HASH;
+    a.key_size = 16; /* an 8-byte section, then the u64 slot */
+    a.value_size = 8;
+    a.max_entries = 16;
+    int fd = (int)syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+    if (fd < 0)
+        return 2;
+    struct ks_hist_section *s = NULL;
+    int n = ks_hist_collect(fd, 16, 1, &s);
+    n += ks_hist_collect(fd, 16, 0, &s);
+    free(s);
+    close(fd);
+    return n == 0 ? 0 : 1;
+}
+
+/* Rewrite a cache entry so that it stays intact and fits the tool (same programs, types,
+ * maps) but its first program is one the verifier rejects: "exit" with R0 unset. */
+static int cache_break(const char *path)
+{
+    size_t len;
+    char *data = ks_read_file(path, &len);
+    const char *why;
+    struct ks_object *o = data && len > 40 ? ks_object_parse(data + 40, len - 40, &why) : NULL;
+    if (!o || !o->nprogs) {
+        free(data);
+        return 2;
+    }
+    o->progs[0].insn_cnt = 1;
+    o->progs[0].insns[0] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+    struct ks_buf b = {0};
+    ks_buf_addn(&b, data, 40); /* the entry's magic and key */
+    ks_object_serialize(o, &b);
+    FILE *f = fopen(path, "w");
+    int rc = f && fwrite(b.s, 1, b.len, f) == b.len && fclose(f) == 0 ? 0 : 2;
+    ks_buf_free(&b);
+    ks_object_free(o);
+    free(data);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
+    if (argc == 3 && !strcmp(argv[1], "cache-break"))
+        return cache_break(argv[2]);
+    if (argc == 2 && !strcmp(argv[1], "hist-empty"))
+        return hist_empty();
     if (argc == 3 && !strcmp(argv[1], "prog-exists"))
         return prog_exists(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "compile"))

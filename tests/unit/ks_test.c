@@ -2,7 +2,6 @@
 #include "ks_test.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "ks_util.h"
 
 int ks_test_failures;
 int ks_test_checks;
@@ -54,21 +55,10 @@ char *ks_test_tmpdir(void)
     return strdup(d);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (flag == FTW_DP)
-        rmdir(p);
-    else
-        unlink(p);
-    return 0;
-}
-
 void ks_test_rmrf(const char *path)
 {
     if (path && *path && strcmp(path, "/") != 0)
-        nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+        ks_rmtree(path);
 }
 
 const char *ks_test_path(char *buf, size_t size, const char *root, const char *rel)

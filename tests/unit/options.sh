@@ -55,6 +55,10 @@ expect() {
         if LC_ALL=C eval '[[ $stderr == *[![:print:][:space:]]* ]]'; then
             fail "$what: unprintable bytes in the message: $(od -c "$tmp/stderr" | head -3)"
         fi
+        # One line of message and the hint, however long or strange the argument was.
+        local nl=${stderr//[!$'\n']/}
+        ((${#nl} == 1)) || fail "$what: the message is not one line ($((${#nl} + 1)) lines)"
+        ((${#stderr} < 400)) || fail "$what: the message is ${#stderr} bytes long"
     fi
     ((fails == before)) && printf 'ok: %s -> %s\n' "$what" "$st"
     return 0
@@ -117,6 +121,33 @@ if [ -x "$bin/biolatency" ]; then
     expect 2 stderr "invalid interval 'x'" biolatency x
     expect 2 stderr "invalid count '0'" biolatency 1 0
     expect 0 stdout "usage: biolatency [options] [interval [count]]" biolatency -h
+fi
+
+# What the user typed is echoed quoted and shortened: newlines, control characters and
+# 64 KB values (issue 17 item 15).
+big=$(printf '%*s' 65536 '' | tr ' ' 7)
+expect 2 stderr "invalid probe mode 'x\\ny' (use auto" execsnoop --probe=$'x\ny'
+expect 2 stderr "invalid probe mode 'a\\x1b[31m\\x07'" execsnoop --probe=$'a\e[31m\a'
+expect 2 stderr "invalid MAX_ARGS '777777777777" execsnoop --max-args "$big"
+expect 2 stderr "... (65536 bytes)'" execsnoop --max-args "$big"
+expect 2 stderr "unexpected argument 'two\\nlines'" opensnoop $'two\nlines'
+expect 2 stderr "invalid PID 'it\\'s'" opensnoop -p "it's"
+expect 2 stderr "unrecognized option '--xxxxxxxx" opensnoop "--$(printf '%*s' 3000 '' | tr ' ' x)"
+expect 2 stderr "(3002 bytes)" opensnoop "--$(printf '%*s' 3000 '' | tr ' ' x)"
+# A tool's own check that echoes without ks_q still cannot split the message.
+if [ -x "$bin/syscount" ]; then
+    expect 2 stderr "couldn't map" syscount -e $'EP\nERM'
+    expect 2 stderr "syscall '" syscount --syscall "$big"
+fi
+
+# kscope-doctor's own options (issue 17 item 17: a value given to a flag named the flag).
+if [ -x "$bin/kscope-doctor" ]; then
+    expect 2 stderr "option '--json' doesn't allow a value" kscope-doctor --json=1
+    expect 2 stderr "option '--verbose' doesn't allow a value" kscope-doctor --verbose=yes
+    expect 2 stderr "option '--kernel-headers' needs a value" kscope-doctor --kernel-headers
+    expect 2 stderr "unrecognized option '-Z'" kscope-doctor -Z
+    expect 2 stderr "unrecognized option '--no-such'" kscope-doctor --no-such
+    expect 2 stderr "unexpected argument 'a\\nb'" kscope-doctor $'a\nb'
 fi
 
 if [ "$fails" -ne 0 ]; then

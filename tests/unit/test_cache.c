@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ks_cache.h"
@@ -362,12 +365,262 @@ static void test_key(void)
     free(dir);
 }
 
+/* Item 8: a FIFO (or any non-regular file) in an entry's place never blocks and is not read. */
+static void test_fifo_entry(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    uint8_t ka[32];
+    key_of(ka, 1);
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(&c, ka, p, sizeof(p));
+    CHECK(mkfifo(p, 0600) == 0);
+    alarm(5); /* a blocking open would hang here: fail by SIGALRM instead */
+    const char *why = NULL;
+    CHECK(ks_cache_get(&c, ka, &why) == NULL);
+    alarm(0);
+    CHECK_CONTAINS(why, "not a regular file");
+    CHECK(!entry_exists(&c, ka)); /* removed, so the next store can take its place */
+    struct ks_object *o = ks_test_object(0);
+    CHECK(ks_cache_put(&c, ka, o));
+    struct ks_object *g = ks_cache_get(&c, ka, &why);
+    CHECK(ks_test_object_equal(o, g));
+    ks_object_free(g);
+    ks_object_free(o);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+/* Item 9: an intact object that is not the one the tool attaches. */
+static void test_fits(void)
+{
+    struct ks_object *o = ks_test_object(0);
+    char why[256];
+    struct ks_func_plan plan[2] = {
+        {"tracepoint__syscalls__sys_enter_execve", BPF_PROG_TYPE_TRACEPOINT},
+        {"kp_exec_exit", BPF_PROG_TYPE_KPROBE},
+    };
+    struct ks_map_need maps[2] = {{"events", BPF_MAP_TYPE_PERF_EVENT_ARRAY},
+                                  {"start", BPF_MAP_TYPE_HASH}};
+    CHECK(ks_cache_fits(o, plan, 2, maps, 2, why, sizeof(why)));
+    CHECK(ks_cache_fits(o, plan, 2, NULL, 0, why, sizeof(why)));
+    /* Another tool's programs. */
+    struct ks_func_plan other[2] = {
+        {"tracepoint__syscalls__sys_enter_openat", BPF_PROG_TYPE_TRACEPOINT},
+        {"kp_exec_exit", BPF_PROG_TYPE_KPROBE},
+    };
+    CHECK(!ks_cache_fits(o, other, 2, maps, 2, why, sizeof(why)));
+    CHECK_CONTAINS(why, "no program tracepoint__syscalls__sys_enter_openat");
+    /* A program fewer or more. */
+    CHECK(!ks_cache_fits(o, plan, 1, maps, 2, why, sizeof(why)));
+    CHECK_CONTAINS(why, "holds 2 programs, the tool attaches 1");
+    /* The same name as another type. */
+    struct ks_func_plan kind[2] = {plan[0], {"kp_exec_exit", BPF_PROG_TYPE_TRACEPOINT}};
+    CHECK(!ks_cache_fits(o, kind, 2, maps, 2, why, sizeof(why)));
+    CHECK_CONTAINS(why, "has type");
+    /* The event map of the other kind (ring buffer vs perf buffers), or missing. */
+    struct ks_map_need ring = {"events", BPF_MAP_TYPE_RINGBUF};
+    CHECK(!ks_cache_fits(o, plan, 2, &ring, 1, why, sizeof(why)));
+    CHECK_CONTAINS(why, "map events has type");
+    struct ks_map_need stat = {"events_stat", BPF_MAP_TYPE_PERCPU_ARRAY};
+    CHECK(!ks_cache_fits(o, plan, 2, &stat, 1, why, sizeof(why)));
+    CHECK_CONTAINS(why, "no map events_stat");
+    ks_object_free(o);
+}
+
+/* Item 10: a cache that cannot be written warns once per run, with the reason and a fix. */
+static void unwritable_child(void *arg)
+{
+    const char *dir = arg;
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    struct ks_object *o = ks_test_object(0);
+    uint8_t ka[32];
+    key_of(ka, 1);
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(&c, ka, p, sizeof(p));
+    mkdir(p, 0700); /* a directory named like the entry */
+    bool ok1 = ks_cache_put(&c, ka, o);
+    bool ok2 = ks_cache_put(&c, ka, o);
+    ks_object_free(o);
+    exit(ok1 || ok2 ? 3 : 0);
+}
+
+static void test_unwritable(void)
+{
+    char *dir = ks_test_tmpdir();
+    char *out = NULL;
+    int st = ks_test_run_child(unwritable_child, dir, &out);
+    CHECK_INTEQ(st, 0);
+    CHECK_CONTAINS(out, "warning: compile cache: cannot store");
+    CHECK_CONTAINS(out, "Is a directory");
+    CHECK_CONTAINS(out, "a directory has the entry's name: remove it");
+    /* Once per run, though two stores failed. */
+    int n = 0;
+    for (const char *w = out; w && (w = strstr(w, "warning:")); w++)
+        n++;
+    CHECK_INTEQ(n, 1);
+    free(out);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+static void toolong_child(void *arg)
+{
+    (void)arg;
+    char dir[PATH_MAX];
+    memset(dir, 'a', sizeof(dir) - 1);
+    dir[0] = '/';
+    dir[sizeof(dir) - 1] = '\0';
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    exit(c.enabled ? 3 : 0);
+}
+
+static void test_toolong(void)
+{
+    char *out = NULL;
+    CHECK_INTEQ(ks_test_run_child(toolong_child, NULL, &out), 0);
+    CHECK_CONTAINS(out, "File name too long");
+    CHECK_CONTAINS(out, "use a shorter --cache-dir");
+    free(out);
+}
+
+/* Item 11: temporaries of a store that died are removed once stale; fresh ones (a store in
+ * progress) and other names are left alone. */
+static void test_stale_tmps(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    ks_cache_open(&c, dir, false);
+    uint8_t ka[32], kb[32];
+    key_of(ka, 1);
+    key_of(kb, 2);
+    char p[PATH_MAX + 80], old[PATH_MAX + 100], fresh[PATH_MAX + 100];
+    ks_cache_entry_path(&c, kb, p, sizeof(p));
+    snprintf(old, sizeof(old), "%s.tmpAbC123", p);
+    snprintf(fresh, sizeof(fresh), "%s.tmpXyZ789", p);
+    ks_cache_entry_path(&c, ka, p, sizeof(p));
+    char *base = strrchr(old, '/') + 1, *fbase = strrchr(fresh, '/') + 1;
+    ks_test_write(dir, base, "partial");
+    ks_test_write(dir, fbase, "partial");
+    ks_test_write(dir, "notes.tmpAbC123", "not ours");
+    struct timeval tv[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+    CHECK(utimes(old, tv) == 0);
+    char other[PATH_MAX];
+    ks_test_path(other, sizeof(other), dir, "notes.tmpAbC123");
+    CHECK(utimes(other, tv) == 0);
+    struct ks_object *o = ks_test_object(0);
+    CHECK(ks_cache_put(&c, ka, o));
+    CHECK(!ks_path_exists(old));
+    CHECK(ks_path_exists(fresh));
+    CHECK(ks_path_exists(other));
+    ks_object_free(o);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+/* Item 12: only a directory of the cache's own is used. */
+static void test_dedicated(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    char sub[PATH_MAX];
+
+    /* / and /etc: full of other things. */
+    fprintf(stderr, "(warnings about directories that are not the cache's are expected)\n");
+    ks_cache_open(&c, "/", false);
+    CHECK(!c.enabled);
+    ks_cache_open(&c, "/etc", false);
+    CHECK(!c.enabled);
+
+    /* A directory holding someone's files. */
+    ks_test_write(dir, "home/notes.txt", "mine");
+    ks_test_path(sub, sizeof(sub), dir, "home");
+    chmod(sub, 0700);
+    ks_cache_open(&c, sub, false);
+    CHECK(!c.enabled);
+
+    /* An empty directory is taken and tagged; files may then appear beside the entries. */
+    ks_test_mkdirs(dir, "empty");
+    ks_test_path(sub, sizeof(sub), dir, "empty");
+    chmod(sub, 0700);
+    ks_cache_open(&c, sub, false);
+    CHECK(c.enabled);
+    char tag[PATH_MAX];
+    ks_test_path(tag, sizeof(tag), sub, "CACHEDIR.TAG");
+    char *t = ks_read_file(tag, NULL);
+    CHECK_CONTAINS(t, "Signature: 8a477f597d28d172789f06886806bc55");
+    free(t);
+    ks_test_write(sub, "index", "x");
+    ks_cache_open(&c, sub, false);
+    CHECK(c.enabled);
+
+    /* A cache from before the tag: entries only. */
+    ks_test_mkdirs(dir, "old/kheaders/kheaders-1.0");
+    ks_test_write(dir, "old/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.kso", "x");
+    ks_test_write(dir, "old/00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff.info", "x");
+    ks_test_path(sub, sizeof(sub), dir, "old");
+    chmod(sub, 0700);
+    ks_cache_open(&c, sub, false);
+    CHECK(c.enabled);
+
+    /* A forged tag (someone else's cache) is not kscope's. */
+    ks_test_write(dir, "other/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n");
+    ks_test_write(dir, "other/data", "x");
+    ks_test_path(sub, sizeof(sub), dir, "other");
+    chmod(sub, 0700);
+    ks_cache_open(&c, sub, false);
+    CHECK(!c.enabled);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
+/* Item 13: with the cache off, kheaders goes to a private directory, new for each run. */
+static void test_kheaders_dir(void)
+{
+    char *dir = ks_test_tmpdir();
+    struct ks_cache c;
+    char a[PATH_MAX + 16], b[PATH_MAX + 16];
+    bool priv;
+    ks_cache_open(&c, dir, false);
+    CHECK_STREQ(ks_cache_kheaders_dir(&c, a, sizeof(a), &priv), strcat(strcpy(b, dir), "/kheaders"));
+    CHECK(!priv);
+
+    ks_cache_open(&c, dir, true);
+    setenv("TMPDIR", dir, 1);
+    CHECK(ks_cache_kheaders_dir(&c, a, sizeof(a), &priv) == a);
+    CHECK(priv);
+    CHECK(ks_cache_kheaders_dir(&c, b, sizeof(b), &priv) == b);
+    CHECK(strcmp(a, b) != 0);
+    CHECK_CONTAINS(a, "/kscope-kheaders.");
+    struct stat st;
+    CHECK(lstat(a, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700 &&
+          st.st_uid == geteuid());
+    /* A name planted beforehand changes nothing: the fixed name is never used. */
+    CHECK(strcmp(a, "/tmp/kscope-kheaders") != 0);
+    ks_rmtree(a);
+    CHECK(!ks_path_exists(a));
+    unsetenv("TMPDIR");
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     unsetenv("KSCOPE_CACHE_DIR");
+    /* First: the warning comes once per process, and children inherit whether it came. */
+    test_unwritable();
+    test_toolong();
     test_open();
     test_put_get();
     test_rejected_entries();
     test_key();
+    test_fifo_entry();
+    test_fits();
+    test_stale_tmps();
+    test_dedicated();
+    test_kheaders_dir();
     return ks_test_done("unit-cache");
 }

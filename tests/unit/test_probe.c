@@ -101,6 +101,7 @@ static void resolve(const struct ks_probe *p, int n, enum ks_probe_mode mode, st
 {
     ks_buf_free(&r->err);
     ks_buf_free(&r->prelude);
+    ks_probes_free(r->c, 4); /* a result is reused: the reasons of the last resolve */
     r->rc = ks_probes_resolve(p, n, mode, r->c, &r->err);
     ks_probes_prelude(p, r->c, n, &r->prelude);
 }
