@@ -454,7 +454,7 @@ int ks_profile_open(const char *file, struct ks_profile *p, struct ks_buf *err)
     if (strcmp(p->machine, u.machine) != 0) {
         ks_buf_printf(err,
                       "profile %s is for machine %s (kernel %s), but this machine is %s: kscope "
-                      "compiles for its own architecture; build on a %s machine",
+                      "compiles for its own architecture; build on a machine of that one (%s)",
                       file, p->machine, p->release, u.machine, p->machine);
         goto fail;
     }

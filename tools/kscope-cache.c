@@ -174,6 +174,7 @@ static int build(const char *target, const char *headers, const char *tools, con
     struct ks_buf err = {0};
     if (ks_profile_open(target, &prof, &err) != 0) {
         ks_err("%s", err.s);
+        ks_buf_free(&err);
         return 1;
     }
     ks_profile_use(&prof);
