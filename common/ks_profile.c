@@ -235,7 +235,8 @@ static int checksums(const char *dir, struct ks_buf *out)
     char **lines = NULL;
     size_t n = 0;
     char *save = NULL;
-    for (char *l = raw.s ? strtok_r(raw.s, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = raw.s ? strtok_r(raw.s, "\n", &save) : NULL; l;
+         l = strtok_r(NULL, "\n", &save)) {
         lines = ks_xrealloc(lines, (n + 1) * sizeof(*lines));
         lines[n++] = l;
     }
@@ -290,7 +291,8 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     long nk = save_kallsyms(dir);
     ks_info("profile: kallsyms, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     if (nf < 0 || nk < 0) {
-        ks_buf_printf(err, "cannot read %s: %s", nf < 0 ? "the tracepoint formats" : "/proc/kallsyms",
+        ks_buf_printf(err, "cannot read %s: %s",
+                      nf < 0 ? "the tracepoint formats" : "/proc/kallsyms",
                       strerror(errno));
         goto out;
     }
@@ -301,13 +303,16 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     snprintf(p, sizeof(p), "%s/kprobe_events", tracefs);
     if (ks_path_exists(p))
         put_file(dir, "sys/kernel/tracing/kprobe_events", "", 0);
-    bool bl = copy_in(dir, "sys/kernel/debug/kprobes/blacklist", "/sys/kernel/debug/kprobes/blacklist");
-    copy_in(dir, "sys/bus/event_source/devices/kprobe/type", "/sys/bus/event_source/devices/kprobe/type");
+    bool bl = copy_in(dir, "sys/kernel/debug/kprobes/blacklist",
+                      "/sys/kernel/debug/kprobes/blacklist");
+    copy_in(dir, "sys/bus/event_source/devices/kprobe/type",
+            "/sys/bus/event_source/devices/kprobe/type");
     copy_in(dir, "sys/devices/system/cpu/online", "/sys/devices/system/cpu/online");
     bool btf = ks_btf_present();
     if (btf)
         put_file(dir, "sys/kernel/btf/vmlinux", "", 0); /* presence only */
-    ks_buf_printf(summary, "available_filter_functions: %s\nkprobe blacklist: %s\nkprobes: %s\nBTF: %s\n",
+    ks_buf_printf(summary,
+                  "available_filter_functions: %s\nkprobe blacklist: %s\nkprobes: %s\nBTF: %s\n",
                   aff ? "saved" : "not readable", bl ? "saved" : "not readable (debugfs)",
                   ks_kprobes_supported(NULL) ? "yes" : "no", btf ? "yes" : "no");
     ks_info("profile: tracefs and sysfs files, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
@@ -372,7 +377,8 @@ static bool verify_sums(const char *dir, const char **what, char *path, size_t p
     if (!ok) {
         /* Name the first file that differs. */
         const char *a = actual.s ? actual.s : "", *l = listed;
-        while (*a && *l && strcspn(a, "\n") == strcspn(l, "\n") && !strncmp(a, l, strcspn(a, "\n"))) {
+        while (*a && *l && strcspn(a, "\n") == strcspn(l, "\n") &&
+               !strncmp(a, l, strcspn(a, "\n"))) {
             a += strcspn(a, "\n") + 1;
             l += strcspn(l, "\n") + 1;
         }
@@ -397,7 +403,8 @@ int ks_profile_open(const char *file, struct ks_profile *p, struct ks_buf *err)
     }
     snprintf(p->dir, sizeof(p->dir), "%s/kscope-target.XXXXXX", scratch_dir());
     if (!mkdtemp(p->dir)) {
-        ks_buf_printf(err, "cannot make a temporary directory for the profile: %s", strerror(errno));
+        ks_buf_printf(err, "cannot make a temporary directory for the profile: %s",
+                      strerror(errno));
         p->dir[0] = '\0';
         return -1;
     }

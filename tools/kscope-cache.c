@@ -358,7 +358,8 @@ int main(int argc, char **argv)
         int n = ks_cache_list(&c, NULL, &out);
         printf("%s%d program%s in %s\n", out.s ? out.s : "", n, n == 1 ? "" : "s", c.dir);
     } else {
-        rc = is_export ? ks_cache_export(&c, file, &out, &err) : ks_cache_import(&c, file, &out, &err);
+        rc = is_export ? ks_cache_export(&c, file, &out, &err)
+                       : ks_cache_import(&c, file, &out, &err);
         if (out.s)
             fputs(out.s, stdout);
         if (rc != 0)

@@ -52,7 +52,7 @@
  *                         fix (string|null)}]
  *   checks              [{id ("kernel", "root", "fake_root", "libbcc", "cache", "bpf_syscall",
  *                         "prog_types", "map_types", "jit", "tracefs", "debugfs", "kprobes",
- *                         "btf", "lockdown", "headers", "tool.<name>"), section, name,
+ *                         "btf", "lockdown", "headers", "tool.<name>", "cached"), section, name,
  *                         status ("ok"|"info"|"warn"|"fail"), value,
  *                         fix (string|null), detail [lines]}]: every line of the human
  *                         report, in order
