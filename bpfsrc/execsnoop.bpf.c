@@ -2,34 +2,57 @@
  *
  * Entry: send the path and each argument as separate events (a BPF program cannot build
  * a variable-length string list in one go). Exit: send the return value; user space joins
- * the pieces by process id and prints one line.
+ * the pieces and prints one line.
  *
- * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), and the probe choices
- * for exec_enter/exec_exit, execat_enter/execat_exit and fork. */
+ * One process can call exec() several times in a row: `env prog` execs prog, a shell's
+ * `exec` replaces it, and execvp() tries each directory of PATH until one works. Each
+ * call is its own line, so every event carries the number of its exec() attempt: entry
+ * draws a new number and keeps it per process until the exit sends it along.
+ *
+ * Configured by the prelude: MAXARG (--max-args), UID_FILTER (-u), KS_CGROUPMAP and
+ * KS_MNTNSMAP (kscope.bpf.h), and the probe choices
+ * for exec_enter/exec_exit, execat_enter/execat_exit and fork, and KS_EXACT_HEADERS. */
 
-#ifdef KS_KP_exec_exit
-#include <linux/sched.h> /* struct task_struct: only the kprobe path reads it */
+/* The parent (PPID) comes from current->real_parent, a struct read: allowed on the kprobe
+ * path, and on the tracepoint path only when the headers are the running kernel's own
+ * (KS_EXACT_HEADERS). Otherwise from ks_parent_of (kscope.bpf.h: sched_process_fork, and
+ * /proc for processes older than the tool), and failing that user space asks /proc. */
+#if defined(KS_KP_exec_exit) || defined(KS_EXACT_HEADERS)
+#define PARENT_FROM_TASK 1
+#include <linux/sched.h>
 #endif
 
 #ifndef MAXARG
 #define MAXARG 20
 #endif
 
-/* Parent of each new process, learned at fork. On tracepoint paths we may not read
- * task_struct (its layout depends on headers that may not match the kernel), so the
- * fork tracepoint tells us instead. */
-#ifdef KS_TP_fork
-KS_STATE_MAP(parent_of, u32, u32, 10240);
+/* Attempt numbers: a per-CPU counter (no atomic instruction needed) with the CPU number in
+ * the top bits, so numbers are unique machine-wide; the process's current one waits here
+ * from entry to exit. */
+BPF_PERCPU_ARRAY(attempt_counter, u64, 1);
+KS_STATE_MAP(attempt_of, u32, u64, 10240);
 
-TRACEPOINT_PROBE(sched, sched_process_fork)
+static __always_inline u64 new_attempt(u32 pid)
 {
-    /* The forking task is current: its tgid is the child's parent process id. */
-    u32 parent = bpf_get_current_pid_tgid() >> 32;
-    u32 child = args->child_pid;
-    parent_of.update(&child, &parent);
-    return 0;
+    int zero = 0;
+    u64 *c = attempt_counter.lookup(&zero);
+    if (!c)
+        return 0;
+    *c += 1;
+    u64 n = *c | ((u64)bpf_get_smp_processor_id() << 48);
+    attempt_of.update(&pid, &n);
+    return n;
 }
-#endif
+
+static __always_inline u64 end_attempt(u32 pid)
+{
+    u64 *n = attempt_of.lookup(&pid);
+    if (!n)
+        return 0; /* entered before the tool started */
+    u64 v = *n;
+    attempt_of.delete(&pid);
+    return v;
+}
 
 static __always_inline bool uid_filtered(u32 uid)
 {
@@ -52,11 +75,12 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
 {
     struct execsnoop_event ev = {};
     u32 uid = bpf_get_current_uid_gid();
-    if (uid_filtered(uid))
+    if (uid_filtered(uid) || ks_container_filtered())
         return 0;
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.uid = uid;
     ev.type = EXECSNOOP_ARG;
+    ev.attempt = new_attempt(ev.pid);
     send_arg(ctx, &ev, filename);
 
     /* Loops must be unrolled for kernels before 5.3, whose verifier rejects back jumps. */
@@ -79,24 +103,23 @@ static __always_inline int on_exec_exit(void *ctx, long ret)
 {
     struct execsnoop_event ev = {};
     u32 uid = bpf_get_current_uid_gid();
-    if (uid_filtered(uid))
+    if (uid_filtered(uid) || ks_container_filtered())
         return 0;
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.uid = uid;
     ev.type = EXECSNOOP_RET;
     ev.retval = ret;
+    ev.attempt = end_attempt(ev.pid);
+    ev.ts = bpf_ktime_get_ns();
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
-#if defined(KS_TP_fork)
-    u32 *parent = parent_of.lookup(&ev.pid);
-    if (parent)
-        ev.ppid = *parent;
-#elif defined(KS_KP_exec_exit)
-    /* A kprobe path may read kernel structs: the parent is current->real_parent. */
+#if defined(PARENT_FROM_TASK)
     struct task_struct *task = (struct task_struct *)bpf_get_current_task();
     struct task_struct *real_parent = NULL;
     ks_probe_read_kernel(&real_parent, sizeof(real_parent), &task->real_parent);
     if (real_parent)
         ks_probe_read_kernel(&ev.ppid, sizeof(ev.ppid), &real_parent->tgid);
+#elif defined(KS_TP_fork)
+    ev.ppid = ks_parent_tgid(ev.pid);
 #endif
     ks_submit(ctx, &ev, sizeof(ev));
     return 0;

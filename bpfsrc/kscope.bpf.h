@@ -78,6 +78,86 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
 #define KS_STATE_MAP(name, key_t, val_t, n) BPF_HASH(name, key_t, val_t, n)
 #endif
 
+/* The parent process of a process, without reading task_struct (principle 3: tracepoint
+ * paths read no structs unless the headers are the running kernel's own).
+ *
+ * A tool that declares a probe named "fork" on sched:sched_process_fork gets this map and
+ * program: every fork records child -> parent. The runtime fills the map from /proc with
+ * the processes that existed before the tool started, once the fork probe is attached, so
+ * that together they know every process. (A process whose parent exits is re-parented
+ * without a tracepoint; the map keeps the parent it was born to.) */
+#ifdef KS_TP_fork
+KS_STATE_MAP(ks_parent_of, u32, u32, 32768);
+
+TRACEPOINT_PROBE(sched, sched_process_fork)
+{
+    /* The forking task is current: its tgid is the child's parent process id. */
+    u32 parent = bpf_get_current_pid_tgid() >> 32;
+    u32 child = args->child_pid;
+    ks_parent_of.update(&child, &parent);
+    return 0;
+}
+
+/* 0 when unknown. */
+static __always_inline u32 ks_parent_tgid(u32 tgid)
+{
+    u32 *p = ks_parent_of.lookup(&tgid);
+    return p ? *p : 0;
+}
+#endif
+
+/* Containers: --cgroupmap and --mntnsmap (BCC's filter_by_containers). The user pins a
+ * BPF hash map and fills it with cgroup ids (u64 keys) or mount namespace ids (u64 keys,
+ * the inode numbers /proc/PID/ns/mnt shows); the tool traces only tasks found in it. The
+ * maps declared here are placeholders: the runtime loads the program with the user's
+ * pinned maps in their place. A tool calls ks_container_filtered() where it filters by
+ * process; without either option it compiles to nothing.
+ *
+ * The cgroup id comes from a helper (4.18+). The mount namespace is a struct read
+ * (current->nsproxy->mnt_ns->ns.inum), so the runtime allows --mntnsmap only on kprobe
+ * paths or with the running kernel's own headers (KS_EXACT_HEADERS). struct mnt_namespace
+ * is private to the kernel (fs/mount.h, in no headers package): like BCC, we declare its
+ * start, which has been the ns_common since 5.11 (a reference count before it). */
+#ifdef KS_CGROUPMAP
+BPF_TABLE("hash", u64, u64, ks_cgroupset, 1024);
+#endif
+#ifdef KS_MNTNSMAP
+#include <linux/nsproxy.h>
+#include <linux/ns_common.h>
+#include <linux/sched.h>
+struct mnt_namespace {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+    atomic_t count;
+#endif
+    struct ns_common ns;
+};
+BPF_TABLE("hash", u64, u32, ks_mntns_set, 1024);
+#endif
+
+static __always_inline bool ks_container_filtered(void)
+{
+#ifdef KS_CGROUPMAP
+    u64 cgroup = bpf_get_current_cgroup_id();
+    if (!ks_cgroupset.lookup(&cgroup))
+        return true;
+#endif
+#ifdef KS_MNTNSMAP
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct nsproxy *nsproxy = NULL;
+    struct mnt_namespace *mnt_ns = NULL;
+    unsigned int inum = 0;
+    ks_probe_read_kernel(&nsproxy, sizeof(nsproxy), &task->nsproxy);
+    if (nsproxy)
+        ks_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), &nsproxy->mnt_ns);
+    if (mnt_ns)
+        ks_probe_read_kernel(&inum, sizeof(inum), &mnt_ns->ns.inum);
+    u64 ns_id = inum;
+    if (!ks_mntns_set.lookup(&ns_id))
+        return true;
+#endif
+    return false;
+}
+
 /* Syscall arguments in a kprobe on a syscall's entry point.
  *
  * Since 4.17 (x86_64), sys_foo() is reached through a wrapper __x64_sys_foo(regs) whose

@@ -4,17 +4,34 @@
  * user page is surely present by then), add the return value, send one event.
  *
  * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
- * FLAG_FILTER (-f, a mask of O_* bits), WANT_TS (-T), WANT_UID (-U), and the probe choices. With kprobes, one probe on
+ * FLAG_FILTER (-f, a mask of O_* bits), FLAG_FILTER_RDONLY (-f O_RDONLY), WANT_TS (-T),
+ * WANT_UID (-U), KS_CGROUPMAP/KS_MNTNSMAP (kscope.bpf.h), and the probe choices. Events
+ * carry the directory descriptor of each open (for -F). With kprobes, one probe on
  * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
 
 struct open_args {
     const char *fname;
     int flags;
+    int dfd; /* for -F: user space completes relative names from it */
 };
 
 KS_STATE_MAP(start, u64, struct open_args, 10240);
 
-static __always_inline int on_open_enter(const char *fname, int flags)
+/* -f: any of the FLAG_FILTER bits, or (FLAG_FILTER_RDONLY, -f O_RDONLY) a read-only access
+ * mode, which is no bit: O_RDONLY is 0, the low two bits (O_ACCMODE) clear. */
+static __always_inline bool flags_wanted(int flags)
+{
+    bool ok = false;
+#ifdef FLAG_FILTER
+    ok = ok || (flags & FLAG_FILTER);
+#endif
+#ifdef FLAG_FILTER_RDONLY
+    ok = ok || (flags & 3) == 0;
+#endif
+    return ok;
+}
+
+static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
 {
     u64 id = bpf_get_current_pid_tgid();
     u32 tgid = id >> 32, tid = id;
@@ -30,18 +47,21 @@ static __always_inline int on_open_enter(const char *fname, int flags)
     if ((u32)bpf_get_current_uid_gid() != UID_FILTER)
         return 0;
 #endif
-#ifdef FLAG_FILTER
-    if (!(flags & FLAG_FILTER))
+#if defined(FLAG_FILTER) || defined(FLAG_FILTER_RDONLY)
+    if (!flags_wanted(flags))
         return 0;
 #endif
+    if (ks_container_filtered()) /* --cgroupmap, --mntnsmap */
+        return 0;
     /* A thread that opened before has its entry still (see on_open_exit): write into it,
      * which costs far less than a map update. */
     struct open_args *a = start.lookup(&id);
     if (a) {
         a->fname = fname;
         a->flags = flags;
+        a->dfd = dfd;
     } else {
-        struct open_args n = {.fname = fname, .flags = flags};
+        struct open_args n = {.fname = fname, .flags = flags, .dfd = dfd};
         start.update(&id, &n);
     }
     (void)tgid;
@@ -69,6 +89,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
 #endif
     ev.ret = ret;
     ev.flags = a->flags;
+    ev.dfd = a->dfd;
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
     int len = ks_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
     if (len <= 0) {
@@ -92,7 +113,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
 #ifdef KS_TP_open_enter
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
-    return on_open_enter(args->filename, args->flags);
+    return on_open_enter(args->filename, args->flags, -100 /* AT_FDCWD */);
 }
 #endif
 #ifdef KS_TP_open_exit
@@ -106,7 +127,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 #if defined(KS_TP_openat_enter)
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
-    return on_open_enter(args->filename, args->flags);
+    return on_open_enter(args->filename, args->flags, args->dfd);
 }
 #elif KS_KP_openat_enter == 1
 #include <uapi/linux/openat2.h>
@@ -117,13 +138,15 @@ int kp_openat_enter(struct pt_regs *ctx)
     u64 flags = 0;
     /* A struct read: fine on a kprobe path, where headers must match anyway. */
     ks_probe_read_kernel(&flags, sizeof(flags), &how->flags);
-    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags);
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)flags,
+                         (int)PT_REGS_PARM1(ctx));
 }
 #elif KS_KP_openat_enter == 2
 /* long do_sys_open(int dfd, const char __user *filename, int flags, umode_t mode) */
 int kp_openat_enter(struct pt_regs *ctx)
 {
-    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)PT_REGS_PARM3(ctx));
+    return on_open_enter((const char *)PT_REGS_PARM2(ctx), (int)PT_REGS_PARM3(ctx),
+                         (int)PT_REGS_PARM1(ctx));
 }
 #endif
 
@@ -146,7 +169,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
     /* flags live in the user's struct open_how; its first member is the u64 flags. */
     u64 flags = 0;
     ks_probe_read_user(&flags, sizeof(flags), (void *)args->how);
-    return on_open_enter(args->filename, (int)flags);
+    return on_open_enter(args->filename, (int)flags, args->dfd);
 }
 #endif
 #ifdef KS_TP_openat2_exit

@@ -12,6 +12,8 @@ struct opensnoop_event {
     __u32 uid;
     __s32 ret; /* fd, or -errno */
     __s32 flags;
+    __s32 dfd; /* the directory a relative name is opened in: a descriptor, or AT_FDCWD */
+    __u32 pad;
     char comm[KS_COMM_LEN];
     char name[OPENSNOOP_NAME_LEN];
 };

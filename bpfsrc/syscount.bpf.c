@@ -16,7 +16,8 @@
  *   - the pid and the clock are read only when a mode needs them.
  *
  * Configured by the prelude: SYSCALL_SLOTS (array size: syscall numbers 0..SLOTS-1),
- * PID_FILTER (-p), TID_FILTER (-t), SYSCALL_FILTER (--syscall, a number), FAILED_ONLY
+ * PID_FILTER (-p), TID_FILTER (-t), PPID_FILTER (-c), KS_CGROUPMAP/KS_MNTNSMAP
+ * (kscope.bpf.h), SYSCALL_FILTER (--syscall, a number), FAILED_ONLY
  * (-x), ERRNO_FILTER (-e, a positive errno), BY_PROCESS (-P), LATENCY (-L), and the
  * probes: KS_TP_sys_exit always, KS_TP_sys_enter with -L. There is no kprobe variant:
  * no single kernel function sees every syscall (each has its own entry point). The two
@@ -60,9 +61,38 @@ KS_STATE_MAP(start, u64, u64, 10240);
 
 /* ---- filters shared by entry and exit ---- */
 
+#ifdef PPID_FILTER
+/* -c: children of one process, as BCC (current->real_parent->tgid). Reading task_struct
+ * on a tracepoint path is allowed only with the running kernel's own headers
+ * (KS_EXACT_HEADERS); otherwise the parent each process was born to, recorded at fork
+ * and from /proc at start (ks_parent_of in kscope.bpf.h). */
+#ifdef KS_EXACT_HEADERS
+#include <linux/sched.h>
+static __always_inline u32 parent_tgid(u64 pid_tgid)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct task_struct *parent = NULL;
+    u32 ppid = 0;
+    ks_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
+    if (parent)
+        ks_probe_read_kernel(&ppid, sizeof(ppid), &parent->tgid);
+    return ppid;
+}
+#else
+static __always_inline u32 parent_tgid(u64 pid_tgid)
+{
+    return ks_parent_tgid(pid_tgid >> 32);
+}
+#endif
+#endif
+
 /* 0: count this syscall; 1: skip it. Only the filters that were asked for are compiled. */
 static __always_inline int filtered_out(long id, u64 pid_tgid)
 {
+#ifdef PPID_FILTER
+    if (parent_tgid(pid_tgid) != PPID_FILTER)
+        return 1;
+#endif
 #ifdef SYSCALL_FILTER
     if (id != SYSCALL_FILTER)
         return 1;
@@ -75,13 +105,16 @@ static __always_inline int filtered_out(long id, u64 pid_tgid)
     if ((u32)pid_tgid != TID_FILTER)
         return 1;
 #endif
+    if (ks_container_filtered()) /* --cgroupmap, --mntnsmap */
+        return 1;
     (void)id;
     (void)pid_tgid;
     return 0;
 }
 
 /* Does the pid have to be read at all? bpf_get_current_pid_tgid() is a helper call. */
-#if defined(PID_FILTER) || defined(TID_FILTER) || defined(BY_PROCESS) || defined(LATENCY)
+#if defined(PID_FILTER) || defined(TID_FILTER) || defined(PPID_FILTER) || defined(BY_PROCESS) ||   \
+    defined(LATENCY)
 #define NEED_PID_TGID 1
 #endif
 

@@ -514,15 +514,16 @@ static bool is_hex(const char *s, size_t n)
     return s[n] == '\0' || s[n] == '.';
 }
 
-bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id)
+bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id, bool struct_reads)
 {
     char kid[65], name[80];
     ks_cache_kernel_id(kid);
     snprintf(name, sizeof(name), "%s.kernel", kid);
     const char *pv = ks_kernel_proc_version();
     struct ks_buf b = {0};
-    ks_buf_printf(&b, "headers %s\nrelease %s\nmachine %s\nversion %.*s\n", headers_id,
-                  ks_kernel_release(), ks_kernel_machine(), (int)strcspn(pv, "\n"), pv);
+    ks_buf_printf(&b, "headers %s\nstruct-reads %d\nrelease %s\nmachine %s\nversion %.*s\n",
+                  headers_id, struct_reads, ks_kernel_release(), ks_kernel_machine(),
+                  (int)strcspn(pv, "\n"), pv);
     /* Unchanged: leave the file (and its time) alone. */
     char p[PATH_MAX + 80];
     snprintf(p, sizeof(p), "%s/%s", c->dir, name);
@@ -534,7 +535,7 @@ bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id)
     return ok;
 }
 
-bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65])
+bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65], int *struct_reads)
 {
     if (!c->enabled)
         return false;
@@ -544,6 +545,12 @@ bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65])
     char *text = read_trusted(p, NULL);
     bool ok = text && ks_text_field(text, "headers", headers_id, 65) && strlen(headers_id) == 64 &&
               is_hex(headers_id, 64);
+    char v[8] = "";
+    if (struct_reads)
+        *struct_reads = ok && ks_text_field(text, "struct-reads", v, sizeof(v)) &&
+                                (!strcmp(v, "0") || !strcmp(v, "1"))
+                            ? v[0] - '0'
+                            : -1;
     free(text);
     return ok;
 }

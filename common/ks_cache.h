@@ -43,8 +43,11 @@ void ks_cache_key(const char *text, const char *headers_id, const char *extra, u
 
 /* Which headers entries for this kernel were compiled with (exact headers only), so a
  * machine without headers can still compute the key: <kernel id>.kernel in the cache. */
-bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id);
-bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65]);
+/* struct_reads: whether those headers allowed struct reads on tracepoint paths (the
+ * exact-headers decision), which a machine without headers must repeat to compute the same
+ * program text; -1 when the note does not say. */
+bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id, bool struct_reads);
+bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65], int *struct_reads);
 /* What an entry is (kernel, tool, options), for kscope-cache list and kscope-doctor:
  * <key>.info beside it. */
 bool ks_cache_put_info(const struct ks_cache *c, const uint8_t key[32], const char *tool,

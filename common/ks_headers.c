@@ -387,3 +387,194 @@ int ks_headers_cflags(const struct ks_headers *h, const char *arch, char flags[]
     }
     return n;
 }
+
+/* The quoted value of "#define NAME "value"" in a generated header, or false. */
+static bool header_string(const char *dir, const char *file, const char *name, char *out,
+                          size_t size)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/include/generated/%s", dir, file);
+    char *text = ks_read_file(p, NULL);
+    if (!text)
+        return false;
+    bool ok = false;
+    size_t n = strlen(name);
+    for (char *line = strtok(text, "\n"); line && !ok; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "#define ", 8) != 0 || strncmp(line + 8, name, n) != 0 ||
+            (line[8 + n] != ' ' && line[8 + n] != '\t'))
+            continue;
+        char *q1 = strchr(line + 8 + n, '"'), *q2 = q1 ? strrchr(q1 + 1, '"') : NULL;
+        if (q1 && q2) {
+            snprintf(out, size, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+            ok = true;
+        }
+    }
+    free(text);
+    return ok;
+}
+
+static void trim_nl(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+}
+
+/* The "CONFIG_..." lines of a configuration, in order (comments and blanks dropped). */
+static char *config_lines(char *text)
+{
+    if (!text)
+        return NULL;
+    struct ks_buf b = {0};
+    ks_buf_add(&b, "");
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (!strncmp(line, "CONFIG_", 7)) {
+            ks_buf_add(&b, line);
+            ks_buf_add(&b, "\n");
+        }
+    free(text);
+    return b.s;
+}
+
+/* The running kernel's configuration: the distribution's /boot/config-<release> (a plain
+ * read), or /proc/config.gz (CONFIG_IKCONFIG_PROC: gzip in a child, some milliseconds) when
+ * gz is allowed. NULL when neither can be read. */
+static char *kernel_config(const char *root, const char *release, bool gz, const char **from)
+{
+    char p[PATH_MAX], rel[PATH_MAX];
+    snprintf(rel, sizeof(rel), "/boot/config-%s", release);
+    ks_join(p, sizeof(p), root, rel);
+    char *text = ks_read_file(p, NULL);
+    if (text) {
+        *from = "/boot/config-<release>";
+        return config_lines(text);
+    }
+    ks_join(p, sizeof(p), root, "/proc/config.gz");
+    if (!gz || !ks_is_file(p) || strchr(p, '\''))
+        return NULL;
+    /* gzip is everywhere; a pipe keeps zlib out of the tools. */
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", p);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return NULL;
+    struct ks_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ks_buf_addn(&b, chunk, n);
+    if (pclose(f) == 0 && b.len) {
+        *from = "/proc/config.gz";
+        return config_lines(b.s);
+    }
+    ks_buf_free(&b);
+    return NULL;
+}
+
+bool ks_headers_exact(const struct ks_headers *h, const char *root, struct ks_buf *why)
+{
+    char p[PATH_MAX], release[256] = "", version[256] = "", procver[1024] = "";
+    char *t;
+    if ((t = ks_read_file(ks_join(p, sizeof(p), root, "/proc/sys/kernel/osrelease"), NULL))) {
+        snprintf(release, sizeof(release), "%s", t);
+        free(t);
+    }
+    if ((t = ks_read_file(ks_join(p, sizeof(p), root, "/proc/sys/kernel/version"), NULL))) {
+        snprintf(version, sizeof(version), "%s", t);
+        free(t);
+    }
+    if ((t = ks_read_file(ks_join(p, sizeof(p), root, "/proc/version"), NULL))) {
+        snprintf(procver, sizeof(procver), "%s", t);
+        free(t);
+    }
+    trim_nl(release);
+    trim_nl(version);
+    if (!root && !*release) {
+        struct utsname u;
+        uname(&u);
+        snprintf(release, sizeof(release), "%s", u.release);
+        snprintf(version, sizeof(version), "%s", u.version);
+    }
+
+    /* Randomized layouts: the seed stays with the kernel's build, no header says it. */
+    char ac[PATH_MAX];
+    snprintf(ac, sizeof(ac), "%s/include/generated/autoconf.h", h->build);
+    char *autoconf = ks_read_file(ac, NULL);
+    bool randstruct = autoconf && (strstr(autoconf, "CONFIG_RANDSTRUCT_FULL 1") ||
+                                   strstr(autoconf, "CONFIG_RANDSTRUCT_PERFORMANCE 1") ||
+                                   strstr(autoconf, "CONFIG_GCC_PLUGIN_RANDSTRUCT 1"));
+    free(autoconf);
+    if (randstruct) {
+        ks_buf_printf(why, "the kernel headers (%s) are for a kernel with randomized struct "
+                           "layout (CONFIG_RANDSTRUCT), which no header describes",
+                      h->build);
+        return false;
+    }
+    if (h->how && !strcmp(h->how, "kheaders")) {
+        ks_buf_printf(why, "the kernel headers are the running kernel's own "
+                           "(/sys/kernel/kheaders.tar.xz)");
+        return true;
+    }
+
+    char hrel[256];
+    if (!header_string(h->build, "utsrelease.h", "UTS_RELEASE", hrel, sizeof(hrel))) {
+        ks_buf_printf(why, "the kernel headers (%s) do not say which kernel they are for "
+                           "(no include/generated/utsrelease.h)",
+                      h->build);
+        return false;
+    }
+    if (strcmp(hrel, release) != 0) {
+        ks_buf_printf(why, "the kernel headers are for %s, the running kernel is %s", hrel,
+                      release);
+        return false;
+    }
+    int checks = 0;
+    char hver[256];
+    if (header_string(h->build, "utsversion.h", "UTS_VERSION", hver, sizeof(hver)) ||
+        header_string(h->build, "compile.h", "UTS_VERSION", hver, sizeof(hver))) {
+        if (*version && strcmp(hver, version) != 0) {
+            ks_buf_printf(why, "the kernel headers for %s come from another build (\"%s\"; "
+                               "the running kernel is \"%s\")",
+                          release, hver, version);
+            return false;
+        }
+        checks += *version != '\0';
+    }
+    char hcc[512];
+    if (header_string(h->build, "compile.h", "LINUX_COMPILER", hcc, sizeof(hcc)) && *procver) {
+        if (!strstr(procver, hcc)) {
+            ks_buf_printf(why, "the kernel headers for %s were built with another compiler "
+                               "(%s) than the running kernel (/proc/version)",
+                          release, hcc);
+            return false;
+        }
+        checks++;
+    }
+    const char *from = "";
+    /* /proc/config.gz costs a gzip: only when the build checks above could not be made. */
+    char *kconf = kernel_config(root, release, checks == 0, &from);
+    if (kconf) {
+        snprintf(p, sizeof(p), "%s/.config", h->build);
+        char *hconf = config_lines(ks_read_file(p, NULL));
+        bool same = hconf && !strcmp(hconf, kconf);
+        free(hconf);
+        free(kconf);
+        if (!same) {
+            ks_buf_printf(why, "the kernel headers for %s were configured differently from "
+                               "the running kernel (%s/.config vs %s)",
+                          release, h->build, from);
+            return false;
+        }
+        checks++;
+    }
+    if (!checks) {
+        ks_buf_printf(why, "the kernel headers are for %s, but nothing tells whether they are "
+                           "this build's (no UTS_VERSION in them, no kernel configuration in "
+                           "/proc/config.gz or /boot)",
+                      release);
+        return false;
+    }
+    ks_buf_printf(why, "the kernel headers (%s) are the running kernel's: release %s%s%s",
+                  h->build, release, *version ? ", build " : "", version);
+    return true;
+}

@@ -36,6 +36,21 @@ int ks_headers_find(const struct ks_headers_req *req, struct ks_headers *out, st
  * /lib/modules/X dir with build and source. Fills source/build/split. */
 bool ks_headers_classify(const char *dir, struct ks_headers *out);
 
+/* The one decision principle 3 asks for: may a tracepoint path read kernel structs with
+ * these headers? Only when they are the running kernel's own, by what the kernel says
+ * of itself, not by version numbers alone:
+ *   - the headers' UTS_RELEASE (include/generated/utsrelease.h) is uname -r;
+ *   - their build's UTS_VERSION (utsversion.h, or compile.h before 6.2) is uname -v and
+ *     their LINUX_COMPILER appears in /proc/version, where the headers say;
+ *   - their .config equals the kernel's /boot/config-<release> where there is one, or
+ *     /proc/config.gz when neither of the above could be checked;
+ *   - at least one of the build checks could be made, and the layout is not randomized
+ *     (CONFIG_RANDSTRUCT: the seed is not in the headers).
+ * Headers unpacked from the kernel itself (kheaders) pass all but the last by nature.
+ * root: prefix for /proc and /boot (tests); NULL for the real system. Returns the answer
+ * and one line for people in *why (appended): what matched, or what did not. */
+bool ks_headers_exact(const struct ks_headers *h, const char *root, struct ks_buf *why);
+
 /* -I flags that make a split tree work through libbcc's single BCC_KERNEL_SOURCE. */
 int ks_headers_cflags(const struct ks_headers *h, const char *arch, char flags[][PATH_MAX + 4],
                       int max);

@@ -2,10 +2,13 @@
 #include "ks_maps.h"
 
 #include <bcc/libbpf.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_sys.h"
 #include "ks_util.h"
 
 int ks_possible_cpus(void)
@@ -98,5 +101,25 @@ size_t ks_map_keys(int map_fd, unsigned key_size, void **keys)
     free(prev);
     free(next);
     *keys = out;
+    return n;
+}
+
+size_t ks_map_seed_parents(int map_fd)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        uint32_t pid = (uint32_t)strtoul(e->d_name, NULL, 10);
+        uint32_t ppid = ks_proc_ppid(pid);
+        /* BPF_NOEXIST: a fork seen since attaching is newer than this read. */
+        if (ppid && bpf_update_elem(map_fd, &pid, &ppid, BPF_NOEXIST) == 0)
+            n++;
+    }
+    closedir(d);
     return n;
 }

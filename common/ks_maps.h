@@ -41,4 +41,9 @@ int ks_percpu_delete(int map_fd, const void *key, unsigned value_size);
  * empty). A snapshot: BPF programs may add keys meanwhile. Returns n. */
 size_t ks_map_keys(int map_fd, unsigned key_size, void **keys);
 
+/* Fill a u32 -> u32 map (kscope.bpf.h's ks_parent_of) with pid -> parent pid of every
+ * process in /proc, without replacing what the kernel already recorded. Returns how many
+ * were added. */
+size_t ks_map_seed_parents(int map_fd);
+
 #endif

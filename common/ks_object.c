@@ -2,6 +2,7 @@
 #include "ks_object.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ void ks_object_free(struct ks_object *o)
         free(o->progs[i].insns);
     free(o->progs);
     free(o->maps);
+    free(o->map_given);
     free(o);
 }
 
@@ -286,6 +288,10 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
         o->prog_fds[i] = -1;
 
     for (uint32_t i = 0; i < o->nmaps; i++) {
+        if (o->map_given && o->map_given[i] >= 0) {
+            o->map_fds[i] = fcntl(o->map_given[i], F_DUPFD_CLOEXEC, 0);
+            continue;
+        }
         o->map_fds[i] = create_map(&o->maps[i]);
         if (o->map_fds[i] < 0) {
             int e = errno;
@@ -395,16 +401,52 @@ int ks_object_prog_fd(const struct ks_object *o, const char *name)
     return -1;
 }
 
+/* BPF_OBJ_GET_INFO_BY_FD into a zeroed struct bpf_prog_info or bpf_map_info. */
+static int obj_info(int fd, void *info, uint32_t len)
+{
+    memset(info, 0, len);
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.info.bpf_fd = (uint32_t)fd;
+    a.info.info_len = len;
+    a.info.info = (uintptr_t)info;
+    return (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+}
+
 uint32_t ks_prog_id(int prog_fd)
 {
     struct bpf_prog_info info;
-    memset(&info, 0, sizeof(info));
-    union bpf_attr a;
-    memset(&a, 0, sizeof(a));
-    a.info.bpf_fd = (uint32_t)prog_fd;
-    a.info.info_len = sizeof(info);
-    a.info.info = (uintptr_t)&info;
-    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) != 0)
+    if (obj_info(prog_fd, &info, sizeof(info)) != 0)
         return 0;
     return info.id;
+}
+
+int ks_object_use_map(struct ks_object *o, const char *name, int fd, struct ks_buf *err)
+{
+    const struct ks_map_def *m = ks_object_map(o, name);
+    if (!m) {
+        ks_buf_printf(err, "internal: the program has no map '%s'", name);
+        return -1;
+    }
+    struct bpf_map_info info;
+    if (obj_info(fd, &info, sizeof(info)) != 0) {
+        ks_buf_printf(err, "cannot inspect the map: %s", strerror(errno));
+        return -1;
+    }
+    if (info.type != m->type || info.key_size != m->key_size ||
+        info.value_size < m->value_size) {
+        ks_buf_printf(err,
+                      "the map is of type %u with %u-byte keys and %u-byte values; expected "
+                      "type %u (hash) with %u-byte keys and values of at least %u bytes",
+                      info.type, info.key_size, info.value_size, m->type, m->key_size,
+                      m->value_size);
+        return -1;
+    }
+    if (!o->map_given) {
+        o->map_given = ks_xmalloc(o->nmaps * sizeof(*o->map_given));
+        for (uint32_t i = 0; i < o->nmaps; i++)
+            o->map_given[i] = -1;
+    }
+    o->map_given[m - o->maps] = fd;
+    return 0;
 }

@@ -34,6 +34,9 @@ struct ks_object {
     uint32_t nmaps, nprogs;
     struct ks_map_def *maps;
     struct ks_prog_def *progs;
+    /* Before ks_object_load: maps to take from elsewhere instead of creating (a pinned map
+     * the user filled), by index; -1 or NULL: create. ks_object_use_map() sets them. */
+    int *map_given;
     /* After ks_object_load: */
     int *map_fds;
     int *prog_fds;
@@ -49,6 +52,10 @@ struct ks_object *ks_object_parse(const void *data, size_t len, const char **why
 /* Create maps and load programs. Returns 0, or -1 with a message for people in *err
  * (including the verifier's last lines). Nothing stays loaded on failure. */
 int ks_object_load(struct ks_object *o, struct ks_buf *err);
+/* Use an existing map (fd, kept open by the caller until after loading) for the object's
+ * map NAME. Its type and key size must be the declared ones, its value size at least
+ * the declared one. Returns 0, or -1 with a message for people in *err. */
+int ks_object_use_map(struct ks_object *o, const char *name, int fd, struct ks_buf *err);
 /* Close every map and program descriptor. */
 void ks_object_unload(struct ks_object *o);
 

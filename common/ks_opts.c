@@ -20,6 +20,8 @@ enum {
     OPT_CHECK,
     OPT_TARGET,
     OPT_EVENTS,
+    OPT_CGROUPMAP,
+    OPT_MNTNSMAP,
     OPT_TOOL_BASE = 2000,
 };
 
@@ -134,6 +136,10 @@ static void print_help(const struct ks_opts_spec *s)
     }
     if (s->common & KS_C_PID)
         help_line("-p", "--pid", "PID", "trace this PID only");
+    if (s->common & (KS_C_PID | KS_C_CONTAINERS)) {
+        help_line(NULL, "--cgroupmap", "CGROUPMAP", "trace cgroups in this BPF map only");
+        help_line(NULL, "--mntnsmap", "MNTNSMAP", "trace mount namespaces in this BPF map only");
+    }
     if (s->common & KS_C_DURATION)
         help_line("-d", "--duration", "SECONDS", "total duration of trace in seconds");
     if (s->common & KS_C_BUFFER) {
@@ -202,6 +208,10 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
         sopts[ns++] = ':';
+    }
+    if (s->common & (KS_C_PID | KS_C_CONTAINERS)) {
+        LONGOPT("cgroupmap", required_argument, OPT_CGROUPMAP);
+        LONGOPT("mntnsmap", required_argument, OPT_MNTNSMAP);
     }
     if (s->common & KS_C_DURATION) {
         LONGOPT("duration", required_argument, 'd');
@@ -275,6 +285,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             else
                 ks_usage_error("invalid event buffer kind '%s' (use auto, ringbuf or perf)",
                                ks_q(optarg));
+            continue;
+        case OPT_CGROUPMAP:
+            c->cgroupmap = optarg;
+            continue;
+        case OPT_MNTNSMAP:
+            c->mntnsmap = optarg;
             continue;
         case OPT_VERSION:
             printf("%s (kscope) %s, libbcc %s\n", s->name, KS_VERSION, ks_libbcc_version());

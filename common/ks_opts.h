@@ -45,6 +45,8 @@ enum {
     KS_C_DURATION = 1 << 1, /* -d/--duration SECONDS */
     KS_C_INTERVAL = 1 << 2, /* [interval [count]] */
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
+    /* --cgroupmap, --mntnsmap (BCC's filter_by_containers; with KS_C_PID implied) */
+    KS_C_CONTAINERS = 1 << 4,
 };
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
@@ -69,6 +71,8 @@ struct ks_common {
     long pages;     /* event buffer pages per CPU */
     bool pages_set; /* -b given (else the default for the buffer kind chosen) */
     enum ks_events_mode events; /* --events */
+    const char *cgroupmap;      /* --cgroupmap: a pinned BPF hash map of cgroup ids */
+    const char *mntnsmap;       /* --mntnsmap: a pinned BPF hash map of mount ns ids */
 };
 
 struct ks_opts_spec {

@@ -1,21 +1,32 @@
 #include "ks_optsets.h"
 
+#include <stddef.h>
+
+#define KV(a, b, c) (((unsigned)(a) << 16) | ((unsigned)(b) << 8) | (unsigned)(c))
+#define CGROUPMAP_WHY "--cgroupmap needs 4.18 (bpf_get_current_cgroup_id), as in BCC"
+
 const struct ks_optset ks_optsets[] = {
-    {"execsnoop", ""},
-    {"execsnoop", "--max-args 64"}, /* the largest unrolled loop */
-    {"opensnoop", ""},
-    {"opensnoop", "-p 1"},
-    {"opensnoop", "-u 0"},
-    {"opensnoop", "-f O_WRONLY"},
-    {"biolatency", ""},
-    {"biolatency", "-Q"},
-    {"biolatency", "-D"},
-    {"biolatency", "-F"},
-    {"syscount", ""},
-    {"syscount", "-x"},
-    {"syscount", "-P"},
-    {"syscount", "-L"},
-    {"syscount", "-P -L -x"},
-    {"syscount", "-p 1 -e ENOENT --syscall openat"},
+    {"execsnoop", "", 0, NULL},
+    {"execsnoop", "-x", 0, NULL},
+    {"execsnoop", "--max-args 64", 0, NULL}, /* the largest unrolled loop */
+    {"execsnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0), CGROUPMAP_WHY},
+    {"opensnoop", "", 0, NULL},
+    {"opensnoop", "-p 1", 0, NULL},
+    {"opensnoop", "-u 0", 0, NULL},
+    {"opensnoop", "-f O_WRONLY", 0, NULL},
+    {"opensnoop", "-f O_RDONLY -f O_WRONLY", 0, NULL},
+    {"opensnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0), CGROUPMAP_WHY},
+    {"biolatency", "", 0, NULL},
+    {"biolatency", "-Q", 0, NULL},
+    {"biolatency", "-D", 0, NULL},
+    {"biolatency", "-F", 0, NULL},
+    {"biolatency", "-e -D", 0, NULL},
+    {"syscount", "", 0, NULL},
+    {"syscount", "-x", 0, NULL},
+    {"syscount", "-P", 0, NULL},
+    {"syscount", "-L", 0, NULL},
+    {"syscount", "-P -L -x", 0, NULL},
+    {"syscount", "-p 1 -e ENOENT --syscall openat", 0, NULL},
+    {"syscount", "-c 1 -L", 0, NULL},
 };
 const int ks_noptsets = (int)(sizeof(ks_optsets) / sizeof(ks_optsets[0]));

@@ -10,6 +10,10 @@
 struct ks_optset {
     const char *tool;
     const char *opts; /* space-separated; "" for the defaults */
+    /* An option that needs a newer kernel than the tool itself, as BCC's does (a
+     * KERNEL_VERSION code, 0: none): older kernels do not count it against the tool. */
+    unsigned since;
+    const char *since_why;
 };
 
 extern const struct ks_optset ks_optsets[];

@@ -281,6 +281,14 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     put_file(dir, MANIFEST, m.s, m.len);
     ks_buf_free(&m);
     ks_buf_printf(summary, "kernel: %s (%s)\n", u.release, u.machine);
+    /* What the exact-headers check (ks_headers_exact) reads of a kernel: with these, a
+     * compile for the profile decides struct reads as the target decides them itself. */
+    copy_in(dir, "proc/sys/kernel/osrelease", "/proc/sys/kernel/osrelease");
+    copy_in(dir, "proc/sys/kernel/version", "/proc/sys/kernel/version");
+    char bc[PATH_MAX], rel[PATH_MAX + 16];
+    snprintf(bc, sizeof(bc), "/boot/config-%s", u.release);
+    snprintf(rel, sizeof(rel), "boot/config-%s", u.release);
+    copy_in(dir, rel, bc);
     if (!copy_in(dir, "proc/version", "/proc/version")) {
         ks_buf_printf(err, "cannot read /proc/version: %s", strerror(errno));
         goto out;

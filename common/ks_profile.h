@@ -2,7 +2,8 @@
  * questions the runtime asks of the kernel it will run on.
  *
  * A profile is a tar.xz of text files laid out like the kernel's own (proc/version,
- * proc/kallsyms, sys/kernel/tracing/events/<cat>/<event>/format, ...), plus
+ * proc/kallsyms, sys/kernel/tracing/events/<cat>/<event>/format, boot/config-<release>,
+ * ...), plus
  * kscope-features (the BPF program/map types and helpers the kernel accepted, in the
  * format of ks_features' fabricated roots), config (the CONFIG_ options kscope reads),
  * kscope-profile (version, release, machine) and SHA256SUMS. Opening one unpacks it into

@@ -64,3 +64,8 @@ int ks_errno_nr(const char *name)
 {
     return (int)nr_of(ks_errno_table, ks_errno_table_len, name);
 }
+
+long ks_open_flag(const char *name)
+{
+    return nr_of(ks_open_flag_table, ks_open_flag_table_len, name);
+}

@@ -1,7 +1,7 @@
-/* ks_syscall: syscall and errno names <-> numbers for this architecture.
+/* ks_syscall: syscall, errno and open() flag names <-> numbers for this architecture.
  *
- * The tables are generated at build time from the build machine's <sys/syscall.h> and
- * <errno.h> (cmake/syscall_tables.cmake), so a syscall newer than those headers has a
+ * The tables are generated at build time from the build machine's <sys/syscall.h>,
+ * <errno.h> and <fcntl.h> (cmake/syscall_tables.cmake), so a syscall newer than those headers has a
  * number but no name here. */
 #ifndef KS_SYSCALL_H
 #define KS_SYSCALL_H
@@ -18,6 +18,8 @@ extern const struct ks_name_nr ks_syscall_table[];
 extern const unsigned ks_syscall_table_len;
 extern const struct ks_name_nr ks_errno_table[];
 extern const unsigned ks_errno_table_len;
+extern const struct ks_name_nr ks_open_flag_table[]; /* every O_* the C library defines */
+extern const unsigned ks_open_flag_table_len;
 
 /* "getppid" for its number, or NULL when the headers did not know it. */
 const char *ks_syscall_name(long nr);
@@ -30,5 +32,8 @@ size_t ks_syscall_names(const char *const **names);
 const char *ks_errno_name(int err);
 /* The number of an errno name ("ENOENT", "EWOULDBLOCK"), or -1. */
 int ks_errno_nr(const char *name);
+
+/* The value of an open() flag name ("O_WRONLY", "O_NDELAY"), or -1. */
+long ks_open_flag(const char *name);
 
 #endif

@@ -15,8 +15,10 @@
 #include "ks_attach.h"
 #include "ks_cache.h"
 #include "ks_compile.h"
+#include "ks_containers.h"
 #include "ks_features.h"
 #include "ks_headers.h"
+#include "ks_maps.h"
 #include "ks_perf.h"
 #include "ks_profile.h"
 #include "ks_sys.h"
@@ -186,6 +188,10 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
             w &= w - 1;
         ks_buf_printf(text, "#define KS_EVENTS_WAKEUP %d\n", w);
     }
+    if (ks_struct_reads(r, NULL))
+        ks_buf_add(text, "#define KS_EXACT_HEADERS 1 /* the headers are the running kernel's: "
+                         "tracepoint paths may read structs */\n");
+    ks_containers_prelude(&r->opt, text);
     ks_buf_add(text, r->defines.s ? r->defines.s : "");
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
@@ -257,29 +263,88 @@ static void drop_cached_program(void)
             ks_prog);
 }
 
+/* The compile cache and the kernel headers, found once per run: whether tracepoint paths
+ * may read structs (ks_struct_reads, asked by configure() and the program text) and the
+ * compile must see the same tree. NULL when there are none (the message in
+ * g_headers_err). */
+static struct ks_cache g_cache;
+static struct ks_headers g_headers;
+static int g_headers_state; /* 0: not looked for yet; 1: found; -1: none */
+static struct ks_buf g_headers_err;
+static char g_kh[PATH_MAX + 16];
+static bool g_private_kh;
+
+/* A private kheaders directory lives only as long as the compile needs it. */
+static void release_headers(void)
+{
+    if (g_private_kh)
+        ks_rmtree(g_kh);
+    g_private_kh = false;
+}
+
+static const struct ks_headers *run_headers(struct ks_run *r)
+{
+    if (g_headers_state)
+        return g_headers_state > 0 ? &g_headers : NULL;
+    /* For a profile (--target): that kernel's headers only, never this machine's kheaders
+     * or the closest other version. */
+    struct ks_headers_req hreq = {.override = r->opt.kernel_headers,
+                                  .release = r->opt.target ? ks_kernel_release() : NULL};
+    ks_cache_open(&g_cache, r->opt.cache_dir, r->opt.no_cache);
+    hreq.kheaders_dir = r->opt.target ? NULL
+                                      : ks_cache_kheaders_dir(&g_cache, g_kh, sizeof(g_kh),
+                                                              &g_private_kh);
+    g_headers_state = ks_headers_find(&hreq, &g_headers, &g_headers_err) == 0 ? 1 : -1;
+    if (g_headers_state < 0)
+        release_headers();
+    return g_headers_state > 0 ? &g_headers : NULL;
+}
+
+bool ks_struct_reads(struct ks_run *r, const char **why)
+{
+    static int state; /* 0: not decided; 1: yes; -1: no */
+    static struct ks_buf reason;
+    if (!state) {
+        const struct ks_headers *h = run_headers(r);
+        char hid[65];
+        int noted = -1;
+        if (!h && !r->opt.target && ks_cache_kernel_headers(&g_cache, hid, &noted) && noted >= 0) {
+            /* No headers here: decide as where this kernel's cached programs were built, so
+             * the program text (and its key) is the same. */
+            ks_buf_printf(&reason, "no kernel headers here; as decided for the headers this "
+                                   "kernel's cached programs were built with (%.12s)", hid);
+            state = noted ? 1 : -1;
+        } else {
+            if (!h)
+                ks_buf_add(&reason, "no kernel headers were found");
+            /* A profile answers for its kernel: its /proc and /boot files. */
+            const char *root = ks_kernel_is_profile() ? ks_features_root() : NULL;
+            state = h && ks_headers_exact(h, root, &reason) ? 1 : -1;
+        }
+    }
+    if (why)
+        *why = reason.s ? reason.s : "";
+    return state > 0;
+}
+
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
     const char *target = r->opt.target;
     struct ks_buf err = {0};
+    const struct ks_headers *hp = run_headers(r);
     struct ks_headers h;
-    /* For a profile: that kernel's headers only (never this machine's kheaders, never the
-     * closest other version). */
-    struct ks_headers_req hreq = {.override = r->opt.kernel_headers,
-                                  .release = target ? ks_kernel_release() : NULL};
-    struct ks_cache cache;
-    ks_cache_open(&cache, r->opt.cache_dir, r->opt.no_cache);
+    struct ks_cache cache = g_cache;
     if (target && !cache.enabled) {
         ks_err("--target stores the program in the compile cache, and %s cannot be used (see "
-               "above)", cache.dir[0] ? cache.dir : "the cache");
+               "above)",
+               cache.dir[0] ? cache.dir : "the cache");
         exit(1);
     }
-    char kh[PATH_MAX + 16];
-    bool private_kh = false;
-    hreq.kheaders_dir = target ? NULL : ks_cache_kheaders_dir(&cache, kh, sizeof(kh), &private_kh);
-    bool have_headers = ks_headers_find(&hreq, &h, &err) == 0;
+    bool have_headers = hp != NULL;
     char hid[65] = "", uts[128] = "";
     if (have_headers) {
+        h = *hp;
         ks_cache_headers_id(&h, hid, uts, sizeof(uts));
         if (target && (!h.exact || (uts[0] && strcmp(uts, ks_kernel_release())))) {
             ks_err("the kernel headers in %s are for %s, but the profile %s is for %s: pass "
@@ -294,13 +359,12 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
                     ks_kernel_release(), h.release);
         ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
                 h.split ? h.build : "", h.how);
-    } else if (!target && ks_cache_kernel_headers(&cache, hid)) {
+    } else if (!target && ks_cache_kernel_headers(&cache, hid, NULL)) {
+        memset(&h, 0, sizeof(h));
         ks_info("kernel headers: none here; looking for programs built for this kernel "
                 "elsewhere (headers %.12s)", hid);
     } else {
-        if (private_kh)
-            ks_rmtree(kh);
-        ks_err("%s", err.s);
+        ks_err("%s", g_headers_err.s);
         if (!target) {
             fprintf(stderr, "No program compiled for this kernel is in the cache %s either.\n",
                     cache.enabled ? cache.dir : "(off)");
@@ -308,7 +372,9 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         }
         exit(1);
     }
-    ks_buf_free(&err);
+    const char *reads_why;
+    bool reads = ks_struct_reads(r, &reads_why);
+    ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
 
     struct ks_func_plan plan[64];
     int nplan = 0;
@@ -360,7 +426,7 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
                 p, (double)(ks_now_ns() - t0) / 1e6);
         if (target) {
             ks_cache_put_info(&cache, key, t->spec.name, args.s);
-            ks_cache_note_kernel(&cache, hid);
+            ks_cache_note_kernel(&cache, hid, reads);
         }
         ks_buf_free(&args);
         g_used_cache = cache;
@@ -378,8 +444,7 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         exit(1);
     }
     o = ks_compile(text, &h, plan, nplan, &err);
-    if (private_kh)
-        ks_rmtree(kh);
+    release_headers();
     if (!o) {
         ks_err("%s", err.s);
         if (strstr(err.s, KS_COMPILE_NO_LIBBCC)) {
@@ -394,7 +459,7 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         ks_info("compile cache: stored %s", p);
         ks_cache_put_info(&cache, key, t->spec.name, args.s);
         if (exact)
-            ks_cache_note_kernel(&cache, hid);
+            ks_cache_note_kernel(&cache, hid, reads);
     } else if (target) {
         ks_err("cannot store the program in the compile cache %s", cache.dir);
         exit(1);
@@ -521,6 +586,16 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                       t->spec.name, ks_probe_mode_name(r->opt.probe_mode));
         rc = -1;
     }
+    if (rc == 0 && r->opt.mntnsmap) {
+        /* --mntnsmap reads a struct: see ks_containers_check. */
+        bool tracepoint_used = false;
+        for (int i = 0; i < t->nprobes; i++)
+            tracepoint_used |= r->choices[i].kind == KS_KIND_TRACEPOINT;
+        const char *reads_why = "";
+        bool reads = ks_struct_reads(r, &reads_why);
+        if (ks_containers_check(&r->opt, tracepoint_used, reads, reads_why, &err) != 0)
+            rc = -1;
+    }
     if (r->opt.check) {
         /* One line per probe, for people and for kscope-doctor. */
         for (int i = 0; i < t->nprobes; i++) {
@@ -552,6 +627,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     struct ks_buf text = {0};
     build_text(r, &text);
     if (r->opt.ebpf) {
+        release_headers();
         fputs(text.s, stdout);
         ks_buf_free(&text);
         ks_flush();
@@ -572,6 +648,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                 r->obj->maps[i].type == BPF_MAP_TYPE_RINGBUF)
                 r->obj->maps[i].max_entries =
                     (uint32_t)(r->ring_pages * sysconf(_SC_PAGESIZE));
+    }
+    if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
+        ks_err("%s", err.s);
+        return 1;
     }
     if (ks_object_load(r->obj, &err) != 0) {
         ks_err("%s", err.s);
@@ -604,6 +684,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                                               : "kretprobe",
                 c->target, ks_prog_id(fd));
     }
+
+    /* Processes older than the tool: their parents from /proc (kscope.bpf.h). */
+    int parents_fd = ks_object_map_fd(r->obj, "ks_parent_of");
+    if (parents_fd >= 0)
+        ks_info("parents of %zu running processes recorded from /proc",
+                ks_map_seed_parents(parents_fd));
 
     struct ks_perf *perf = NULL;
     if (t->on_event) {

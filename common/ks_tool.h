@@ -57,6 +57,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv);
  * nothing a user types can become code. */
 void ks_define(struct ks_run *r, const char *name, long long value, const char *comment);
 
+/* May this run read kernel structs on tracepoint paths (principle 3)? Only when the
+ * kernel headers are exactly the running kernel's (ks_headers_exact decides); then the
+ * program text has KS_EXACT_HEADERS. Kprobe paths may always. *why (if not NULL) says
+ * why or why not, for -v and for errors. Usable from configure(). */
+bool ks_struct_reads(struct ks_run *r, const char **why);
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe);
 int ks_map_fd(const struct ks_run *r, const char *map);
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map);

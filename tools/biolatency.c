@@ -1,8 +1,13 @@
 /* biolatency: summarize block device I/O latency as a histogram (BCC's biolatency). */
 #define _GNU_SOURCE
+#include <bcc/libbpf.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "ks_hist.h"
 #include "ks_sys.h"
@@ -10,7 +15,8 @@
 
 extern const char ks_bpfsrc_biolatency_bpf_c[];
 
-static bool opt_timestamp, opt_queued, opt_ms, opt_disks, opt_flags;
+static bool opt_timestamp, opt_queued, opt_ms, opt_disks, opt_flags, opt_extension;
+static const char *opt_disk;
 
 static const struct ks_opt opts[] = {
     KS_FLAG('T', "timestamp", "include timestamp on output", &opt_timestamp),
@@ -18,6 +24,8 @@ static const struct ks_opt opts[] = {
     KS_FLAG('m', "milliseconds", "millisecond histogram", &opt_ms),
     KS_FLAG('D', "disks", "print a histogram per disk device", &opt_disks),
     KS_FLAG('F', "flags", "print a histogram per set of I/O flags", &opt_flags),
+    KS_FLAG('e', "extension", "summarize average/total value", &opt_extension),
+    KS_STR('d', "disk", "DISK", "Trace this disk only", &opt_disk),
     KS_OPT_END,
 };
 
@@ -101,6 +109,21 @@ static void cmd_flags_words(unsigned flags, char *out, size_t size)
     snprintf(out, size, "%s", desc);
 }
 
+/* -e: BCC's line after the histograms, then the sums start again. */
+static void print_extension(struct ks_run *r, const char *label)
+{
+    int fd = ks_map_fd(r, "extension");
+    uint32_t zero = 0;
+    uint64_t v[2] = {0, 0}; /* total, count */
+    if (fd < 0 || bpf_lookup_elem(fd, &zero, v) != 0)
+        return;
+    if (v[1] > 0)
+        printf("\navg = %" PRIu64 " %s, total: %" PRIu64 " %s, count: %" PRIu64 "\n\n",
+               v[0] / v[1], label, v[0], label, v[1]);
+    uint64_t zeros[2] = {0, 0};
+    bpf_update_elem(fd, &zero, zeros, 0);
+}
+
 static void on_interval(struct ks_run *r)
 {
     const struct ks_map_def *m = ks_map_def(r, "dist");
@@ -132,6 +155,21 @@ static void on_interval(struct ks_run *r)
         ks_print_log2_hist(stdout, s[i].vals, KS_LOG2_SLOTS, label);
     }
     free(s);
+    if (opt_extension)
+        print_extension(r, label);
+}
+
+/* -d: the disk as the kernel numbers it in requests (major << 20 | minor), from its
+ * device node, as BCC takes it. */
+static long disk_dev(const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof(path), "/dev/%s", name);
+    if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISBLK(st.st_mode))
+        ks_usage_error("no such disk '%s' (a block device name in /dev, as lsblk lists them)",
+                       name);
+    return ((long)major(st.st_rdev) << 20) | (long)minor(st.st_rdev);
 }
 
 static void configure(struct ks_run *r)
@@ -148,6 +186,10 @@ static void configure(struct ks_run *r)
         ks_define(r, "PER_DISK", 1, "-D");
     if (opt_flags)
         ks_define(r, "PER_FLAG", 1, "-F");
+    if (opt_extension)
+        ks_define(r, "EXTENSION", 1, "-e");
+    if (opt_disk)
+        ks_define(r, "DISK_FILTER", disk_dev(opt_disk), "-d");
 }
 
 static void on_start(struct ks_run *r)
@@ -170,7 +212,10 @@ static const struct ks_tool tool = {
                         "timestamps\n"
                         "    biolatency -Q                 # include OS queued time in I/O time\n"
                         "    biolatency -D                 # show each disk device separately\n"
-                        "    biolatency -F                 # show I/O flags separately\n",
+                        "    biolatency -F                 # show I/O flags separately\n"
+                        "    biolatency -e                 # show extension summary(total, "
+                        "average)\n"
+                        "    biolatency -d sdc             # Trace sdc only\n",
         },
     .bpf_source = ks_bpfsrc_biolatency_bpf_c,
     .bpf_name = "biolatency.bpf.c",

@@ -2,12 +2,12 @@
 #define _GNU_SOURCE
 #include <linux/types.h>
 #include <pwd.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../bpfsrc/execsnoop.h"
+#include "ks_regex.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
 
@@ -16,7 +16,7 @@ extern const char ks_bpfsrc_execsnoop_bpf_c[], ks_bpfsrc_execsnoop_h[];
 static bool opt_time, opt_timestamp, opt_fails, opt_quote, opt_print_uid;
 static const char *opt_name, *opt_line;
 static long opt_uid = -1, opt_max_args = 20, opt_ppid = -1;
-static regex_t re_name, re_line;
+static struct ks_regex *re_name, *re_line;
 
 static bool parse_uid(const char *arg, void *dest)
 {
@@ -38,10 +38,10 @@ static const struct ks_opt opts[] = {
     KS_FLAG('x', "fails", "include failed exec()s", &opt_fails),
     KS_FUNC('u', "uid", "USER", "trace this UID (or user name) only", &opt_uid, parse_uid),
     KS_FLAG('q', "quote", "add \"quotemarks\" around arguments", &opt_quote),
-    KS_STR('n', "name", "NAME", "only print commands matching this name (regex), any arg",
-           &opt_name),
-    KS_STR('l', "line", "LINE", "only print commands where arg contains this line (regex)",
-           &opt_line),
+    KS_STR('n', "name", "NAME",
+           "only print commands matching this name, any arg " KS_REGEX_SYNTAX, &opt_name),
+    KS_STR('l', "line", "LINE",
+           "only print commands where arg contains this line " KS_REGEX_SYNTAX, &opt_line),
     KS_FLAG('U', "print-uid", "print UID column", &opt_print_uid),
     KS_LONG(0, "max-args", "MAX_ARGS",
             "maximum number of arguments parsed and displayed, defaults to 20", &opt_max_args, 1,
@@ -59,14 +59,17 @@ static struct ks_probe probes[] = {
      .kprobes = {KS_SYSCALL_KPROBES("execveat")}, .optional = true},
     {.name = "execat_exit", .tp = "syscalls:sys_exit_execveat",
      .kprobes = {KS_SYSCALL_KPROBES("execveat")}, .ret = true, .optional = true},
-    /* Only where the exit path cannot read the parent from task_struct. */
+    /* Only where the exit path cannot read the parent from task_struct (kscope.bpf.h). */
     {.name = "fork", .tp = "sched:sched_process_fork", .optional = true},
 };
 
-/* Arguments arrive one event each; they wait here, per process, for the exit event. */
+/* Arguments arrive one event each; they wait here, per exec() attempt, for its exit
+ * event. They are kept as given, NUL-separated: -l matches them unquoted (as BCC does),
+ * -q quotes them only for printing. */
 struct pending {
     __u32 pid;
     bool used;
+    __u64 attempt;
     struct ks_buf args;
 };
 #define NPENDING 256
@@ -74,10 +77,10 @@ static struct pending pending[NPENDING];
 static unsigned next_victim;
 static uint64_t start_ns;
 
-static struct pending *find_pending(__u32 pid, bool create)
+static struct pending *find_pending(__u32 pid, __u64 attempt, bool create)
 {
     for (int i = 0; i < NPENDING; i++)
-        if (pending[i].used && pending[i].pid == pid)
+        if (pending[i].used && pending[i].pid == pid && pending[i].attempt == attempt)
             return &pending[i];
     if (!create)
         return NULL;
@@ -89,43 +92,57 @@ static struct pending *find_pending(__u32 pid, bool create)
         p = &pending[next_victim++ % NPENDING];
     p->used = true;
     p->pid = pid;
+    p->attempt = attempt;
     p->args.len = 0;
-    if (p->args.s)
-        p->args.s[0] = '\0';
     return p;
 }
 
-static void add_arg(struct ks_buf *b, const char *arg)
+/* The arguments joined by spaces: as given (for -l), or as shown (newlines escaped,
+ * quoted with -q). */
+static void join_args(const struct pending *p, bool shown, struct ks_buf *out)
 {
-    if (b->len)
-        ks_buf_add(b, " ");
-    if (opt_quote)
-        ks_buf_add(b, "\"");
-    for (const char *c = arg; *c; c++) {
-        if (*c == '\n')
-            ks_buf_add(b, "\\n");
-        else if (opt_quote && *c == '"')
-            ks_buf_add(b, "\\\"");
-        else
-            ks_buf_addn(b, c, 1);
+    out->len = 0;
+    ks_buf_add(out, "");
+    for (size_t off = 0; p && off < p->args.len;) {
+        const char *arg = p->args.s + off;
+        size_t n = strlen(arg);
+        off += n + 1;
+        if (out->len)
+            ks_buf_add(out, " ");
+        if (!shown) {
+            ks_buf_addn(out, arg, n);
+            continue;
+        }
+        if (opt_quote)
+            ks_buf_add(out, "\"");
+        for (const char *c = arg; *c; c++) {
+            if (*c == '\n')
+                ks_buf_add(out, "\\n");
+            else if (opt_quote && *c == '"')
+                ks_buf_add(out, "\\\"");
+            else
+                ks_buf_addn(out, c, 1);
+        }
+        if (opt_quote)
+            ks_buf_add(out, "\"");
     }
-    if (opt_quote)
-        ks_buf_add(b, "\"");
 }
 
 static void print_exec(const struct execsnoop_event *e)
 {
-    struct pending *p = find_pending(e->pid, false);
-    const char *args = p && p->args.s ? p->args.s : "";
+    static struct ks_buf raw, shown;
+    struct pending *p = find_pending(e->pid, e->attempt, false);
     char comm[KS_COMM_LEN + 1];
     memcpy(comm, e->comm, KS_COMM_LEN);
     comm[KS_COMM_LEN] = '\0';
-    __u32 ppid = e->ppid ? e->ppid : ks_proc_ppid(e->pid);
+    __u32 ppid = e->ppid;
+    join_args(p, false, &raw);
     bool skip = (e->retval != 0 && !opt_fails) ||
-                (opt_name && regexec(&re_name, comm, 0, NULL, 0) != 0) ||
-                (opt_line && regexec(&re_line, args, 0, NULL, 0) != 0) ||
+                (re_name && !ks_regex_search(re_name, comm, strlen(comm))) ||
+                (re_line && !ks_regex_search(re_line, raw.s, raw.len)) ||
                 (opt_ppid >= 0 && ppid != (__u32)opt_ppid);
     if (!skip) {
+        join_args(p, true, &shown);
         if (opt_time) {
             char t[16];
             printf("%-9s", ks_time_str(t, sizeof(t), "%H:%M:%S"));
@@ -137,33 +154,61 @@ static void print_exec(const struct execsnoop_event *e)
         char pp[16] = "?";
         if (ppid)
             snprintf(pp, sizeof(pp), "%u", ppid);
-        printf("%-16s %-7u %-7s %3d %s\n", comm, e->pid, pp, e->retval, args);
+        printf("%-16s %-7u %-7s %3d %s\n", comm, e->pid, pp, e->retval, shown.s);
     }
     if (p)
         p->used = false;
 }
 
 /* Exit events wait for the end of the pass over all CPUs: exec() usually moves the task
- * to another CPU, so its arguments may sit in a buffer read after its exit. One that still
- * has no arguments waits one pass more. */
+ * to another CPU, so with per-CPU perf buffers its arguments may be read after its exit,
+ * and a later attempt's exit before an earlier one's. Each pass prints its exits in the
+ * order they happened; one that still has no arguments waits one pass more, and so do
+ * the later attempts of the same process, to keep their order. */
 #define NDEFER 1024
-static struct {
+static struct deferred {
     struct execsnoop_event e;
     int passes;
 } deferred[NDEFER];
 static int ndeferred;
 
+static int cmp_deferred(const void *a, const void *b)
+{
+    const struct deferred *x = a, *y = b;
+    return x->e.ts < y->e.ts ? -1 : x->e.ts > y->e.ts;
+}
+
+static bool pid_waiting(__u32 pid, int kept)
+{
+    for (int i = 0; i < kept; i++)
+        if (deferred[i].e.pid == pid)
+            return true;
+    return false;
+}
+
 static void on_batch(void)
 {
     int kept = 0;
+    if (ndeferred > 1)
+        qsort(deferred, (size_t)ndeferred, sizeof(deferred[0]), cmp_deferred);
     for (int i = 0; i < ndeferred; i++) {
-        if (!find_pending(deferred[i].e.pid, false) && deferred[i].passes++ == 0) {
-            deferred[kept++] = deferred[i];
+        struct deferred *d = &deferred[i];
+        bool args_missing = !find_pending(d->e.pid, d->e.attempt, false);
+        if ((args_missing && d->passes++ == 0) || pid_waiting(d->e.pid, kept)) {
+            deferred[kept++] = *d;
             continue;
         }
-        print_exec(&deferred[i].e);
+        print_exec(&d->e);
     }
     ndeferred = kept;
+}
+
+/* The parent, when the kernel could not say: /proc, read as soon as the event arrives,
+ * while the process most likely still exists. */
+static void fill_ppid(struct execsnoop_event *e)
+{
+    if (!e->ppid)
+        e->ppid = ks_proc_ppid(e->pid);
 }
 
 static void on_event(void *data, int size)
@@ -172,47 +217,57 @@ static void on_event(void *data, int size)
     if ((size_t)size < sizeof(*e))
         return;
     if (e->type == EXECSNOOP_ARG) {
-        struct pending *p = find_pending(e->pid, true);
-        char arg[EXECSNOOP_ARGSIZE + 1];
-        memcpy(arg, e->arg, EXECSNOOP_ARGSIZE);
-        arg[EXECSNOOP_ARGSIZE] = '\0';
-        add_arg(&p->args, arg);
+        struct pending *p = find_pending(e->pid, e->attempt, true);
+        ks_buf_addn(&p->args, e->arg, strnlen(e->arg, EXECSNOOP_ARGSIZE));
+        ks_buf_addn(&p->args, "", 1);
         return;
     }
     if (ndeferred == NDEFER)
         on_batch();
     if (ndeferred == NDEFER) {
-        print_exec(e);
+        struct execsnoop_event copy = *e;
+        fill_ppid(&copy);
+        print_exec(&copy);
         return;
     }
     deferred[ndeferred].e = *e;
     deferred[ndeferred].passes = 0;
+    fill_ppid(&deferred[ndeferred].e);
     ndeferred++;
-}
-
-static void compile_regex(regex_t *re, const char *pattern, const char *what)
-{
-    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, re, msg, sizeof(msg));
-        ks_usage_error("invalid %s regex '%s': %s", what, pattern, msg);
-    }
 }
 
 static void configure(struct ks_run *r)
 {
     if (opt_name)
-        compile_regex(&re_name, opt_name, "name");
+        re_name = ks_regex_compile(opt_name, "-n");
     if (opt_line)
-        compile_regex(&re_line, opt_line, "line");
+        re_line = ks_regex_compile(opt_line, "-l");
+    /* With the kernel's own headers the exit reads the parent from the task itself. */
+    probes[4].off = ks_struct_reads(r, NULL);
     ks_define(r, "MAXARG", opt_max_args, "--max-args");
     if (opt_uid >= 0)
         ks_define(r, "UID_FILTER", opt_uid, "-u");
 }
 
+/* -v: where the PPID column comes from. */
+static void say_ppid_source(struct ks_run *r)
+{
+    const char *why;
+    bool reads = ks_struct_reads(r, &why);
+    const struct ks_probe_choice *c = ks_choice(r, "exec_exit");
+    if (c && c->kind != KS_KIND_TRACEPOINT)
+        ks_info("PPID: the task's real_parent (kprobe path)");
+    else if (reads)
+        ks_info("PPID: the task's real_parent (%s)", why);
+    else
+        ks_info("PPID: recorded at fork (sched_process_fork) and from /proc at start; else "
+                "/proc/PID/status as the event arrives; no struct reads because %s",
+                why);
+}
+
 static void on_start(struct ks_run *r)
 {
+    say_ppid_source(r);
     start_ns = r->start_ns;
     if (opt_time)
         printf("%-9s", "TIME");
@@ -229,7 +284,7 @@ static const struct ks_tool tool = {
             .name = "execsnoop",
             .description = "Trace exec() syscalls",
             .opts = opts,
-            .common = KS_C_DURATION | KS_C_BUFFER,
+            .common = KS_C_DURATION | KS_C_BUFFER | KS_C_CONTAINERS,
             .default_pages = 256,
             .examples = "    execsnoop                      # trace all exec() syscalls\n"
                         "    execsnoop -x                   # include failed exec()s\n"
@@ -246,6 +301,10 @@ static const struct ks_tool tool = {
                         "    execsnoop -l tpkg              # only print command where arguments "
                         "contains \"tpkg\"\n"
                         "    execsnoop -d 10                # trace for 10 seconds only\n"
+                        "    execsnoop --cgroupmap mappath  # only trace cgroups in this BPF "
+                        "map\n"
+                        "    execsnoop --mntnsmap mappath   # only trace mount namespaces in "
+                        "the map\n"
                         "    execsnoop --probe=kprobe -v    # force kprobes, say what was chosen\n",
         },
     .bpf_source = ks_bpfsrc_execsnoop_bpf_c,

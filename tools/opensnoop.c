@@ -1,43 +1,40 @@
 /* opensnoop: trace open() syscalls (BCC's opensnoop). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../bpfsrc/opensnoop.h"
+#include "ks_syscall.h"
 #include "ks_tool.h"
 
 extern const char ks_bpfsrc_opensnoop_bpf_c[], ks_bpfsrc_opensnoop_h[];
 
-static bool opt_timestamp, opt_print_uid, opt_failed, opt_extended;
+static bool opt_timestamp, opt_print_uid, opt_failed, opt_extended, opt_full_path;
 static long opt_tid = -1, opt_uid = -1, opt_flags;
 static const char *opt_name;
 static uint64_t first_ts;
 
-static const struct {
-    const char *name;
-    long value;
-} open_flags[] = {
-    {"O_WRONLY", O_WRONLY},   {"O_RDWR", O_RDWR},         {"O_CREAT", O_CREAT},
-    {"O_EXCL", O_EXCL},       {"O_NOCTTY", O_NOCTTY},     {"O_TRUNC", O_TRUNC},
-    {"O_APPEND", O_APPEND},   {"O_NONBLOCK", O_NONBLOCK}, {"O_DSYNC", O_DSYNC},
-    {"O_SYNC", O_SYNC},       {"O_DIRECTORY", O_DIRECTORY}, {"O_NOFOLLOW", O_NOFOLLOW},
-    {"O_CLOEXEC", O_CLOEXEC}, {"O_DIRECT", O_DIRECT},     {"O_NOATIME", O_NOATIME},
-    {"O_PATH", O_PATH},       {"O_TMPFILE", O_TMPFILE},   {"O_LARGEFILE", O_LARGEFILE},
-};
+static bool opt_flag_rdonly;
 
-/* -f O_WRONLY -f O_RDWR: OR the named bits into one mask. */
+/* -f O_WRONLY -f O_RDWR: OR the named bits into one mask. Every O_* name the C library
+ * defines is known (ks_syscall's generated table), as Python's os module gives BCC.
+ * O_RDONLY is no bit (it is 0): it selects opens whose access mode is read-only, where
+ * BCC's mask of 0 would match nothing. */
 static bool parse_flag(const char *arg, void *dest)
 {
-    for (size_t i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++)
-        if (!strcmp(arg, open_flags[i].name)) {
-            *(long *)dest |= open_flags[i].value;
-            return true;
-        }
-    return false;
+    long v = ks_open_flag(arg);
+    if (v < 0)
+        return false;
+    if (!strcmp(arg, "O_RDONLY"))
+        opt_flag_rdonly = true;
+    *(long *)dest |= v;
+    return true;
 }
 
 static const struct ks_opt opts[] = {
@@ -48,8 +45,13 @@ static const struct ks_opt opts[] = {
     KS_LONG('u', "uid", "UID", "trace this UID only", &opt_uid, 0, 0xfffffffe),
     KS_STR('n', "name", "NAME", "only print process names containing this name", &opt_name),
     KS_FLAG('e', "extended_fields", "show extended fields", &opt_extended),
-    KS_FUNC('f', "flag_filter", "FLAG", "filter on flags argument (e.g., O_WRONLY)", &opt_flags,
-            parse_flag),
+    KS_FUNC('f', "flag_filter", "FLAG",
+            "filter on flags argument (e.g., O_WRONLY; any O_* name; O_RDONLY: read-only opens)",
+            &opt_flags, parse_flag),
+    KS_FLAG('F', "full-path",
+            "show full path for an open file with relative path (completed from /proc as "
+            "the event arrives)",
+            &opt_full_path),
     KS_OPT_END,
 };
 
@@ -65,6 +67,31 @@ static struct ks_probe probes[] = {
     {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
 };
 
+/* -F: a relative name completed with the directory it was opened in: the process's
+ * working directory (AT_FDCWD) or the directory descriptor it passed. BCC walks the
+ * dentries of the task's cwd in the kernel, a struct read; here user space reads
+ * /proc/PID/task/TID/cwd or /proc/PID/fd/DFD as soon as the event arrives, which also
+ * honours openat()'s descriptor (BCC always uses the cwd). When the process is already
+ * gone the name stays as given. */
+static void full_path(const struct opensnoop_event *e, char *name, size_t size)
+{
+    if (name[0] == '/' || name[0] == '\0')
+        return;
+    char link[96], dir[PATH_MAX];
+    unsigned pid = (unsigned)(e->id >> 32), tid = (unsigned)e->id;
+    if (e->dfd == AT_FDCWD)
+        snprintf(link, sizeof(link), "/proc/%u/task/%u/cwd", pid, tid);
+    else
+        snprintf(link, sizeof(link), "/proc/%u/fd/%d", pid, e->dfd);
+    ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+    if (n <= 0 || dir[0] != '/')
+        return;
+    dir[n] = '\0';
+    char full[PATH_MAX + OPENSNOOP_NAME_LEN + 2];
+    snprintf(full, sizeof(full), "%s/%s", strcmp(dir, "/") ? dir : "", name);
+    snprintf(name, size, "%s", full);
+}
+
 static void on_event(void *data, int size)
 {
     const struct opensnoop_event *e = data;
@@ -77,13 +104,15 @@ static void on_event(void *data, int size)
         namelen = OPENSNOOP_NAME_LEN;
     if (opt_failed && e->ret >= 0)
         return;
-    char comm[KS_COMM_LEN + 1], name[OPENSNOOP_NAME_LEN + 1];
+    char comm[KS_COMM_LEN + 1], name[PATH_MAX + OPENSNOOP_NAME_LEN + 2];
     memcpy(comm, e->comm, KS_COMM_LEN);
     comm[KS_COMM_LEN] = '\0';
     memcpy(name, e->name, namelen);
     name[namelen] = '\0';
     if (opt_name && !strstr(comm, opt_name))
         return;
+    if (opt_full_path)
+        full_path(e, name, sizeof(name));
     if (!first_ts)
         first_ts = e->ts;
     if (opt_timestamp)
@@ -99,8 +128,17 @@ static void on_event(void *data, int size)
     printf("%s\n", name);
 }
 
+static struct ks_tool tool;
+
 static void configure(struct ks_run *r)
 {
+    if (opt_full_path) {
+        /* The sooner an event is read, the likelier its process is still there. */
+        tool.wakeup_events = 1;
+        ks_info("-F: relative paths are completed from /proc/PID/task/TID/cwd or "
+                "/proc/PID/fd/DIRFD as each event arrives (the kernel's own path walk would "
+                "read structs); a process gone by then keeps its relative path");
+    }
     if (r->opt.pid >= 0)
         ks_define(r, "PID_FILTER", r->opt.pid, "-p");
     if (opt_tid >= 0)
@@ -109,6 +147,8 @@ static void configure(struct ks_run *r)
         ks_define(r, "UID_FILTER", opt_uid, "-u");
     if (opt_flags)
         ks_define(r, "FLAG_FILTER", opt_flags, "-f");
+    if (opt_flag_rdonly)
+        ks_define(r, "FLAG_FILTER_RDONLY", 1, "-f O_RDONLY");
     if (opt_timestamp)
         ks_define(r, "WANT_TS", 1, "-T");
     if (opt_print_uid)
@@ -128,7 +168,7 @@ static void on_start(struct ks_run *r)
     printf("PATH\n");
 }
 
-static const struct ks_tool tool = {
+static struct ks_tool tool = {
     .spec =
         {
             .name = "opensnoop",
@@ -148,6 +188,12 @@ static const struct ks_tool tool = {
                         "containing \"main\"\n"
                         "    opensnoop -e                     # show extended fields\n"
                         "    opensnoop -f O_WRONLY -f O_RDWR  # only print calls for writing\n"
+                        "    opensnoop -F                     # show full path for an open file "
+                        "with relative path\n"
+                        "    opensnoop --cgroupmap mappath    # only trace cgroups in this BPF "
+                        "map\n"
+                        "    opensnoop --mntnsmap mappath     # only trace mount namespaces in "
+                        "the map\n"
                         "    opensnoop -b 256                 # a larger buffer per CPU\n",
         },
     .bpf_source = ks_bpfsrc_opensnoop_bpf_c,

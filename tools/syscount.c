@@ -19,7 +19,7 @@ extern const char ks_bpfsrc_syscount_bpf_c[];
 #define MAX_ERRNO 4095 /* the kernel returns -1..-4095 for errors */
 
 static bool opt_failures, opt_latency, opt_ms, opt_process, opt_list;
-static long opt_tid = -1, opt_top = 10, opt_interval, opt_errno, opt_syscall = -1;
+static long opt_ppid = -1, opt_tid = -1, opt_top = 10, opt_interval, opt_errno, opt_syscall = -1;
 static const char *opt_syscall_name;
 
 /* -e: a name (EPERM) or a number (1; -1 as well, as BCC takes its absolute value). */
@@ -51,6 +51,7 @@ static bool parse_syscall(const char *arg, void *dest)
 
 static const struct ks_opt opts[] = {
     KS_LONG('t', "tid", "TID", "trace only this tid", &opt_tid, 0, 0x7fffffff),
+    KS_LONG('c', "ppid", "PPID", "trace only child of this pid", &opt_ppid, 0, 0x7fffffff),
     KS_LONG('i', "interval", "INTERVAL",
             "print summary at this interval (seconds), as the interval argument does",
             &opt_interval, 1, 100000000),
@@ -75,6 +76,8 @@ static const struct ks_opt opts[] = {
 static struct ks_probe probes[] = {
     {.name = "sys_enter", .tp = "raw_syscalls:sys_enter", .group = 1}, /* -L only */
     {.name = "sys_exit", .tp = "raw_syscalls:sys_exit", .group = 1},
+    /* -c without the kernel's own headers: parents recorded at fork (kscope.bpf.h). */
+    {.name = "fork", .tp = "sched:sched_process_fork", .off = true},
 };
 
 /* One output line before sorting. */
@@ -261,6 +264,17 @@ static void configure(struct ks_run *r)
         ks_define(r, "PID_FILTER", r->opt.pid, "-p");
     if (opt_tid >= 0)
         ks_define(r, "TID_FILTER", opt_tid, "-t");
+    if (opt_ppid >= 0) {
+        const char *why;
+        bool reads = ks_struct_reads(r, &why);
+        probes[2].off = reads;
+        ks_info("-c: %s (%s)",
+                reads ? "the parent is read from the task (real_parent)"
+                      : "parents recorded at fork (sched_process_fork) and from /proc at start; "
+                        "a process re-parented since keeps its first parent",
+                why);
+        ks_define(r, "PPID_FILTER", opt_ppid, "-c");
+    }
     if (opt_syscall >= 0)
         ks_define(r, "SYSCALL_FILTER", opt_syscall, "--syscall");
     if (opt_failures)
@@ -303,6 +317,7 @@ static const struct ks_tool tool = {
                         "    syscount -e EPERM         # only syscalls that failed with EPERM\n"
                         "    syscount -p 181           # only process 181\n"
                         "    syscount -t 182           # only thread 182\n"
+                        "    syscount -c 181           # only children of process 181\n"
                         "    syscount -L -m            # with total time, in milliseconds\n"
                         "    syscount -T 20 -i 5       # the top 20 every 5 seconds\n"
                         "    syscount -d 30            # count for 30 seconds, print, exit\n"

@@ -609,9 +609,66 @@ struct shared {
     struct job_res res[];
 };
 
+/* Loops, as kernels before 5.3 see them: their verifier (check_cfg) walks the program
+ * depth-first and rejects a jump to an instruction still on the walk's path (a back-edge).
+ * A backward jump to code already fully walked, such as a shared "return 0" block that
+ * clang placed earlier, is no loop and those kernels accept it. Returns the back-edges. */
+static int cfg_back_edges(const struct ks_prog_def *g)
+{
+    uint32_t n = g->insn_cnt;
+    uint8_t *state = calloc(n, 1); /* 0: new, 1: on the path, 2: done */
+    uint32_t *stack = malloc((n + 1) * sizeof(*stack));
+    uint8_t *next = calloc(n, 1); /* successors of each insn already followed */
+    int edges = 0, sp = 0;
+    if (!state || !stack || !next || !n)
+        goto out;
+    stack[sp++] = 0;
+    state[0] = 1;
+    while (sp) {
+        uint32_t k = stack[sp - 1];
+        const struct bpf_insn *in = &g->insns[k];
+        int cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+        int64_t succ[2];
+        int ns = 0;
+        if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+            succ[ns++] = k + 2;
+        } else if ((cls == BPF_JMP || cls == 0x06) && op != BPF_CALL) {
+            if (op == BPF_EXIT) {
+            } else if (op == BPF_JA) {
+                succ[ns++] = (int64_t)k + 1 + in->off;
+            } else {
+                succ[ns++] = k + 1;
+                succ[ns++] = (int64_t)k + 1 + in->off;
+            }
+        } else {
+            succ[ns++] = k + 1;
+        }
+        if (next[k] >= ns) {
+            state[k] = 2;
+            sp--;
+            continue;
+        }
+        int64_t t = succ[next[k]++];
+        if (t < 0 || t >= (int64_t)n)
+            continue;
+        if (state[t] == 1)
+            edges++;
+        else if (state[t] == 0) {
+            state[t] = 1;
+            stack[sp++] = (uint32_t)t;
+        }
+    }
+out:
+    free(state);
+    free(stack);
+    free(next);
+    return edges;
+}
+
 static void analyze_prog(const struct ks_prog_def *g, struct prog_res *pr)
 {
     snprintf(pr->name, sizeof(pr->name), "%s", g->name);
+    pr->back_jumps = cfg_back_edges(g);
     pr->type = (int)g->type;
     pr->insn_cnt = g->insn_cnt;
     /* Frame-pointer tracking, in program order, ignoring control flow: which registers
@@ -658,8 +715,6 @@ static void analyze_prog(const struct ks_prog_def *g, struct prog_res *pr)
                 for (int r = 0; r <= 5; r++)
                     fpv[r] = false;
             } else if (op != BPF_EXIT) {
-                if (in->off < 0)
-                    pr->back_jumps++;
                 if (op == 0xa0 || op == 0xb0 || op == 0xc0 || op == 0xd0)
                     pr->jlt++; /* JLT, JLE, JSLT, JSLE */
             }
@@ -871,7 +926,7 @@ static void object_violations(const struct job_res *res, const struct profile *p
             strlist_add(out, b);
         }
         if (g->back_jumps && p->kv < LOOPS_SINCE)
-            strlist_add(out, "backward jumps (loops) need 5.3");
+            strlist_add(out, "loops (back-edges) need 5.3");
         if (g->stack > STACK_MAX) {
             snprintf(b, sizeof(b), "stack ~%d bytes > %d", g->stack, STACK_MAX);
             strlist_add(out, b);
@@ -1042,12 +1097,17 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                 struct strlist reasons = {0};
                 unsigned masks[64] = {0};
                 struct strlist cell_items = {0}; /* "reason\tprobe" */
+                struct strlist since_items = {0}; /* option sets newer than this kernel */
                 int nconf = 0;
                 unsigned allmask = 0;
                 for (int i = 0; i < nruns; i++) {
                     struct run *r = &runs[i];
                     if (r->mode != m || r->prof != p || strcmp(configs[r->conf].tool, tools[ti]))
                         continue;
+                    if (configs[r->conf].since && profiles[p].kv < configs[r->conf].since) {
+                        strlist_add(&since_items, configs[r->conf].since_why);
+                        continue;
+                    }
                     nconf++;
                     allmask |= 1u << r->conf;
                     struct verdict v = {0};
@@ -1078,6 +1138,8 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                     ks_buf_add(&c->text, "✓");
                     struct strlist cell_notes = {0};
                     group_notes(&cell_items, &cell_notes);
+                    for (int k = 0; k < since_items.n; k++)
+                        strlist_add(&cell_notes, since_items.v[k]);
                     for (int k = 0; k < cell_notes.n; k++)
                         ks_buf_printf(&c->text, "%s%d", k ? "," : " (",
                                       strlist_add(&notes, cell_notes.v[k]) + 1);
@@ -1105,6 +1167,7 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                 }
                 strlist_free(&reasons);
                 strlist_free(&cell_items);
+                strlist_free(&since_items);
             }
             /* oldest: the first profile from which every newer one is supported */
             int oldest = NPROF;
@@ -1175,8 +1238,9 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                       vstr(map_types[i].since, v1, sizeof(v1)));
     ks_buf_add(doc, ";\n");
     ks_buf_printf(doc,
-                  "- at most %d instructions per program before 5.2; no backward jumps (loops) "
-                  "before 5.3; no JLT/JLE/JSLT/JSLE before 4.14, BPF-to-BPF calls before 4.16, "
+                  "- at most %d instructions per program before 5.2; no loops (a jump back into "
+                  "the verifier's depth-first path, as check_cfg sees it) before 5.3; no "
+                  "JLT/JLE/JSLT/JSLE before 4.14, BPF-to-BPF calls before 4.16, "
                   "JMP32 before 5.1; stack within %d bytes (the deepest r10-relative offset "
                   "seen: an approximation);\n"
                   "- the probes a configuration needs exist in that kernel. Optional probes "
@@ -1265,7 +1329,7 @@ static void report(FILE *f, struct run *runs, int nruns, struct job *jobs, struc
         }
         for (int p = 0; p < jr->nprogs; p++) {
             const struct prog_res *g = &jr->progs[p];
-            fprintf(f, "   prog %-32s type %d, %u insns, stack ~%d, back jumps %d, jlt %d, "
+            fprintf(f, "   prog %-32s type %d, %u insns, stack ~%d, back-edges %d, jlt %d, "
                        "jmp32 %d, bpf2bpf %d, atomics %d\n        helpers:",
                     g->name, g->type, g->insn_cnt, g->stack, g->back_jumps, g->jlt, g->jmp32,
                     g->bpf2bpf, g->atomics);

@@ -36,4 +36,31 @@ check "-Q: the insert tracepoint was used" grep -q "tracepoint block:block_rq_in
 # An interval with no I/O at all: the histogram map is empty (UBSan: qsort of NULL; the
 # sanitizer build fails here when that comes back).
 check "an empty histogram is collected cleanly" "$TESTUTIL" hist-empty
+# 3) -e (BCC's "avg = ..., total: ..., count: ..." line) and -d (this disk only): the
+# line's count is the histogram's, its average the total over the count.
+start_tool biolatency "$T/out3" -e -d "$disk" 1 2 --cache-dir "$T/cache"
+wait_ready "$T/out3" '^Tracing block device I/O'
+write_direct 16
+check "-e -d: exits by itself" wait_exit 30
+check "-e: the summary line as BCC prints it" \
+    grep -qE '^avg = [0-9]+ usecs, total: [0-9]+ usecs, count: [0-9]+$' "$T/out3"
+ext_ok() { # avg = total / count per line; the counts add up to the histograms' over the run
+    awk '/->/ {s += $5}
+         /^avg = / {n++; gsub(",", ""); c += $9; if ($3 + 0 != int($6 / $9)) bad = 1}
+         END {exit (n >= 1 && !bad && c == s) ? 0 : 1}' "$1"
+}
+check "-e: count and average agree with the histogram" ext_ok "$T/out3"
+total3=$(awk '/->/{s += $5} END{print s+0}' "$T/out3")
+check "-d $disk: at least 16 I/Os counted (got $total3)" test "$total3" -ge 16
+other=$(lsblk -dno NAME | grep -vx "$disk" | head -n1 || true)
+if [ -n "$other" ]; then
+    start_tool biolatency "$T/out4" -d "$other" 1 2 --cache-dir "$T/cache"
+    wait_ready "$T/out4" '^Tracing block device I/O'
+    write_direct 16
+    check "-d $other: exits by itself" wait_exit 30
+    total4=$(awk '/->/{s += $5} END{print s+0}' "$T/out4")
+    check "-d $other: none of the writes to $disk counted (got $total4)" test "$total4" -eq 0
+fi
+check "-d: a missing disk is a usage error naming it" \
+    bash -c "'$BIN/biolatency' -d no-such-disk 2>&1 | grep -q \"no such disk 'no-such-disk'\""
 finish

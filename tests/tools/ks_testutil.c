@@ -6,7 +6,15 @@
  *                                   FIFO, then make A getppid() calls, B openat() calls of
  *                                   a missing path (ENOENT) and C getpgid() calls of a pid
  *                                   that does not exist (ESRCH); print "done", wait for
- *                                   another line on FIFO, exit */
+ *                                   another line on FIFO, exit
+ *   ks_testutil open PATH FLAG...   open(PATH) with the named O_* flags (mode 0644), close;
+ *                                   exit 0 if it opened
+ *   ks_testutil openat DIR NAME     open DIR, openat() NAME relative to it, and keep both
+ *                                   open for a second (for opensnoop -F)
+ *   ks_testutil pin-hash PATH K V   create a BPF hash map (K-byte keys, V-byte values, 1024
+ *                                   entries) and pin it at PATH (as BCC's users do for
+ *                                   --cgroupmap and --mntnsmap)
+ *   ks_testutil map-put PATH KEY    add KEY (a u64) with a zero value to the pinned map */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +30,7 @@
 #include "ks_compile.h"
 #include "ks_headers.h"
 #include "ks_hist.h"
+#include "ks_syscall.h"
 #include "ks_util.h"
 
 static int prog_exists(const char *arg)
@@ -150,6 +159,85 @@ static int cache_break(const char *path)
     return rc;
 }
 
+static int open_with(int argc, char **argv)
+{
+    long flags = 0;
+    for (int i = 1; i < argc; i++) {
+        long v = ks_open_flag(argv[i]);
+        if (v < 0) {
+            fprintf(stderr, "ks_testutil: unknown flag %s\n", argv[i]);
+            return 2;
+        }
+        flags |= v;
+    }
+    int fd = open(argv[0], (int)flags, 0644);
+    if (fd < 0)
+        return 1;
+    close(fd);
+    return 0;
+}
+
+static int openat_in(const char *dir, const char *name)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0)
+        return 1;
+    int fd = openat(dfd, name, O_RDONLY);
+    sleep(1);
+    return fd >= 0 ? 0 : 1;
+}
+
+static long bpf_sys(int cmd, union bpf_attr *a)
+{
+    return syscall(__NR_bpf, cmd, a, sizeof(*a));
+}
+
+static int pin_hash(const char *path, const char *ks, const char *vs)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.map_type = BPF_MAP_TYPE_HASH;
+    a.key_size = (unsigned)atoi(ks);
+    a.value_size = (unsigned)atoi(vs);
+    a.max_entries = 1024;
+    int fd = (int)bpf_sys(BPF_MAP_CREATE, &a);
+    if (fd < 0) {
+        perror("ks_testutil: BPF_MAP_CREATE");
+        return 1;
+    }
+    memset(&a, 0, sizeof(a));
+    a.pathname = (uintptr_t)path;
+    a.bpf_fd = (unsigned)fd;
+    if (bpf_sys(BPF_OBJ_PIN, &a) != 0) {
+        perror("ks_testutil: BPF_OBJ_PIN");
+        return 1;
+    }
+    return 0;
+}
+
+static int map_put(const char *path, const char *keystr)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof(a));
+    a.pathname = (uintptr_t)path;
+    int fd = (int)bpf_sys(BPF_OBJ_GET, &a);
+    if (fd < 0) {
+        perror("ks_testutil: BPF_OBJ_GET");
+        return 1;
+    }
+    uint64_t key = strtoull(keystr, NULL, 0);
+    uint64_t value = 0;
+    memset(&a, 0, sizeof(a));
+    a.map_fd = (unsigned)fd;
+    a.key = (uintptr_t)&key;
+    a.value = (uintptr_t)&value;
+    if (bpf_sys(BPF_MAP_UPDATE_ELEM, &a) != 0) {
+        perror("ks_testutil: BPF_MAP_UPDATE_ELEM");
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
@@ -163,6 +251,15 @@ int main(int argc, char **argv)
         return compile(argv[2]);
     if (argc == 6 && !strcmp(argv[1], "syscalls"))
         return syscalls(argv + 2);
-    fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C\n");
+    if (argc >= 3 && !strcmp(argv[1], "open"))
+        return open_with(argc - 2, argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "openat"))
+        return openat_in(argv[2], argv[3]);
+    if (argc == 5 && !strcmp(argv[1], "pin-hash"))
+        return pin_hash(argv[2], argv[3], argv[4]);
+    if (argc == 4 && !strcmp(argv[1], "map-put"))
+        return map_put(argv[2], argv[3]);
+    fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C | "
+                    "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY\n");
     return 2;
 }

@@ -82,4 +82,44 @@ for kind in ringbuf perf; do
 done
 check "bad --events value: exit 2 and a clear message" \
     bash -c "'$BIN/opensnoop' --events=fast 2>&1 >/dev/null | grep -q \"invalid event buffer kind 'fast'\"; [ \${PIPESTATUS[0]} -eq 2 ]"
+# -f takes every O_* name the C library defines (item 6), aliases included; O_RDONLY
+# selects read-only opens (BCC's mask of 0 would match nothing).
+for f in fsync ndelay plain ro wo; do echo x >"$T/flag-$f"; done
+start_tool opensnoop "$T/outf" -f O_FSYNC -f O_NDELAY --cache-dir "$T/cache"
+wait_ready "$T/outf" '^PID'
+"$TESTUTIL" open "$T/flag-fsync" O_WRONLY O_FSYNC
+"$TESTUTIL" open "$T/flag-ndelay" O_RDONLY O_NDELAY
+"$TESTUTIL" open "$T/flag-plain" O_WRONLY
+"$TESTUTIL" open "$T/flag-fsync" O_RDONLY O_ASYNC O_RSYNC O_NOATIME
+check "-f O_FSYNC: shown" wait_for "$T/outf" " $T/flag-fsync\$" 10
+check "-f O_NDELAY: shown" wait_for "$T/outf" " $T/flag-ndelay\$" 10
+check "-f: SIGINT exit 0" stop_tool INT
+check "-f: an open without those flags is not shown" bash -c "! grep -q flag-plain '$T/outf'"
+start_tool opensnoop "$T/outr" -f O_RDONLY --cache-dir "$T/cache"
+wait_ready "$T/outr" '^PID'
+"$TESTUTIL" open "$T/flag-wo" O_WRONLY
+"$TESTUTIL" open "$T/flag-ro" O_RDONLY
+check "-f O_RDONLY: a read-only open is shown" wait_for "$T/outr" " $T/flag-ro\$" 10
+check "-f O_RDONLY: SIGINT exit 0" stop_tool INT
+check "-f O_RDONLY: a write open is not" bash -c "! grep -q flag-wo '$T/outr'"
+check "-f: an unknown name is a usage error" bash -c "'$BIN/opensnoop' -f O_BOGUS 2>/dev/null; [ \$? -eq 2 ]"
+# -F/--full-path: relative names completed with the working directory, or with the
+# directory descriptor openat() was given; absolute names as they are.
+mkdir -p "$T/cwd-dir/sub" "$T/fd-dir"
+echo x >"$T/cwd-dir/sub/rel-$$"
+echo x >"$T/fd-dir/at-$$"
+start_tool opensnoop "$T/outF" -F --cache-dir "$T/cache"
+wait_ready "$T/outF" '^PID'
+bash -c 'cd "$1"; : <"sub/rel-$2"; : <"$1/sub/rel-$2"; sleep 1' _ "$T/cwd-dir" "$$" &
+fpid=$!
+"$TESTUTIL" openat "$T/fd-dir" "at-$$" &
+apid=$!
+wait $fpid $apid
+check "-F: a cwd-relative name in full" wait_for "$T/outF" "^$fpid +bash +[0-9]+ +0 $T/cwd-dir/sub/rel-$$\$" 10
+check "-F: an absolute name as it is" \
+    bash -c "[ \$(grep -c ' $T/cwd-dir/sub/rel-$$\$' '$T/outF') -eq 2 ]"
+check "-F: openat() relative to a directory descriptor" \
+    wait_for "$T/outF" "^$apid +ks_testutil +[0-9]+ +0 $T/fd-dir/at-$$\$" 10
+check "-F: SIGINT exit 0" stop_tool INT
+check "-F: -v says how paths are completed" grep -q -- "-F: relative paths are completed" "$T/outF.err"
 finish

@@ -176,4 +176,31 @@ bad "-T 0" "invalid TOP '0'" -T 0
 bad "-p abc" "invalid PID 'abc'" -p abc
 bad "-i and interval disagree" "disagree" -i 2 3
 bad "unknown option" "unrecognized option" --frobnicate
+# -c PPID (BCC: only children of this process): a parent started before the tool forks
+# the marker after it is ready; every getppid() the marker makes is counted, and only
+# the marker (the parent's one child) shows with -P.
+mkfifo "$T/cgo" "$T/fifo.c"
+sh -c 'read x <"$1"; "$2" syscalls "$3" "$4" "$5" "$6" >"$3.out"; exit 0' _ \
+    "$T/cgo" "$TESTUTIL" "$T/fifo.c" "$NPPID" "$NOPEN" "$NPGID" &
+parent=$!
+start_tool syscount "$T/outc" -c "$parent" -P "${cache[@]}"
+wait_ready "$T/outc" '^Tracing syscalls'
+echo go >"$T/cgo"
+MFIFO="$T/fifo.c"
+check "-c: marker ran" run_marker
+check "-c: SIGINT, status 0" stop_tool INT
+end_marker
+wait "$parent" || true
+cpids=$(rows "$T/outc" | awk '{print $1}' | sort -u)
+check "-c -P: only the parent's child is counted (got: $cpids)" \
+    bash -c "[ \$(wc -w <<<'$cpids') -eq 1 ] && ! grep -qx '$parent' <<<'$cpids'"
+# The marker started before the tool: its parent is known from /proc at start.
+start_marker c2
+start_tool syscount "$T/outc2" -c "$$" --syscall getppid "${cache[@]}"
+wait_ready "$T/outc2" '^Tracing syscall'
+check "-c: marker ran (2)" run_marker
+check "-c: SIGINT, status 0 (2)" stop_tool INT
+end_marker
+check "-c --syscall getppid: the marker's $NPPID calls" has_line "$T/outc2" "$(row getppid "$NPPID")"
+check "-c: -v says where the parent comes from" grep -q -- "-c: " "$T/outc.err"
 finish

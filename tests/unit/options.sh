@@ -113,6 +113,14 @@ expect 2 stderr "unrecognized option '-p'" execsnoop -p 1
 expect 2 stderr "option '-d' needs a value" execsnoop -d
 expect 2 stderr "unexpected argument 'extra'" execsnoop extra
 expect 0 stdout "--max-args MAX_ARGS" execsnoop -h
+expect 2 stderr "invalid regex for -l at offset" execsnoop -l 'a(b'
+expect 2 stderr "invalid regex for -n at offset" execsnoop -n '*x'
+expect 0 stdout "Python re syntax, by PCRE2" execsnoop -h
+expect 0 stdout "--cgroupmap CGROUPMAP" execsnoop -h
+expect 0 stdout "--mntnsmap MNTNSMAP" opensnoop -h
+expect 0 stdout "-F, --full-path" opensnoop -h
+expect 2 stderr "option '--cgroupmap' needs a value" opensnoop --cgroupmap
+expect 2 stderr "invalid PPID 'x'" syscount -c x
 
 # biolatency (when built): [interval [count]]
 if [ -x "$bin/biolatency" ]; then
@@ -121,6 +129,8 @@ if [ -x "$bin/biolatency" ]; then
     expect 2 stderr "invalid interval 'x'" biolatency x
     expect 2 stderr "invalid count '0'" biolatency 1 0
     expect 0 stdout "usage: biolatency [options] [interval [count]]" biolatency -h
+    expect 2 stderr "no such disk 'not-a-disk'" biolatency -d not-a-disk
+    expect 0 stdout "-e, --extension" biolatency -h
 fi
 
 # What the user typed is echoed quoted and shortened: newlines, control characters and

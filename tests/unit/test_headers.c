@@ -362,6 +362,88 @@ static void test_override(void)
     free(root);
 }
 
+/* ks_headers_exact: struct reads on tracepoint paths only with the running kernel's own
+ * headers. A fabricated kernel (root/proc, root/boot) and a build tree for it. */
+static void exact_build(const char *root, const char *rel, const char *uts_release,
+                        const char *uts_version, const char *config)
+{
+    char p[PATH_MAX], text[512];
+    full_tree(root, rel);
+    snprintf(p, sizeof(p), "%s/include/generated/utsrelease.h", rel);
+    snprintf(text, sizeof(text), "#define UTS_RELEASE \"%s\"\n", uts_release);
+    ks_test_write(root, p, text);
+    if (uts_version) {
+        snprintf(p, sizeof(p), "%s/include/generated/utsversion.h", rel);
+        snprintf(text, sizeof(text), "#define UTS_VERSION \"%s\"\n", uts_version);
+        ks_test_write(root, p, text);
+    }
+    if (config) {
+        snprintf(p, sizeof(p), "%s/.config", rel);
+        ks_test_write(root, p, config);
+    }
+}
+
+static bool exact(const char *root, const char *tree, const char *how, struct ks_buf *why)
+{
+    struct ks_headers h;
+    memset(&h, 0, sizeof(h));
+    ks_test_path(h.build, sizeof(h.build), root, tree);
+    snprintf(h.source, sizeof(h.source), "%s", h.build);
+    h.how = how;
+    why->len = 0;
+    return ks_headers_exact(&h, root, why);
+}
+
+static void test_exact_decision(void)
+{
+    char *root = ks_test_tmpdir();
+    const char *ver = "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-11-01)";
+    ks_test_write(root, "proc/sys/kernel/osrelease", REL "\n");
+    ks_test_write(root, "proc/sys/kernel/version",
+                  "#1 SMP PREEMPT_DYNAMIC Debian 6.18.44-1 (2026-11-01)\n");
+    ks_test_write(root, "proc/version", "Linux version " REL " (gcc-14) #1 SMP\n");
+    ks_test_write(root, "boot/config-" REL, "# comment\nCONFIG_BPF=y\nCONFIG_X=m\n");
+    struct ks_buf why = {0};
+
+    exact_build(root, "good", REL, ver, "CONFIG_BPF=y\n# other comment\nCONFIG_X=m\n");
+    CHECK(exact(root, "good", "modules", &why));
+    CHECK_CONTAINS(why.s, "are the running kernel's");
+
+    exact_build(root, "other-release", "6.1.0-57-amd64", ver, NULL);
+    CHECK(!exact(root, "other-release", "closest", &why));
+    CHECK_CONTAINS(why.s, "are for 6.1.0-57-amd64, the running kernel is " REL);
+
+    exact_build(root, "other-build", REL, "#2 SMP Debian 6.18.44-2", NULL);
+    CHECK(!exact(root, "other-build", "modules", &why));
+    CHECK_CONTAINS(why.s, "another build");
+
+    exact_build(root, "other-config", REL, ver, "CONFIG_BPF=y\nCONFIG_X=y\n");
+    CHECK(!exact(root, "other-config", "override", &why));
+    CHECK_CONTAINS(why.s, "configured differently");
+
+    /* Same release, no version in the headers, no kernel configuration: cannot tell. */
+    ks_test_write(root, "boot/config-" REL, "");
+    char p[PATH_MAX];
+    remove(ks_test_path(p, sizeof(p), root, "boot/config-" REL));
+    exact_build(root, "unknown", REL, NULL, NULL);
+    CHECK(!exact(root, "unknown", "modules", &why));
+    CHECK_CONTAINS(why.s, "nothing tells");
+
+    /* No utsrelease.h at all. */
+    full_tree(root, "bare");
+    CHECK(!exact(root, "bare", "modules", &why));
+    CHECK_CONTAINS(why.s, "utsrelease.h");
+
+    /* The kernel's own (kheaders) pass; a randomized layout never does. */
+    CHECK(exact(root, "bare", "kheaders", &why));
+    ks_test_write(root, "bare/include/generated/autoconf.h", "#define CONFIG_RANDSTRUCT_FULL 1\n");
+    CHECK(!exact(root, "bare", "kheaders", &why));
+    CHECK_CONTAINS(why.s, "CONFIG_RANDSTRUCT");
+    ks_buf_free(&why);
+    ks_test_rmrf(root);
+    free(root);
+}
+
 int main(void)
 {
     /* The resolver reads these first; the tests must not see the caller's. */
@@ -377,5 +459,6 @@ int main(void)
     test_closest_rhel();
     test_none();
     test_override();
+    test_exact_decision();
     return ks_test_done("unit-headers");
 }

@@ -19,10 +19,11 @@ vm_suite "tools ($MODES, host-compiled)"
 # guest_tool NAME READY_ERE "OPTIONS" [MODES]: start NAME -v --probe=MODE OPTIONS from the
 # imported cache for each mode, wait for READY_ERE, check the mode's probes were chosen
 # and nothing was compiled, then run check_NAME MODE OUTFILE (below) if there is one:
-# its workload and the events it expects. OPTIONS must be one of the tool's option sets
+# its workload and the events it expects (before_NAME MODE, if there is one, runs before
+# the tool starts). OPTIONS must be one of the tool's option sets
 # (common/ks_optsets.c), which kscope-cache build compiles on the host.
 suite() {
-  guest_tool execsnoop  '^PCOMM'                        ""
+  guest_tool execsnoop  '^PCOMM'                        "-x"
   guest_tool opensnoop  '^PID +COMM'                    ""
   guest_tool biolatency '^Tracing block device I/O'     "-D"
   guest_tool syscount   '^Tracing (failed )?syscalls'   "-x"   auto
@@ -67,6 +68,7 @@ guest_tool() {
   for mode in $modes; do
     case " $MODES " in *" $mode "*) ;; *) continue ;; esac
     out=$T/$tool-$mode.out
+    if declare -F "before_$tool" >/dev/null; then "before_$tool" "$mode"; fi
     # shellcheck disable=SC2086 # OPTIONS are words
     if vm_tracer_start "$tool-$mode" "$out" "$ready" 300 \
         "$BIN/$tool" -v --probe="$mode" $opts --cache-dir "$CACHE"; then
@@ -79,9 +81,21 @@ guest_tool() {
 }
 
 # ---- per-tool workloads and checks ------------------------------------------------------
-# execsnoop: a unique marker exec, pid, ppid (a struct read on the kprobe path).
+# execsnoop -x: a unique marker exec, pid, ppid (a struct read on the kprobe path); an
+# exec chain; the PPID of a process older than the tool.
+before_execsnoop() {
+  local mode=$1 marker=ksm$1$$
+  cp /bin/true "$T/$marker"
+  mkdir -p "$T/p1-$mode" "$T/bin-$mode"
+  cp /bin/true "$T/bin-$mode/$marker"
+  # A process older than the tool: its PPID comes from the task (kprobe path, or exact
+  # headers) or from /proc at start, never "?".
+  mkfifo "$T/fifo-$mode"
+  sh -c 'read x <"$1"; exec "$2" old-process' _ "$T/fifo-$mode" "$T/$marker" &
+  OLD=$!
+}
 check_execsnoop() {
-  local mode=$1 out=$2 marker=ksm$1$$ m
+  local mode=$1 out=$2 marker=ksm$1$$ m c want got
   cp /bin/true "$T/$marker"
   "$T/$marker" "arg-$mode" &
   m=$!
@@ -92,6 +106,31 @@ check_execsnoop() {
     vm_fail "execsnoop --probe=$mode: marker exec" "no line for $marker (pid $m, ppid $$)"
     vm_evidence "$out" 30
   fi
+  [ -n "${OLD:-}" ] && [ -p "$T/fifo-$mode" ] || return 0
+  # An exec chain: env's execvp() fails in p1, then runs the marker; three lines, in
+  # order, each with its own arguments and return value.
+  env PATH="$T/p1-$mode:$T/bin-$mode" "$marker" "chain-$mode" &
+  c=$!
+  wait "$c"
+  echo go >"$T/fifo-$mode"
+  wait "$OLD"
+  vm_wait_match "$out" "^$marker +$OLD .*old-process\$" 60
+  want=$(printf '%s\n' "env $c 0 /usr/bin/env PATH=$T/p1-$mode:$T/bin-$mode $marker chain-$mode" \
+    "env $c -2 $T/p1-$mode/$marker chain-$mode" "$marker $c 0 $T/bin-$mode/$marker chain-$mode")
+  got=$(awk -v p="$c" '$2 == p { $3 = ""; print }' "$out" | tr -s ' ')
+  if [ "$got" = "$want" ]; then
+    vm_pass "execsnoop --probe=$mode: exec chain, one line per attempt, in order"
+  else
+    vm_fail "execsnoop --probe=$mode: exec chain" "got: $got"
+    vm_evidence "$out" 30
+  fi
+  if vm_wait_match "$out" "^$marker +$OLD +$$ +0 $T/$marker old-process\$" 1; then
+    vm_pass "execsnoop --probe=$mode: PPID of a process older than the tool"
+  else
+    vm_fail "execsnoop --probe=$mode: PPID of a process older than the tool" "no line"
+    vm_evidence "$out" 30
+  fi
+  OLD=
 }
 
 # opensnoop: a unique path opened, and one that fails.
@@ -136,6 +175,22 @@ check_biolatency() {
   done <"$out"
   if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
   else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
+  # -d (the disk read from each request at its start: a struct read, kprobe path) and -e
+  # (BCC's avg/total/count line). -d names this guest's disk (its device number goes into
+  # the program): compiled here, the one tool start of the suite that may compile.
+  out=$T/biolatency-d-$mode.out
+  if [ "$mode" = kprobe ] && vm_tracer_start "biolatency-d-$mode" "$out" \
+      '^Tracing block device I/O' 900 "$BIN/biolatency" -v -e -d "$disk" --probe="$mode" \
+      --cache-dir "$CACHE"; then
+    dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
+    vm_tracer_stop
+    if vm_wait_match "$out" '^avg = [0-9]+ usecs, total: [0-9]+ usecs, count: ([6-9][0-9]|[0-9]{3,})$' 5; then
+      vm_pass "biolatency -e -d $disk --probe=$mode: the writes counted, BCC's summary line"
+    else
+      vm_fail "biolatency -e -d $disk --probe=$mode" "no avg line with count >= 60"
+      vm_evidence "$out" 30
+    fi
+  fi
 }
 
 # syscount -x: tracepoints only (raw_syscalls:*), on this kernel's own tracefs format.
@@ -158,14 +213,50 @@ else
   vm_fail "syscount --probe=kprobe: refused" "exit $r"; vm_evidence "$T/sc-kp.err"
 fi
 
+# ---- --mntnsmap on the kprobe path (a struct read kprobes may do): a process in a new
+# mount namespace, put in a map pinned here, is the only one shown. The host built this
+# program too (host-cache.sh); the map path does not go into the program. ----
+TESTUTIL=$(dirname "$BIN")/tests/tools/ks_testutil
+if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs" &&
+    mount -t bpf none "$T/bpffs"; then
+  "$TESTUTIL" pin-hash "$T/bpffs/mntns" 8 4
+  echo x >"$T/ns-in"; echo x >"$T/ns-out"
+  mkfifo "$T/ns-fifo"
+  unshare -m sh -c 'read x <"$1"; cat "$2" >/dev/null' _ "$T/ns-fifo" "$T/ns-in" &
+  u=$!
+  out=$T/opensnoop-mntns.out
+  if vm_tracer_start opensnoop-mntns "$out" '^PID +COMM' 900 \
+      "$BIN/opensnoop" -v --probe=kprobe --mntnsmap "$T/bpffs/mntns" --cache-dir "$CACHE"; then
+    expect_cached "$out" "opensnoop --mntnsmap --probe=kprobe"
+    for ((i = 0; i < 50; i++)); do
+      [ "$(stat -L -c %i /proc/$u/ns/mnt)" != "$(stat -L -c %i /proc/self/ns/mnt)" ] && break
+      sleep 0.1
+    done
+    "$TESTUTIL" map-put "$T/bpffs/mntns" "$(stat -L -c %i /proc/$u/ns/mnt)"
+    echo go >"$T/ns-fifo"
+    wait "$u"
+    cat "$T/ns-out" >/dev/null
+    if vm_wait_match "$out" " $T/ns-in\$" 30 && ! grep -q "ns-out" "$out"; then
+      vm_pass "opensnoop --mntnsmap --probe=kprobe: only the namespace's open"
+    else
+      vm_fail "opensnoop --mntnsmap --probe=kprobe" "ns-in missing or ns-out shown"
+      vm_evidence "$out" 30
+    fi
+    vm_tracer_stop
+  fi
+  umount "$T/bpffs"
+fi
+
 # ---- no kernel headers, no libbcc compiler: the cached program still starts (a fleet target)
 out=$T/noheaders.out
 if vm_tracer_start "execsnoop-noheaders" "$out" '^PCOMM' 120 unshare -m bash -c \
     'mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src &&
      for l in /usr/lib/*/libbcc.so.0*; do mount --bind /dev/null "$l" || exit 1; done && exec "$@"' x \
-    "$BIN/execsnoop" -v --probe=kprobe --cache-dir "$CACHE"; then
+    "$BIN/execsnoop" -v -x --probe=auto --cache-dir "$CACHE"; then
+  # auto: tracepoints, whose struct reads depend on the headers; without any, the tool
+  # decides as the host did for this kernel's headers (the kernel note), same program.
   expect_cached "$out" "execsnoop without kernel headers"
-  check_execsnoop kprobe "$out"
+  check_execsnoop auto "$out"
   vm_tracer_stop
 fi
 

@@ -28,6 +28,9 @@ if [ ! -s "$P" ]; then
 fi
 t1=$(date +%s.%N)
 "$BIN/kscope-cache" build --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" >&2
+# Option sets the guest suite uses beyond common/ks_optsets.c (each tool takes --target).
+"$BIN/opensnoop" --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" \
+  --probe=kprobe --mntnsmap /sys/fs/bpf/kscope-guest >&2
 rm -f "$OUT"
 "$BIN/kscope-cache" export "$OUT" --cache-dir "$HCACHE" >&2
 echo "host-cache: programs for $KSCOPE_VM_KVER built and exported on the host in $(since "$t1")" >&2
