@@ -33,6 +33,10 @@ if [ "${KSCOPE_VM_NOBTF:-0}" = 1 ]; then
   vm_check "BTF is hidden from the tools" test ! -e /sys/kernel/btf/vmlinux
 fi
 T=$(mktemp -d /tmp/kscope-guest.XXXXXX)
+# Before 5.11 BPF memory counts against RLIMIT_MEMLOCK, and the programs of the tools run
+# before are freed only after an RCU grace period: the helpers run here (ks_testutil's
+# pinned map) would fail for memory alone. The tools raise it themselves.
+ulimit -l unlimited 2>/dev/null
 CACHE=/tmp/kscope-guest-cache  # the guest's own (tmpfs): only what was imported
 t0=$(vm_now)
 if "$BIN/kscope-cache" import "$XCHG/programs.tar.xz" --cache-dir "$CACHE" >"$T/import.out" 2>&1; then
@@ -219,7 +223,7 @@ fi
 TESTUTIL=$(dirname "$BIN")/tests/tools/ks_testutil
 if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs" &&
     mount -t bpf none "$T/bpffs"; then
-  "$TESTUTIL" pin-hash "$T/bpffs/mntns" 8 4
+  "$TESTUTIL" pin-hash "$T/bpffs/mntns" 8 4 || vm_fail "pin a hash map for --mntnsmap" "ks_testutil failed"
   echo x >"$T/ns-in"; echo x >"$T/ns-out"
   mkfifo "$T/ns-fifo"
   unshare -m sh -c 'read x <"$1"; cat "$2" >/dev/null' _ "$T/ns-fifo" "$T/ns-in" &
