@@ -112,6 +112,18 @@ const char *ks_kernel_path(char *buf, size_t size, const char *p)
     return ks_join(buf, size, g_root, p);
 }
 
+bool ks_kernel_block_dev(const char *name, unsigned *major, unsigned *minor)
+{
+    if (!*name || strchr(name, '/') || strlen(name) > 64)
+        return false;
+    char rel[128], p[600];
+    snprintf(rel, sizeof(rel), "/sys/class/block/%s/dev", name);
+    char *t = ks_read_file(ks_kernel_path(p, sizeof(p), rel), NULL);
+    bool ok = t && sscanf(t, "%u:%u", major, minor) == 2;
+    free(t);
+    return ok;
+}
+
 static const char *path(char *buf, size_t size, const char *p)
 {
     return ks_join(buf, size, g_root, p);

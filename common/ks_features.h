@@ -48,6 +48,10 @@ const char *ks_kernel_release(void);
 const char *ks_kernel_machine(void);
 const char *ks_kernel_proc_version(void); /* the text of /proc/version */
 
+/* A block device's numbers as that kernel's sysfs gives them (/sys/class/block/NAME/dev):
+ * a profile carries them, so an option naming a disk of the target can be compiled. */
+bool ks_kernel_block_dev(const char *name, unsigned *major, unsigned *minor);
+
 /* A path of the kernel's files (/proc/..., /sys/...) under the root in use. */
 const char *ks_kernel_path(char *buf, size_t size, const char *p);
 

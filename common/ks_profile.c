@@ -150,6 +150,23 @@ static long save_formats(const char *dir, const char *tracefs)
     return n;
 }
 
+/* Block devices' numbers (sys/class/block/NAME/dev): options that name a disk (-d). */
+static void save_block_devs(const char *dir)
+{
+    DIR *d = opendir("/sys/class/block");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char from[PATH_MAX], rel[PATH_MAX];
+        snprintf(from, sizeof(from), "/sys/class/block/%.200s/dev", e->d_name);
+        snprintf(rel, sizeof(rel), "sys/class/block/%.200s/dev", e->d_name);
+        copy_in(dir, rel, from);
+    }
+    if (d)
+        closedir(d);
+}
+
 static void save_features(const char *dir, struct ks_buf *summary)
 {
     struct ks_buf b = {0};
@@ -316,6 +333,7 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
     copy_in(dir, "sys/bus/event_source/devices/kprobe/type",
             "/sys/bus/event_source/devices/kprobe/type");
     copy_in(dir, "sys/devices/system/cpu/online", "/sys/devices/system/cpu/online");
+    save_block_devs(dir);
     bool btf = ks_btf_present();
     if (btf)
         put_file(dir, "sys/kernel/btf/vmlinux", "", 0); /* presence only */

@@ -180,12 +180,13 @@ check_biolatency() {
   if [ "$n" -ge 64 ]; then vm_pass "biolatency --probe=$mode: $n I/Os counted (>= 64)"
   else vm_fail "biolatency --probe=$mode: I/O count" "$n < 64"; vm_evidence "$out" 30; fi
   # -d (the disk read from each request at its start: a struct read, kprobe path) and -e
-  # (BCC's avg/total/count line). -d names this guest's disk (its device number goes into
-  # the program): compiled here, the one tool start of the suite that may compile.
+  # (BCC's avg/total/count line). The disk's numbers go into the program: the host built
+  # it for this guest's vda from the profile (host-cache.sh).
   out=$T/biolatency-d-$mode.out
   if [ "$mode" = kprobe ] && vm_tracer_start "biolatency-d-$mode" "$out" \
       '^Tracing block device I/O' 900 "$BIN/biolatency" -v -e -d "$disk" --probe="$mode" \
       --cache-dir "$CACHE"; then
+    expect_cached "$out" "biolatency -e -d $disk --probe=$mode"
     dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=64 oflag=direct status=none
     vm_tracer_stop
     if vm_wait_match "$out" '^avg = [0-9]+ usecs, total: [0-9]+ usecs, count: ([6-9][0-9]|[0-9]{3,})$' 5; then

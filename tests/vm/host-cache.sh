@@ -20,7 +20,8 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }';
 t0=$(date +%s.%N)
 if [ ! -s "$P" ]; then
   rm -f "$P.tmp"
-  KSCOPE_VM_RW_DIRS=$PROFILES KSCOPE_VM_DISK_MB=0 KSCOPE_VM_NOBTF=0 KSCOPE_VM_TIMEOUT=300 \
+  # (with the harness's scratch disk, vda: biolatency -d vda is built for it below)
+  KSCOPE_VM_RW_DIRS=$PROFILES KSCOPE_VM_NOBTF=0 KSCOPE_VM_TIMEOUT=300 \
     "$HERE/run-in-guest.sh" "$KSCOPE_VM_KVER" "$BIN/kscope-doctor" --save-profile "$P.tmp" >&2
   mv "$P.tmp" "$P"
   rm -rf "$HCACHE" && mkdir -m 700 "$HCACHE"   # programs for an earlier profile: never loaded
@@ -31,6 +32,8 @@ t1=$(date +%s.%N)
 # Option sets the guest suite uses beyond common/ks_optsets.c (each tool takes --target).
 "$BIN/opensnoop" --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" \
   --probe=kprobe --mntnsmap /sys/fs/bpf/kscope-guest >&2
+"$BIN/biolatency" --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" \
+  --probe=kprobe -e -d vda >&2
 rm -f "$OUT"
 "$BIN/kscope-cache" export "$OUT" --cache-dir "$HCACHE" >&2
 echo "host-cache: programs for $KSCOPE_VM_KVER built and exported on the host in $(since "$t1")" >&2
