@@ -462,6 +462,65 @@ else
     meta cost_skipped "kernel.bpf_stats_enabled cannot be set"
 fi
 
+# ---- 5. profile: sampling stacks on a busy machine -------------------------------------------
+# stackgen keeps every CPU busy in 1024 distinct user stacks. Each profiler samples it for
+# PROFILE_HOLD seconds at 49 and 999 Hz (user + kernel stacks, symbolized): its own CPU
+# time and RSS at the end of the hold, then the time from SIGINT (Ctrl-C) to its exit,
+# which covers reading, symbolizing and printing every stack. kscope's profile, BCC's
+# profile (Python) where it runs, and bpftrace's profile probe with the same stacks.
+PROFILE_HOLD=${PROFILE_HOLD:-60}
+PROFILE_MD=$WORK/profile.md
+profile_run() { # IMPL HZ: one line of the table
+    local impl=$1 hz=$2 out=$WORK/profile-$1-$2.out pid t0 t1 ticks rss n i pat
+    case $impl in
+    kscope) pat='^Sampling at'; "$BIN/profile" --cache-dir "$WORK/warm" -F "$hz" >"$out" 2>"$out.err" & ;;
+    bcc) pat='^Sampling at'; env "${BCC_ENV[@]}" /usr/sbin/profile-bpfcc -F "$hz" >"$out" 2>"$out.err" & ;;
+    bpftrace) pat='^Attaching'
+        bpftrace -e "profile:hz:$hz { @[kstack, ustack, comm] = count(); }" >"$out" 2>"$out.err" & ;;
+    esac
+    pid=$!
+    for ((i = 0; i < 600; i++)); do
+        grep -qE "$pat" "$out" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || { printf '| %s | %s | did not start: %s | | |\n' "$impl" "$hz" \
+            "$(head -c 120 "$out.err" | tr '\n|' '  ')" >>"$PROFILE_MD"; return; }
+        sleep 0.1
+    done
+    "$SG" "$((PROFILE_HOLD + 5))" >/dev/null &
+    local sg=$!
+    sleep "$PROFILE_HOLD"
+    read -r ticks rss < <(awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat"; awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    t0=$(date +%s%N)
+    kill -INT "$pid"
+    wait "$pid"
+    t1=$(date +%s%N)
+    kill "$sg" 2>/dev/null; wait "$sg" 2>/dev/null
+    case $impl in
+    bpftrace) n=$(grep -c '^@\[' "$out") ;;
+    *) n=$(grep -c '^    -  ' "$out") ;;
+    esac
+    printf '| %s | %s | %.1f s | %.1f MiB | %d ms | %d |\n' "$impl" "$hz" \
+        "$(echo "$ticks / $(getconf CLK_TCK)" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
+        "$(((t1 - t0) / 1000000))" "$n" >>"$PROFILE_MD"
+}
+if [ -x "$BIN/profile" ]; then
+    SG=$WORK/stackgen
+    cc -O0 -g -fno-omit-frame-pointer -pthread -o "$SG" "$HERE/stackgen.c" || die "stackgen build failed"
+    wait_quiet profile
+    say "profile: 49 and 999 Hz, $PROFILE_HOLD s each, beside BCC and bpftrace"
+    {
+        echo
+        echo "## profile: sampling 1024 distinct user stacks on every CPU ($PROFILE_HOLD s)"
+        echo
+        echo "| tool | Hz | its CPU time | RSS at the end | Ctrl-C to last line | stacks printed |"
+        echo "|---|---|---|---|---|---|"
+    } >"$PROFILE_MD"
+    for hz in 49 999; do
+        profile_run kscope "$hz"
+        [ -x /usr/sbin/profile-bpfcc ] && profile_run bcc "$hz"
+        command -v bpftrace >/dev/null && profile_run bpftrace "$hz"
+    done
+fi
+
 meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta duration "$(($(date +%s) - T_START)) s"
 meta n_opens "$NOPENS"
@@ -470,6 +529,7 @@ meta n_dio "$NDIO"
 meta n_syscalls "$NSYSCALLS"
 
 "$PY" "$HERE/report.py" "$META" "$SAMPLES" >"$OUT" || die "report.py failed"
+[ -s "${PROFILE_MD:-}" ] && cat "$PROFILE_MD" >>"$OUT"
 cat "$OUT"
 [ "$KEEP" = 1 ] && cp "$SAMPLES" "$META" "$WORK/" 2>/dev/null
 say "report written to $OUT"

@@ -178,3 +178,167 @@ static __always_inline bool ks_container_filtered(void)
         ks_probe_read_kernel(&__v, sizeof(__v), &__regs->reg);                                \
         __v;                                                                                   \
     })
+
+/* Processes whose user stacks the tool will symbolize (KS_NOTE_PIDS): the first time a
+ * process shows up, tell the tool, so that it reads the process's memory map and symbols
+ * while the process still lives (it may have exited by the time stacks are printed).
+ * Needs KS_EVENTS. The map remembers who was told; when it is full (or an LRU map
+ * forgot someone) a process is told of twice, which the tool ignores. */
+#ifdef KS_NOTE_PIDS
+struct ks_pid_note {
+    u32 tgid;
+};
+KS_STATE_MAP(ks_noted, u32, u8, 16384);
+
+static __always_inline void ks_note_pid(void *ctx, u32 tgid)
+{
+    if (tgid == 0 || ks_noted.lookup(&tgid))
+        return;
+    u8 one = 1;
+    ks_noted.update(&tgid, &one);
+    struct ks_pid_note n = {.tgid = tgid};
+    ks_submit(ctx, &n, sizeof(n));
+}
+#endif
+
+/* Process and thread id lists (-p 1,2 / -t, -L): NUM_PID ids PID_0..PID_<NUM_PID - 1>,
+ * NUM_TID ids TID_0...; up to 8 each, tested one by one (no map lookup). */
+#if NUM_PID > 0
+static __always_inline int pid_wanted(u32 v)
+{
+    return v == PID_0
+#if NUM_PID > 1
+           || v == PID_1
+#endif
+#if NUM_PID > 2
+           || v == PID_2
+#endif
+#if NUM_PID > 3
+           || v == PID_3
+#endif
+#if NUM_PID > 4
+           || v == PID_4
+#endif
+#if NUM_PID > 5
+           || v == PID_5
+#endif
+#if NUM_PID > 6
+           || v == PID_6
+#endif
+#if NUM_PID > 7
+           || v == PID_7
+#endif
+        ;
+}
+#endif
+#if NUM_TID > 0
+static __always_inline int tid_wanted(u32 v)
+{
+    return v == TID_0
+#if NUM_TID > 1
+           || v == TID_1
+#endif
+#if NUM_TID > 2
+           || v == TID_2
+#endif
+#if NUM_TID > 3
+           || v == TID_3
+#endif
+#if NUM_TID > 4
+           || v == TID_4
+#endif
+#if NUM_TID > 5
+           || v == TID_5
+#endif
+#if NUM_TID > 6
+           || v == TID_6
+#endif
+#if NUM_TID > 7
+           || v == TID_7
+#endif
+        ;
+}
+#endif
+
+#define KS_EFAULT 14 /* a stack lookup for a task without one (no user memory) */
+
+/* -m and -M of the off-CPU tools, in microseconds (no MAX_BLOCK_US: no upper bound). */
+#ifdef MIN_BLOCK_US
+static __always_inline int ks_block_time_wanted(u64 delta_us)
+{
+#ifdef MAX_BLOCK_US
+    if (delta_us > MAX_BLOCK_US)
+        return 0;
+#endif
+    return delta_us >= MIN_BLOCK_US;
+}
+#endif
+
+/* Off-CPU tools (offcputime, offwaketime): is the thread leaving the CPU one to trace?
+ * tid 0 is the idle task. -p and -t by the lists; --state as BCC: 0 means runnable
+ * (preempted), else any of the bits. -u/-k are tested by each path (see below). */
+#ifdef MIN_BLOCK_US
+static __always_inline int ks_offcpu_wanted(u32 tid, u32 tgid, long state)
+{
+    if (tid == 0)
+        return 0;
+#if NUM_PID > 0
+    if (!pid_wanted(tgid))
+        return 0;
+#endif
+#if NUM_TID > 0
+    if (!tid_wanted(tid))
+        return 0;
+#endif
+#ifdef STATE_FILTER
+    if (STATE_VALUE == 0 ? state != 0 : !(state & STATE_VALUE))
+        return 0;
+#endif
+    (void)state;
+    return 1;
+}
+
+/* sched_switch's prev_state without the "preempted" bit, which the tool read from the
+ * tracepoint's format (REPORT_STATE_MASK: the bits below it). */
+#ifdef STATE_FILTER
+#define KS_TP_PREV_STATE(args) ((args)->prev_state & REPORT_STATE_MASK)
+#else
+#define KS_TP_PREV_STATE(args) 0
+#endif
+
+#ifdef KS_USES_KPROBES
+#include <linux/sched.h>
+/* The kprobe paths: prev is a task_struct (finish_task_switch's argument). Its ids, flags
+ * (PF_KTHREAD for -u/-k) and state word (renamed __state in 5.14) are read from it: struct
+ * reads, which need headers that match the running kernel. */
+static __always_inline int ks_task_offcpu_wanted(struct task_struct *p, u32 *pid)
+{
+    u32 tgid = 0;
+    long state = 0;
+    *pid = 0;
+    ks_probe_read_kernel(pid, sizeof(*pid), &p->pid);
+    ks_probe_read_kernel(&tgid, sizeof(tgid), &p->tgid);
+#if defined(USER_THREADS_ONLY) || defined(KERNEL_THREADS_ONLY)
+    unsigned int flags = 0;
+    ks_probe_read_kernel(&flags, sizeof(flags), &p->flags);
+#ifdef USER_THREADS_ONLY
+    if (flags & PF_KTHREAD)
+        return 0;
+#else
+    if (!(flags & PF_KTHREAD))
+        return 0;
+#endif
+#endif
+#ifdef STATE_FILTER
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+    unsigned int st = 0;
+    ks_probe_read_kernel(&st, sizeof(st), &p->__state);
+    state = st;
+#else
+    ks_probe_read_kernel(&state, sizeof(state), &p->state);
+#endif
+#endif
+    return ks_offcpu_wanted(*pid, tgid, state);
+}
+#endif
+#endif

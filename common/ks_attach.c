@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "ks_sys.h"
 
 struct attachment {
     int fd;
@@ -42,10 +45,66 @@ static void remember(int fd, bool kprobe, const char *ev)
     g_natt++;
 }
 
+/* One sampling event per CPU (or the one CPU asked for), each running the program. */
+static int attach_perf(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
+{
+    static int cpus[4096];
+    int n = 0;
+    if (c->perf->cpu >= 0) {
+        cpus[n++] = c->perf->cpu;
+    } else {
+        n = ks_online_cpus(cpus, 4096);
+        if (n <= 0) {
+            ks_buf_add(err, "cannot read the online CPUs (/sys/devices/system/cpu/online)");
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        struct perf_event_attr a;
+        memset(&a, 0, sizeof(a));
+        a.size = sizeof(a);
+        a.type = c->perf_type;
+        a.config = c->perf_config;
+        if (c->perf->freq) {
+            a.freq = 1;
+            a.sample_freq = c->perf->freq;
+        } else {
+            a.sample_period = c->perf->period;
+        }
+        a.disabled = 1;
+        errno = 0;
+        int fd = (int)syscall(__NR_perf_event_open, &a, -1, cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+        if (fd >= 0 && (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) != 0 ||
+                        ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) != 0)) {
+            int e = errno;
+            close(fd);
+            ks_buf_printf(err, "cannot run the program on the %s perf event of CPU %d: %s",
+                          c->target, cpus[i], strerror(e));
+            return -1;
+        }
+        if (fd < 0) {
+            int e = errno ? errno : EINVAL;
+            const char *why = ks_perf_events_denied(c->perf_type, c->perf_config);
+            if (e == ENODEV || e == ENXIO)
+                ks_buf_printf(err, "cannot open a %s perf event on CPU %d: the CPU is not "
+                                   "online",
+                              c->target, cpus[i]);
+            else
+                ks_buf_printf(err, "cannot open a %s perf event on CPU %d: %s", c->target,
+                              cpus[i], why ? why : strerror(e));
+            return -1;
+        }
+        remember(fd, false, NULL);
+    }
+    return 0;
+}
+
 int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
 {
     int fd = -1;
     errno = 0;
+    if (c->kind == KS_KIND_PERF)
+        return attach_perf(prog_fd, c, err);
     if (c->kind == KS_KIND_TRACEPOINT) {
         char cat[128];
         const char *colon = strchr(c->target, ':');

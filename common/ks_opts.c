@@ -121,7 +121,13 @@ static void help_line(const char *sname, const char *lname, const char *metavar,
 static void print_help(const struct ks_opts_spec *s)
 {
     printf("usage: %s [options]%s\n\n%s\n", s->name,
-           (s->common & KS_C_INTERVAL) ? " [interval [count]]" : "", s->description);
+           (s->common & KS_C_INTERVAL)       ? " [interval [count]]"
+           : (s->common & KS_C_POS_DURATION) ? " [duration]"
+                                             : "",
+           s->description);
+    if (s->common & KS_C_POS_DURATION)
+        printf("\npositional arguments:\n  %-22s  %s\n", "duration",
+               "duration of trace, in seconds");
     if (s->common & KS_C_INTERVAL)
         printf("\npositional arguments:\n  %-22s  %s\n  %-22s  %s\n", "interval",
                "output interval, in seconds", "count", "number of outputs");
@@ -349,6 +355,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             set_long(argv[optind], "interval", 1, 100000000, &c->interval);
         if (npos >= 2)
             set_long(argv[optind + 1], "count", 1, 100000000, &c->count);
+    } else if (s->common & KS_C_POS_DURATION) {
+        if (npos > 1)
+            ks_usage_error("unexpected argument '%s'", argv[optind + 1]);
+        if (npos == 1)
+            set_long(argv[optind], "duration", 1, 100000000, &c->duration);
     } else if (npos > 0) {
         ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
     }

@@ -47,6 +47,7 @@ enum {
     KS_C_BUFFER = 1 << 3,   /* -b/--buffer-pages N */
     /* --cgroupmap, --mntnsmap (BCC's filter_by_containers; with KS_C_PID implied) */
     KS_C_CONTAINERS = 1 << 4,
+    KS_C_POS_DURATION = 1 << 5, /* [duration] positional, in seconds (BCC's profile etc.) */
 };
 
 enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };

@@ -1,8 +1,13 @@
 #include "ks_probe.h"
 
+#include <errno.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "ks_features.h"
 
@@ -32,6 +37,97 @@ bool ks_probe_is_syscall_wrapper(const char *sym)
         if (!strncmp(sym, pfx[i], strlen(pfx[i])))
             return true;
     return false;
+}
+
+const char *ks_perf_event_name(unsigned type, unsigned long long config)
+{
+    if (type == PERF_TYPE_HARDWARE && config == PERF_COUNT_HW_CPU_CYCLES)
+        return "hardware:cycles";
+    if (type == PERF_TYPE_SOFTWARE && config == PERF_COUNT_SW_CPU_CLOCK)
+        return "software:cpu-clock";
+    return type == PERF_TYPE_HARDWARE ? "hardware:?" : "software:?";
+}
+
+const char *ks_perf_events_denied(unsigned type, unsigned long long config)
+{
+    static char why[400];
+    const char *root = ks_features_root();
+    if (root && *root)
+        return NULL; /* a fabricated kernel (tests): its program types answer */
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.type = type;
+    a.config = config;
+    a.freq = 1;
+    a.sample_freq = 1;
+    a.disabled = 1;
+    /* Every task on CPU 0, the way a profiler opens it. */
+    int fd = (int)syscall(__NR_perf_event_open, &a, -1, 0, -1, 0);
+    if (fd >= 0) {
+        close(fd);
+        return NULL;
+    }
+    int e = errno;
+    char paranoid[32] = "?";
+    char *p = ks_read_file("/proc/sys/kernel/perf_event_paranoid", NULL);
+    if (p) {
+        snprintf(paranoid, sizeof(paranoid), "%.*s", (int)strcspn(p, "\n"), p);
+        free(p);
+    }
+    if (e == EACCES || e == EPERM)
+        snprintf(why, sizeof(why),
+                 "perf events are not allowed here (%s; kernel.perf_event_paranoid is %s): run "
+                 "as root with CAP_PERFMON or CAP_SYS_ADMIN, or lower it with sysctl "
+                 "kernel.perf_event_paranoid=1; in a container, run it --privileged or with "
+                 "a seccomp profile that allows perf_event_open",
+                 strerror(e), paranoid);
+    else if (e == ENOENT || e == ENODEV || e == EOPNOTSUPP)
+        snprintf(why, sizeof(why), "no %s event on this machine (%s)",
+                 ks_perf_event_name(type, config), strerror(e));
+    else if (e == ENOSYS)
+        snprintf(why, sizeof(why), "this kernel has no perf events (perf_event_open: %s)",
+                 strerror(e));
+    else
+        snprintf(why, sizeof(why), "cannot open a %s perf event: %s",
+                 ks_perf_event_name(type, config), strerror(e));
+    return why;
+}
+
+/* A perf-event probe: hardware cycles when asked for and a PMU opens, else cpu-clock. */
+static void resolve_perf(const struct ks_probe *p, struct ks_probe_choice *c)
+{
+    c->perf = p->perf;
+    if (!ks_prog_type_supported(BPF_PROG_TYPE_PERF_EVENT)) {
+        ks_buf_add(&c->why, "perf event: the kernel cannot load BPF perf_event programs "
+                            "(needs 4.9+)\n");
+        return;
+    }
+    const char *why;
+    if (p->perf->cycles) {
+        why = ks_perf_events_denied(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
+        if (!why) {
+            c->kind = KS_KIND_PERF;
+            c->perf_type = PERF_TYPE_HARDWARE;
+            c->perf_config = PERF_COUNT_HW_CPU_CYCLES;
+        } else {
+            ks_buf_printf(&c->why, "perf event hardware:cycles: %s\n", why);
+        }
+    }
+    if (c->kind == KS_KIND_NONE) {
+        why = ks_perf_events_denied(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
+        if (why) {
+            ks_buf_printf(&c->why, "perf event software:cpu-clock: %s\n", why);
+            return;
+        }
+        c->kind = KS_KIND_PERF;
+        c->perf_type = PERF_TYPE_SOFTWARE;
+        c->perf_config = PERF_COUNT_SW_CPU_CLOCK;
+    }
+    c->target = ks_perf_event_name(c->perf_type, c->perf_config);
+    snprintf(c->func, sizeof(c->func), "pe_%s", p->name);
+    ks_buf_printf(&c->why, "perf event %s: chosen (one per CPU; --probe does not apply)\n",
+                  c->target);
 }
 
 static bool tp_usable(const char *tp, const char **why)
@@ -78,6 +174,10 @@ static void resolve_one(const struct ks_probe *p, enum ks_probe_mode mode,
     memset(c, 0, sizeof(*c));
     if (p->off) {
         ks_buf_add(&c->why, "not needed with these options\n");
+        return;
+    }
+    if (p->perf) {
+        resolve_perf(p, c);
         return;
     }
     {
@@ -203,6 +303,10 @@ void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choi
         switch (c->kind) {
         case KS_KIND_TRACEPOINT:
             ks_buf_printf(out, "#define KS_TP_%s 1 /* tracepoint %s */\n", probes[i].name,
+                          c->target);
+            break;
+        case KS_KIND_PERF:
+            ks_buf_printf(out, "#define KS_PE_%s 1 /* perf event %s */\n", probes[i].name,
                           c->target);
             break;
         case KS_KIND_KPROBE:

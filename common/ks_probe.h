@@ -9,7 +9,24 @@
 #include "ks_util.h"
 
 enum ks_probe_mode { KS_MODE_AUTO, KS_MODE_TRACEPOINT, KS_MODE_KPROBE };
-enum ks_probe_kind { KS_KIND_NONE, KS_KIND_TRACEPOINT, KS_KIND_KPROBE, KS_KIND_KRETPROBE };
+enum ks_probe_kind {
+    KS_KIND_NONE,
+    KS_KIND_TRACEPOINT,
+    KS_KIND_KPROBE,
+    KS_KIND_KRETPROBE,
+    KS_KIND_PERF, /* a sampling perf event per CPU (BPF_PROG_TYPE_PERF_EVENT, 4.9+) */
+};
+
+/* A perf-event probe: what to sample and how often. The tool fills it in configure();
+ * the resolver decides the event (hardware cycles where asked and a PMU answers, else the
+ * cpu-clock software event) and the attach opens one event per CPU. */
+struct ks_perf_spec {
+    bool cycles; /* prefer PERF_COUNT_HW_CPU_CYCLES; cpu-clock when there is no PMU */
+    unsigned long long freq;   /* samples per second per CPU, or */
+    unsigned long long period; /* one sample every this many events (nanoseconds for
+                                  cpu-clock); exactly one of freq and period is set */
+    int cpu;                   /* -1: every online CPU */
+};
 
 #define KS_MAX_KPROBES 6
 
@@ -21,6 +38,7 @@ struct ks_probe {
     bool optional;                        /* skip the probe when nothing works */
     bool off;                             /* not needed with the options given */
     int group; /* probes of one group (> 0) share state: all tracepoints or all kprobes */
+    struct ks_perf_spec *perf; /* set: a perf-event probe (no tracepoint, no kprobes) */
 };
 
 struct ks_probe_choice {
@@ -28,6 +46,9 @@ struct ks_probe_choice {
     int kprobe_index; /* 1-based index into kprobes[] when kind is a kprobe */
     const char *target;  /* tracepoint "cat:event" or kernel symbol */
     char func[96];       /* the BPF function to attach */
+    unsigned perf_type;            /* KS_KIND_PERF: PERF_TYPE_HARDWARE or _SOFTWARE */
+    unsigned long long perf_config; /* and the event within that type */
+    const struct ks_perf_spec *perf;
     struct ks_buf why;   /* one line per variant considered */
 };
 
@@ -55,6 +76,13 @@ void ks_probes_free(struct ks_probe_choice *choices, int n);
 /* The #define prelude for the chosen variants, with comments saying why. */
 void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choice *choices,
                        int n, struct ks_buf *out);
+
+/* "software:cpu-clock" or "hardware:cycles", for -v, --check and messages. */
+const char *ks_perf_event_name(unsigned type, unsigned long long config);
+
+/* Can this process open perf events here? NULL when it can, else one line saying why
+ * and what to change (perf_event_paranoid, a container's seccomp profile, no PMU). */
+const char *ks_perf_events_denied(unsigned type, unsigned long long config);
 
 /* Does this kernel symbol take the syscall's arguments through a struct pt_regs pointer? */
 bool ks_probe_is_syscall_wrapper(const char *sym);

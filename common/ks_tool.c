@@ -206,7 +206,9 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
 
 static int prog_type_of(enum ks_probe_kind k)
 {
-    return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT : BPF_PROG_TYPE_KPROBE;
+    return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT
+           : k == KS_KIND_PERF     ? BPF_PROG_TYPE_PERF_EVENT
+                                   : BPF_PROG_TYPE_KPROBE;
 }
 
 /* What to do on a machine that cannot compile: build there, ship here. */
@@ -603,6 +605,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             const char *kind = c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
                                : c->kind == KS_KIND_KPROBE   ? "kprobe"
                                : c->kind == KS_KIND_KRETPROBE ? "kretprobe"
+                               : c->kind == KS_KIND_PERF      ? "perf_event"
                                                               : "none";
             printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
         }
@@ -681,6 +684,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         ks_info("attached %s to %s %s (program id %u)", c->func,
                 c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
                 : c->kind == KS_KIND_KPROBE   ? "kprobe"
+                : c->kind == KS_KIND_PERF     ? "perf event (every CPU asked for)"
                                               : "kretprobe",
                 c->target, ks_prog_id(fd));
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run ctest. Idempotent.
 # Test-only packages: bpfcc-tools (BCC's own histogram printer, to compare formats).
-# e2fsprogs: chattr, for the immutable-cache test.
+# e2fsprogs: chattr, for the immutable-cache test. chromium: kscope-flamegraph's SVG
+# rendered in a real browser. binutils: objcopy and readelf, for a stripped binary with a
+# debuglink file in the symbol tests.
 #
 # Then, when run without arguments (as CI does), the quick labels once more in a
 # sanitizer build (build-asan: -fsanitize=address,undefined, every finding fatal), so
@@ -9,7 +11,7 @@
 # gcc's libasan and libubsan come with gcc itself (libgcc-*-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs
+bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0

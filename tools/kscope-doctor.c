@@ -1134,18 +1134,21 @@ static bool err_has(const struct mode_result *m, const char *s)
     return false;
 }
 
-/* The probes' variants: "tracepoints", "kprobes", "tracepoints+kprobes", or "" (none). */
+/* The probes' variants: "tracepoints", "kprobes", "tracepoints+kprobes", or "" (none);
+ * "perf events" for a tool that samples with perf events (profile) and nothing else. */
 static void variant_of(const struct mode_result *m, char *out, size_t size)
 {
-    bool tp = false, kp = false;
+    bool tp = false, kp = false, pe = false;
     for (int i = 0; i < m->nprobes; i++) {
         tp |= !strcmp(m->probes[i].kind, "tracepoint");
         kp |= !strcmp(m->probes[i].kind, "kprobe") || !strcmp(m->probes[i].kind, "kretprobe");
+        pe |= !strcmp(m->probes[i].kind, "perf_event");
     }
     snprintf(out, size, "%s",
              tp && kp ? "tracepoints+kprobes"
              : tp     ? "tracepoints"
              : kp     ? "kprobes"
+             : pe     ? "perf events"
                       : "");
 }
 

@@ -179,6 +179,8 @@ static const struct sym_fact tracepoints[] = {
     {"raw_syscalls:sys_enter", OLD, 0, "include/trace/events/syscalls.h (2.6.3x): every syscall, with the architecture's syscall tracing"},
     {"raw_syscalls:sys_exit", OLD, 0, "include/trace/events/syscalls.h (2.6.3x)"},
     {"sched:sched_process_fork", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_switch", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_waking", KV(4, 3, 0), 0, "include/trace/events/sched.h, added in 4.3"},
     {"block:block_rq_insert", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_issue", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_complete", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
@@ -213,6 +215,10 @@ static const struct sym_fact ksyms[] = {
     {"blk_mq_end_request", KV(3, 13, 0), 0, "blk-mq, merged in 3.13"},
     {"blk_start_request", OLD, KV(5, 0, 0),
      "the legacy (non-mq) request path, removed in 5.0"},
+    {"finish_task_switch", OLD, 0,
+     "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
+    {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
+    {"schedule", OLD, 0, "kernel/sched/core.c"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)
@@ -351,8 +357,16 @@ static void build_root(const char *dir, const struct profile *p)
                  (int)(colon - tp), tp, colon + 1);
         mkdirs(path);
         strncat(path, "/format", sizeof(path) - strlen(path) - 1);
-        char fmt[200];
-        snprintf(fmt, sizeof(fmt), "name: %s\n(fabricated for kernel %s)\n", colon + 1, p->name);
+        char fmt[400];
+        int n = snprintf(fmt, sizeof(fmt), "name: %s\n(fabricated for kernel %s)\n", colon + 1,
+                         p->name);
+        /* sched_switch's "preempted" bit, which offcputime --state reads from the print
+         * format: TASK_REPORT_MAX (0x100) from 4.14, TASK_STATE_MAX (2048 in 4.2-4.10,
+         * 4096 in 4.11-4.13) before. */
+        if (!strcmp(tp, "sched:sched_switch"))
+            snprintf(fmt + n, sizeof(fmt) - (size_t)n,
+                     "print fmt: \"prev_state=%%s%%s\", REC->prev_state & %s ? \"+\" : \"\"\n",
+                     p->kv >= KV(4, 14, 0) ? "0x0100" : p->kv >= KV(4, 11, 0) ? "4096" : "2048");
         write_file(path, fmt);
     }
     /* kprobes: kprobe_events in tracefs everywhere, the perf PMU from 4.17. */
@@ -446,7 +460,7 @@ static int run_capture(char *const argv[], const char *root, struct ks_buf *out,
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-enum kind { K_NONE, K_TP, K_KP, K_KRET };
+enum kind { K_NONE, K_TP, K_KP, K_KRET, K_PE };
 
 struct probe_info {
     char name[64];
@@ -476,6 +490,8 @@ static enum kind parse_kind(const char *s)
         return K_KP;
     if (!strcmp(s, "kretprobe"))
         return K_KRET;
+    if (!strcmp(s, "perf_event"))
+        return K_PE;
     return K_NONE;
 }
 
@@ -866,6 +882,11 @@ static void probe_reasons(const struct probe_info *pi, const struct profile *p, 
                 type_fact(prog_types, NELEM(prog_types), BPF_PROG_TYPE_TRACEPOINT);
             char v[32];
             ks_buf_printf(&r, "BPF tracepoint programs need %s", vstr(f->since, v, sizeof(v)));
+        } else if (!strcmp(what, "perf") && strstr(why, "cannot load BPF perf_event")) {
+            const struct type_fact *f =
+                type_fact(prog_types, NELEM(prog_types), BPF_PROG_TYPE_PERF_EVENT);
+            char v[32];
+            ks_buf_printf(&r, "BPF perf_event programs need %s", vstr(f->since, v, sizeof(v)));
         } else if (!strcmp(what, "tracepoint") && strstr(why, "not in this kernel")) {
             ks_buf_printf(&r, "tracepoint `%s` ", target);
             fact_why(tracepoints, NELEM(tracepoints), target, p, &r);
@@ -1283,7 +1304,11 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
  * ==================================================================================== */
 static const char *kind_name(enum kind k)
 {
-    return k == K_TP ? "tracepoint" : k == K_KP ? "kprobe" : k == K_KRET ? "kretprobe" : "none";
+    return k == K_TP     ? "tracepoint"
+           : k == K_KP   ? "kprobe"
+           : k == K_KRET ? "kretprobe"
+           : k == K_PE   ? "perf_event"
+                         : "none";
 }
 
 static void report(FILE *f, struct run *runs, int nruns, struct job *jobs, struct job_res *res,
@@ -1568,6 +1593,9 @@ int main(int argc, char **argv)
                                      colon ? (int)(colon - pi->target) : 0, pi->target,
                                      colon ? colon + 1 : pi->target);
                             j.types[j.nplan] = BPF_PROG_TYPE_TRACEPOINT;
+                        } else if (pi->kind == K_PE) {
+                            snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "pe_%s", pi->name);
+                            j.types[j.nplan] = BPF_PROG_TYPE_PERF_EVENT;
                         } else {
                             snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "kp_%s", pi->name);
                             j.types[j.nplan] = BPF_PROG_TYPE_KPROBE;

@@ -77,7 +77,7 @@ if [ "$rc" -eq 0 ]; then vm_pass "doctor exits 0 (every tool can run)"; else
 fi
 vm_check "says kprobes are available" grep -qE "^  ok    kprobes +available" "$W/d.txt"
 vm_check "summary does not call kprobes unavailable" \
-    bash -c "grep -q '^Summary: 4 of 4 tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
+    bash -c "grep -qE '^Summary: ([0-9]+) of \\1 tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
 vm_check "headers match $K" grep -qE "^  ok    headers +$K " "$W/d.txt"
 # syscount has tracepoints only (no kernel function sees every syscall): it must run, on them.
 vm_check "syscount: runs with tracepoints" grep -qE "^  ok    syscount +runs with tracepoints$" "$W/d.txt"
@@ -122,6 +122,6 @@ assert any(p['kind'] in ('kprobe', 'kretprobe') for p in m['probes']), m['probes
 done
 json "--json: summary" "
 s = j['summary']
-assert s['all_runnable'] is True and s['tools_runnable'] == 4, s"
+assert s['all_runnable'] is True and s['tools_runnable'] == len(j['tools']), s"
 rm -rf "$W"
 vm_finish

@@ -1,145 +1,152 @@
 #!/usr/bin/env bash
-# Kernel profiles, --target and kscope-cache, on this host:
-#   - kscope-doctor --save-profile writes a versioned tar.xz of text files, a few MB at most;
-#   - kscope-cache build --target compiles for the profile's kernel, under the key that
-#     kernel computes for itself: a run of the same kernel with no headers and no libbcc
-#     compiler (both hidden in a private mount namespace) loads it and traces;
-#   - export/import/list; a tampered import is refused; doctor shows the cached programs;
-#   - bad profiles (another architecture, truncated, tampered, unknown version) and headers
-#     of another release: one clear error each, and nothing stored in the cache.
+# profile, for real: a PIE spinning in hot_a() 3x as long as in hot_b() is sampled with
+# -U -p PID (both functions named, the ratio about 3), -f (folded lines parse), -T 2
+# (exactly two stacks), a syscall loop with -K (kernel frames), a stripped copy with a
+# debuglink file, a process that exits during the run, a deleted binary; then bad input
+# and a stack map too small (reported with the number).
 . "$(dirname "$0")/lib.sh"
-command -v unshare >/dev/null || prereq "unshare (util-linux) is needed"
+: "${STACKLOAD:?STACKLOAD must name the stackload test workload}"
+cache=(--cache-dir "$T/cache")
+WL=()
+cleanup_wl() { for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap 'cleanup_wl; cleanup' EXIT
 
-C="$T/cache"
-REL=$(uname -r)
-P="$T/host.kprofile"
+# workload OUT ARGS...: start it (binary first in ARGS), wait for "ready", set WPID.
+workload() {
+    local out=$1; shift
+    "$@" >"$out" &
+    WL+=($!)
+    WPID=$!
+    wait_for "$out" '^ready' 10
+}
+# sum FILE REGEX: samples of the folded lines matching REGEX.
+sum() { awk -v re="$2" '$0 ~ re {s += $NF} END {print s + 0}' "$1"; }
 
-# ---- the profile --------------------------------------------------------------------
-check "doctor --save-profile succeeds" bash -c "'$BIN/kscope-doctor' --save-profile '$P' >'$T/save.out' 2>&1"
-check "the profile is a tar.xz" bash -c "tar -tJf '$P' >'$T/list'"
-check "with a version field" bash -c "tar -xJOf '$P' ./kscope-profile | grep -qx 'kscope-profile 1'"
-check "with uname, /proc/version, kallsyms, BPF features and checksums" bash -c "
-    for f in ./proc/version ./proc/kallsyms ./kscope-features ./config ./SHA256SUMS; do
-        grep -qx \"\$f\" '$T/list' || exit 1; done"
-check "with every tracepoint's format file" test \
-    "$(grep -c '/format$' "$T/list")" -eq "$(find /sys/kernel/tracing/events -mindepth 3 -name format | wc -l)"
-check "a few MB at most" test "$(stat -c %s "$P")" -lt $((8 * 1024 * 1024))
-check "doctor says what was saved" grep -q "tracepoint formats:" "$T/save.out"
+# 1) -U -p PID, folded, on the PIE: hot_a and hot_b named, about 3:1.
+workload "$T/w1" "$STACKLOAD" hot
+check "workload is a PIE (ELF type ET_DYN)" test "$(od -An -tx1 -j16 -N1 "$STACKLOAD" | tr -d ' ')" = 03
+start_tool profile "$T/p1" -U -f -F 199 -p "$WPID" 4 "${cache[@]}"
+check "-f: exits by itself after the duration, status 0" wait_exit 60
+a=$(sum "$T/p1" ';hot_a;spin [0-9]+$') b=$(sum "$T/p1" ';hot_b;spin [0-9]+$')
+echo "hot_a $a samples, hot_b $b samples"
+check "-U: hot_a sampled (resolved in the PIE)" test "$a" -gt 100
+check "-U: hot_b sampled" test "$b" -gt 20
+check "-U: hot_a:hot_b about 3:1 (2.2-4.2)" awk -v a="$a" -v b="$b" 'BEGIN{exit !(b > 0 && a / b > 2.2 && a / b < 4.2)}'
+check "-f: every line is 'comm;frames... N'" awk '!/^[^;]+(;[^;]+)+ [0-9]+$/{bad=1} END{exit bad || NR == 0}' "$T/p1"
+check "-f: stacks start at the process name and main" grep -qE '^stackload;(.*;)?main;(.*;)?hot_a;spin [0-9]+$' "$T/p1"
+check "-f: no banner" bash -c '! grep -q Sampling "$1"' _ "$T/p1"
+check "-U: no kernel frames" bash -c '! grep -qE "entry_SYSCALL|asm_sysvec" "$1"' _ "$T/p1"
+check "-v: cpu-clock perf event chosen" grep -q 'perf event software:cpu-clock: chosen' "$T/p1.err"
+check "no program left loaded" progs_gone "$T/p1.err"
 
-# A header tree that says it is for this kernel: a copy of an installed one with its
-# utsrelease.h rewritten (the host has no headers package for its own kernel).
-src=""
-for d in /lib/modules/*/build; do
-    [ -f "$d/include/generated/utsrelease.h" ] && { src=$(readlink -f "$d"); break; }
+# 2) Blocks, -T 2: BCC's banner, exactly two stacks, the hottest last.
+start_tool profile "$T/p2" -U -T 2 -p "$WPID" -F 99 "${cache[@]}"
+wait_ready "$T/p2" "^Sampling at 99 Hertz of PID $WPID by user stack\.\.\. Hit Ctrl-C to end\.$"
+sleep 2
+check "-T 2: SIGINT, status 0" stop_tool INT
+check "-T 2: exactly two stacks" test "$(grep -cE "^    -                stackload \($WPID\)$" "$T/p2")" = 2
+counts=$(grep -A1 -E '^    - ' "$T/p2" | grep -E '^        [0-9]+$' | tr -d ' ')
+check "-T 2: ascending counts" test "$counts" = "$(sort -n <<<"$counts")"
+check "-T 2: frames indented 4, hot_a named" grep -qx '    hot_a' "$T/p2"
+check "-T 2: no program left loaded" progs_gone "$T/p2.err"
+kill "$WPID"
+
+# 3) -K on a syscall loop: the kernel's read path.
+workload "$T/w3" "$STACKLOAD" sys
+start_tool profile "$T/p3" -K -f -d -F 199 -p "$WPID" 3 "${cache[@]}"
+check "-K: status 0" wait_exit 60
+check "-K: kernel frames of read() (vfs_read)" grep -qE '^stackload;.*vfs_read' "$T/p3"
+check "-K: no user frames (no main)" bash -c '! grep -q ";main;" "$1"' _ "$T/p3"
+kill "$WPID"
+
+# 4) A stripped copy with a .gnu_debuglink file beside it: still named. Without the
+#    debug file, [unknown] (the check can fail).
+mkdir -p "$T/strip"
+objcopy --only-keep-debug "$STACKLOAD" "$T/strip/stackload.debug"
+objcopy --strip-all --add-gnu-debuglink="$T/strip/stackload.debug" "$STACKLOAD" "$T/strip/stackload"
+check "stripped copy has no .symtab" bash -c '! readelf -S "$1" | grep -q "\.symtab"' _ "$T/strip/stackload"
+workload "$T/w4" "$T/strip/stackload" hot
+start_tool profile "$T/p4" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+check "stripped: status 0" wait_exit 60
+check "stripped + debuglink: hot_a named" grep -q ';hot_a;spin ' "$T/p4"
+kill "$WPID"
+mkdir -p "$T/strip2"
+cp "$T/strip/stackload" "$T/strip2/stackload"
+workload "$T/w4b" "$T/strip2/stackload" hot
+start_tool profile "$T/p4b" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+check "stripped, no debug file: status 0" wait_exit 60
+check "stripped, no debug file: [unknown] frames, counted" grep -qE '\[unknown\].* [0-9]+$' "$T/p4b"
+kill "$WPID"
+
+# 5) A process that exits during the run, from a binary deleted while it ran.
+mkdir -p "$T/gone"
+cp "$STACKLOAD" "$T/gone/stackload"
+workload "$T/w5" "$T/gone/stackload" hot 1.5
+start_tool profile "$T/p5" -U -f -F 199 -p "$WPID" 4 "${cache[@]}"
+wait_for "$T/p5.err" 'attached pe_cpu' 60
+rm -f "$T/gone/stackload"
+kill -USR1 "$WPID" # it exits 1.5 s from now, before the profile ends
+check "exited: status 0" wait_exit 60
+check "exited process, deleted binary: hot_a still named" grep -q ';hot_a;spin ' "$T/p5"
+check "exited: the process had exited before the output" bash -c '! kill -0 "$1" 2>/dev/null' _ "$WPID"
+
+# 5b) A process with its own root (as in a container): a stripped binary whose debug file
+#     exists only inside that root, found through /proc/PID/root.
+CR=$T/croot
+mkdir -p "$CR"
+cp "$T/strip/stackload" "$CR/stackload"
+cp "$T/strip/stackload.debug" "$CR/stackload.debug"
+for lib in $(ldd "$STACKLOAD" | grep -oE '/[^ ]+'); do
+    mkdir -p "$CR$(dirname "$lib")"
+    cp -L "$lib" "$CR$lib"
 done
-[ -n "$src" ] || prereq "no kernel header tree under /lib/modules/*/build"
-H="$T/headers"
-cp -r "$src" "$H"
-echo "#define UTS_RELEASE \"$REL\"" >"$H/include/generated/utsrelease.h"
+workload "$T/w5b" chroot "$CR" /stackload hot
+check "own root: the workload runs in it" test "$(readlink "/proc/$WPID/root")" = "$CR"
+start_tool profile "$T/p5b" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+check "own root: status 0" wait_exit 60
+check "own root: hot_a named from the debug file inside it" grep -q ';hot_a;spin ' "$T/p5b"
+kill "$WPID"
 
-# ---- build for the profile, then run with no headers and no compiler ------------------
-check "kscope-cache build --target compiles every tool" bash -c \
-    "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' >'$T/build.out' 2>&1"
-check "build reports compiled programs" grep -qE "^kscope-cache: [1-9][0-9]* programs for $REL" "$T/build.out"
-check "build says why kprobe mode does not apply here" grep -q "not applicable: .*kprobe" "$T/build.out"
-check "build stored entries with a kernel note" bash -c "ls '$C'/*.kso >/dev/null && ls '$C'/*.kernel >/dev/null"
-check "a second build finds everything cached" bash -c \
-    "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' --tools execsnoop | grep -qE '\(0 compiled, [1-9][0-9]* already cached\)'"
-check "list names the kernel and the tools" bash -c \
-    "'$BIN/kscope-cache' list --cache-dir '$C' | tee '$T/list.out' | grep -q '^kernel $REL (this kernel)' && grep -q '  execsnoop ' '$T/list.out'"
-
-marker="ksp$$"
-cp /bin/true "$T/$marker"
-# In a private mount namespace: no kernel headers anywhere, libbcc's compiler gone.
-bare() {  # exec: the tool's pid is the background job's (for stop_tool)
-    exec unshare -m bash -c '
-        for d in /lib/modules /usr/src; do mount -t tmpfs none "$d"; done
-        for l in /usr/lib/*/libbcc.so.0 /usr/lib/*/libbcc.so.0.*; do [ -e "$l" ] && mount --bind /dev/null "$l"; done
-        exec "$@"' bare "$@"
-}
-(bare "$BIN/execsnoop" -v --cache-dir "$C") >"$T/bare.out" 2>"$T/bare.err" &
-TOOL_PID=$!
-if wait_ready "$T/bare.out" '^PCOMM' 30; then
-    "$T/$marker" bare-run &
-    m=$!
-    wait "$m"
-    check "no headers, no compiler: the cached program traces" \
-        wait_for "$T/bare.out" "^$marker +$m +$$ +0 $T/$marker bare-run\$" 10
-    stop_tool INT || true
-else
-    fail "no headers, no compiler: execsnoop starts from the cache"
+# 5c) JIT code: an address in anonymous memory, named by /tmp/perf-PID.map.
+if [ "$(uname -m)" = x86_64 ]; then
+    workload "$T/w5c" "$STACKLOAD" jit
+    start_tool profile "$T/p5c" -U -f -F 199 -p "$WPID" 2 "${cache[@]}"
+    check "JIT: status 0" wait_exit 60
+    check "JIT: the frame named from /tmp/perf-$WPID.map" grep -qE '^stackload;(.*;)?main;(jit;)?jit_spin [0-9]+$' "$T/p5c"
+    kill "$WPID"
+    rm -f "/tmp/perf-$WPID.map"
 fi
-check "no headers: -v says the program came from the cache, no compile" \
-    grep -q "from the compile cache .*no compile" "$T/bare.err"
-check "no headers: nothing compiled" bash -c "! grep -q 'program: compiled' '$T/bare.err'"
 
-rc=0
-(bare "$BIN/opensnoop" -u 4242 --cache-dir "$C") >"$T/miss.out" 2>"$T/miss.err" || rc=$?
-check "a missing entry without headers fails" test "$rc" = 1
-check "and says how to build and ship one" bash -c \
-    "grep -q 'kscope-cache build --target $REL.kprofile --kernel-headers /lib/modules/$REL/build' '$T/miss.err' &&
-     grep -q 'kscope-cache import' '$T/miss.err'"
+# 6) A stack map of one entry, whole system: lost stacks reported with their number.
+workload "$T/w6" "$STACKLOAD" sys
+start_tool profile "$T/p6" -K --stack-storage-size 1 -F 499 2 "${cache[@]}"
+check "tiny stack map: status 0" wait_exit 60
+check "tiny stack map: WARNING with the number" grep -qE '^WARNING: [0-9]+ stack traces could not be displayed \([0-9]+ to a full stack map, [0-9]+ to hash collisions\)\. Consider increasing --stack-storage-size\.$' "$T/p6.err"
+check "tiny stack map: placeholders printed" grep -q '\[Missed Kernel Stack\]' "$T/p6"
+start_tool profile "$T/p6b" -K --hash-storage-size 1 -F 499 1 "${cache[@]}"
+check "tiny counts table: status 0" wait_exit 60
+check "tiny counts table: WARNING with the number" grep -qE '^WARNING: [0-9]+ samples were not counted: the table of stacks was full \(1 entries\)\. Consider increasing --hash-storage-size\.$' "$T/p6b.err"
+check "tiny counts table: one stack printed" test "$(grep -c '^    -  ' "$T/p6b")" = 1
+kill "$WPID"
 
-# ---- doctor, export, import -----------------------------------------------------------
-check "doctor shows the cached programs per tool" bash -c \
-    "KSCOPE_CACHE_DIR='$C' '$BIN/kscope-doctor' >'$T/doc.out' 2>&1; grep -q 'cached .*compiled programs\? for this kernel' '$T/doc.out' && grep -q 'execsnoop .*present' '$T/doc.out'"
-check "export writes the entries" bash -c "'$BIN/kscope-cache' export '$T/progs.tar.xz' --cache-dir '$C' | grep -q '^exported '"
-check "import into an empty cache" bash -c \
-    "'$BIN/kscope-cache' import '$T/progs.tar.xz' --cache-dir '$T/c2' | grep -q '^imported [1-9]'"
-check "imported: the same entries" bash -c \
-    "diff <(cd '$C' && ls *.kso) <(cd '$T/c2' && ls *.kso)"
-check "imported entries are ours, mode 0600" bash -c \
-    "! find '$T/c2' -name '*.kso' ! -perm 600 | grep -q ."
-mkdir "$T/x" && tar -xJf "$T/progs.tar.xz" -C "$T/x"
-e=$(ls "$T/x"/*.kso | head -n1)
-printf '\xff' | dd of="$e" bs=1 seek=100 conv=notrunc status=none
-tar -cJf "$T/bad.tar.xz" -C "$T/x" .
-rc=0
-"$BIN/kscope-cache" import "$T/bad.tar.xz" --cache-dir "$T/c3" >"$T/imp.out" 2>"$T/imp.err" || rc=$?
-check "a tampered import fails" test "$rc" = 1
-check "and names the rejected entry" grep -q "rejected $(basename "$e")" "$T/imp.out"
-check "the tampered entry is not in the cache" test ! -e "$T/c3/$(basename "$e")"
-head -c 2000 "$T/progs.tar.xz" >"$T/trunc.tar.xz"
-rc=0
-"$BIN/kscope-cache" import "$T/trunc.tar.xz" --cache-dir "$T/c4" >/dev/null 2>"$T/imp2.err" || rc=$?
-check "a truncated export is refused" bash -c "[ $rc = 1 ] && grep -q 'cannot be unpacked' '$T/imp2.err'"
-
-# ---- bad input: one clear error, nothing compiled into the cache ----------------------
-repack() {  # repack NAME SED-EXPR [FILE-TO-CHANGE]: a changed copy of the profile
-    local d="$T/p-$1"
-    mkdir -p "$d" && tar -xJf "$P" -C "$d"
-    sed -i "$2" "$d/${3:-kscope-profile}"
-    if [ -z "${3:-}" ]; then  # a consistent profile (checksums redone): only the field differs
-        (cd "$d" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort |
-            xargs sha256sum >SHA256SUMS)
-    fi
-    tar -cJf "$T/$1.kprofile" -C "$d" .
+# 7) Bad input: exit 2 with one line naming the problem.
+bad() { # bad REGEX ARGS...
+    local re=$1 rc=0; shift
+    "$BIN/profile" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
+    [ "$rc" = 2 ] && grep -qE "$re" "$T/bad.err" || { echo "rc=$rc" >&2; cat "$T/bad.err" >&2; return 1; }
 }
-repack arch 's/^machine .*/machine aarch64/'
-repack version 's/^kscope-profile 1$/kscope-profile 99/'
-repack tampered 's/field/fieId/' sys/kernel/tracing/events/syscalls/sys_enter_openat/format
-head -c 50000 "$P" >"$T/truncated.kprofile"
-expect_bad() {  # expect_bad NAME REGEX ARGS...
-    local name=$1 re=$2 rc=0; shift 2
-    local before; before=$(ls "$C"/*.kso | wc -l)
-    "$BIN/execsnoop" --target "$@" --cache-dir "$C" >"$T/bad-$name.out" 2>"$T/bad-$name.err" || rc=$?
-    check "$name: fails" test "$rc" = 1
-    check "$name: says what does not match" grep -qE "$re" "$T/bad-$name.err"
-    check "$name: one error line" test "$(wc -l <"$T/bad-$name.err")" = 1
-    check "$name: nothing stored" test "$(ls "$C"/*.kso | wc -l)" = "$before"
-}
-expect_bad arch "is for machine aarch64 .* but this machine is $(uname -m)" "$T/arch.kprofile" --kernel-headers "$H"
-expect_bad version "has version 99; this kscope .* reads version 1" "$T/version.kprofile" --kernel-headers "$H"
-expect_bad tampered "damaged or was changed: .*sys_enter_openat/format" "$T/tampered.kprofile" --kernel-headers "$H"
-expect_bad truncated "cannot be unpacked \(truncated" "$T/truncated.kprofile" --kernel-headers "$H"
-expect_bad headers "headers in .* are for [^ ]+, but the profile .* is for $REL" "$P" --kernel-headers "$src"
-rc=0
-"$BIN/kscope-cache" build --target "$T/arch.kprofile" --cache-dir "$C" >/dev/null 2>"$T/kc-arch.err" || rc=$?
-check "kscope-cache build: a foreign profile is one clear error" \
-    bash -c "[ $rc = 1 ] && [ \$(wc -l <'$T/kc-arch.err') = 1 ] && grep -q 'is for machine aarch64' '$T/kc-arch.err'"
-rc=0
-"$BIN/kscope-cache" build --target "$P" --kernel-headers "$src" --cache-dir "$T/c5" >/dev/null 2>"$T/kc-hdr.err" || rc=$?
-check "kscope-cache build: headers of another release stop it with one clear error" \
-    bash -c "[ $rc = 1 ] && grep -q 'headers in .* are for .*, but the profile .* is for $REL' '$T/kc-hdr.err'"
-check "kscope-cache build: nothing stored under a wrong key" bash -c "! ls '$T/c5'/*.kso 2>/dev/null"
+check "-F 0 refused" bad "invalid FREQUENCY '0'" -F 0
+check "-F -5 refused" bad "invalid FREQUENCY '-5'" -F -5
+check "-F absurd refused, naming the limit" bad 'above this kernel.s limit of [0-9]+' -F 100000000
+check "-c with -F refused" bad 'not allowed with argument -F' -F 99 -c 1000
+check "-U with -K refused" bad 'not allowed' -U -K
+check "-p abc refused" bad "invalid id 'abc'" -p abc
+check "-C on a CPU that is not online refused" bad 'CPU 4000 is not online' -C 4000
+check "stack storage 0 refused" bad "invalid STACK_STORAGE_SIZE '0'" --stack-storage-size 0
+start_tool profile "$T/p7" -p 1073741000 1 "${cache[@]}"
+check "unknown PID: runs, status 0" wait_exit 60
+check "unknown PID: a note says so" grep -q 'note: no process 1073741000 is running now' "$T/p7.err"
+check "--check: the perf event" grep -qx 'probe cpu perf_event software:cpu-clock' <("$BIN/profile" --check)
+check "-h: BCC's options and the --top extension" bash -c '"$1" -h | grep -q -- "-T, --top N" && "$1" -h | grep -q -- "--stack-storage-size"' _ "$BIN/profile"
+
 finish

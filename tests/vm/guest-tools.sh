@@ -218,6 +218,34 @@ else
   vm_fail "syscount --probe=kprobe: refused" "exit $r"; vm_evidence "$T/sc-kp.err"
 fi
 
+# ---- offcputime, offwaketime, wakeuptime on their kprobes (finish_task_switch or its
+# .isra copy, try_to_wake_up, schedule): a bash loop blocking 0.2 s at a time in select()
+# (a builtin: no fork under TCG), woken by its timer. ----
+if [[ " $MODES " == *" kprobe "* ]]; then
+  mkfifo "$T/idle.fifo"
+  bash -c 'exec 3<>"$1"; while :; do read -r -t 0.2 -u 3 x; done' _ "$T/idle.fifo" &
+  idle=$!
+  for spec in "offcputime|-K -f -p $idle|^bash;(.*;)?(do_select|do_sys_poll|schedule_hrtimeout_range|poll_schedule_timeout)[^;]*;.* [0-9]+\$" \
+              "offwaketime|-K -f -p $idle|^bash;.*;--;(.*;)?hrtimer_wakeup;.* [0-9]+\$" \
+              "wakeuptime|-f -p $idle|;hrtimer_wakeup;(.*;)?try_to_wake_up;bash [0-9]+\$"; do
+    IFS='|' read -r tool args want <<<"$spec"
+    out=$T/$tool-kprobe.out
+    # shellcheck disable=SC2086 # args are words
+    # Folded output has no header: ready once -v says the switch probe is attached.
+    if vm_tracer_start "$tool-kprobe" "$out" 'attached kp_switch to kprobe' 900 \
+        "$BIN/$tool" -v --probe=kprobe $args --cache-dir "$CACHE" 3; then
+      if vm_wait_match "$out" 'kprobe (finish_task_switch[.a-z0-9]*|schedule): chosen' 1; then
+        vm_pass "$tool --probe=kprobe: kprobe variant chosen"
+      else vm_fail "$tool --probe=kprobe: kprobe variant chosen" "none in -v output"; vm_evidence "$out"; fi
+      # The tool ends by itself after 3 s and prints then.
+      if vm_wait_match "$out" "$want" 60; then vm_pass "$tool --probe=kprobe: the loop's blocked stack"
+      else vm_fail "$tool --probe=kprobe: the loop's blocked stack" "no line /$want/"; vm_evidence "$out" 30; fi
+      vm_tracer_stop
+    fi
+  done
+  kill "$idle" 2>/dev/null
+fi
+
 # ---- --mntnsmap on the kprobe path (a struct read kprobes may do): a process in a new
 # mount namespace, put in a map pinned here, is the only one shown. The host built this
 # program too (host-cache.sh); the map path does not go into the program. ----
