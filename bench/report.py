@@ -303,6 +303,52 @@ targets.append(("opensnoop to a file, %s openat(): workload <= 1.5x untraced" % 
                 "%s" % (fmt(kscope_slow, "x", 2)),
                 verdict(None if kscope_slow is None else kscope_slow <= 1.5)))
 
+
+# ---- the floor (issue 18): empty programs on opensnoop's probes, in the same rounds ----
+def floor_rows():
+    """The floor table and its targets: kscope's rows against untraced and against the floor."""
+    fl = med("workload", "opensnoop", "floor", "wall_s")
+    if not nums("workload", "opensnoop", "floor", "wall_s"):
+        e = err("check", "opensnoop", "floor") or err("workload", "opensnoop", "floor")
+        wl.append("")
+        wl.append("Floor: not measured (%s)." % (e or "kscope-floor did not run"))
+        return
+    wl.append("")
+    wl.append("### Against the floor")
+    wl.append("")
+    wl.append("The floor is [floor.c](floor.c): an empty BPF program on each probe opensnoop "
+              "uses, attached by kscope's own runtime, run in the same rounds. Its slowdown is "
+              "what tracing those probes costs at all on this kernel (the syscall slow path, "
+              "the BPF dispatch); the rest is the tool's own work.")
+    wl.append("")
+    wl.append("| implementation | workload wall (s) | vs untraced | vs floor | lost (worst run) |")
+    wl.append("|---|---|---|---|---|")
+    wl.append("| untraced | %s | 1.0x | %s | - |" % (fmt(base, "", 2), "%.2fx" % (base / fl) if base else "n/a"))
+    wl.append("| floor (empty programs) | %s | %s | 1.00x | - |" % (
+        fmt(fl, "", 2), "%.2fx" % (fl / base) if base else "n/a"))
+    impls = sorted({r[2] for r in rows if r[0] == "workload" and r[2].startswith("kscope")},
+                   key=lambda i: (i != "kscope", i))
+    for impl in impls:
+        wall = med("workload", "opensnoop", impl, "wall_s")
+        if wall is None:
+            continue
+        lost = nums("workload", "opensnoop", impl, "lost")
+        worst = max(lost) if lost else None
+        label = names.get(impl, "kscope opensnoop " + impl[len("kscope-"):])
+        wl.append("| %s | %s | %s | %.2fx | %s |" % (
+            label, fmt(wall, "", 2), "%.2fx" % (wall / base) if base else "n/a", wall / fl,
+            fmt(worst, "", 0)))
+        if impl == "kscope-perf":
+            continue  # measured, no target: perf buffers are what kernels before 5.8 get
+        targets.append(("%s to a file: workload <= 1.10x the floor, zero lost" % label,
+                        "%.2fx the floor (%s untraced), %s lost in the worst run" % (
+                            wall / fl, "%.2fx" % (wall / base) if base else "n/a",
+                            fmt(worst, "", 0)),
+                        verdict(wall / fl <= 1.10 and worst == 0)))
+
+
+floor_rows()
+
 # ---- cost ----
 cost = []
 cost.append("## In-kernel cost per event (kernel.bpf_stats_enabled=1)")
@@ -322,7 +368,7 @@ cost.append("| tool | implementation | program | attached to | runs | ns per run
 cost.append("|---|---|---|---|---|---|")
 counting_worst = None
 for tool in ("syscount", "biolatency", "opensnoop"):
-    for impl in ("kscope", "bcc", "bcc-same", "bpftrace", "bpftrace-count"):
+    for impl in ("kscope", "bcc", "bcc-same", "bpftrace", "bpftrace-count", "floor"):
         progs = S.get(("cost", tool, impl, "prog"), [])
         e = err("cost", tool, impl)
         if e:
@@ -340,7 +386,8 @@ for tool in ("syscount", "biolatency", "opensnoop"):
             per = float(kv.get("ns_per_run", "0"))
             label = {"kscope": "kscope", "bcc": "BCC", "bcc-same": "BCC API*",
                      "bpftrace": "bpftrace" + ("†" if meta.get("bpftrace_tp_" + tool) else ""),
-                     "bpftrace-count": "reference: bpftrace `@issued = count()`"}[impl]
+                     "bpftrace-count": "reference: bpftrace `@issued = count()`",
+                     "floor": "floor: empty program ([floor.c](floor.c))"}[impl]
             cost.append("| %s | %s | %s | %s | %s | %.0f |" % (
                 tool, label, parts[1] if len(parts) > 1 else "?",
                 parts[2] if len(parts) > 2 and "=" not in parts[2] else "?", format(cnt, ","), per))

@@ -253,6 +253,7 @@ cmd_of() { # TOOL IMPL [extra kscope args...]
     bcc) CMD=(env "${BCC_ENV[@]}" "/usr/sbin/$tool-bpfcc") ;;
     bcc-same) CMD=(env "${BCC_ENV[@]}" "$PY" "$HERE/bcc_same.py" "$tool" "$WORK/$tool.prog.c") ;;
     bpftrace) CMD=(bpftrace "${BT_SCRIPT[$tool]}") ;;
+    floor) CMD=("$FLOOR" --cache-dir "$WORK/warm") ;;
     esac
 }
 
@@ -335,6 +336,22 @@ for t in "${TOOLS[@]}"; do
         sample check "$t" bpftrace 0 error "no $t.bt installed"
     fi
 done
+# ---- the floor: empty programs on opensnoop's probes --------------------------------------
+# kscope-floor (bench/floor.c) attaches an empty program to each probe opensnoop uses, with
+# kscope's own runtime: what the loop loses with it attached is what tracing those probes
+# costs at all on this kernel; opensnoop's slowdown is also reported against it.
+FLOOR=$BUILD/bench/kscope-floor
+floor_check() {
+    if [ -x "$FLOOR" ]; then
+        cmd_of opensnoop floor
+        measure check opensnoop floor 0 -p "$(pat opensnoop)" -H 0.5 -- "${CMD[@]}" &&
+            WORKS[opensnoop.floor]=1
+    else
+        sample check opensnoop floor 0 error "not built ($FLOOR)"
+    fi
+}
+floor_check
+
 for k in "${!WORKS[@]}"; do meta "works_$k" 1; done
 
 IMPLS_READY=(kscope-cold kscope-warm bcc bcc-same bpftrace)
@@ -396,6 +413,7 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
 
 # kscope-perf: kscope with the perf buffers that kernels before 5.8 get.
 IMPLS_WL=(untraced kscope kscope-perf bcc bcc-same bpftrace)
+IMPLS_WL=(untraced floor "${IMPLS_WL[@]:1}") # the floor right after untraced, every round
 wait_quiet workload 'sys_(enter|exit)_open'
 say "openat workload: $NOPENS opens, $WL_RUNS runs each of ${IMPLS_WL[*]}"
 for r in $(seq "$WL_RUNS"); do
@@ -433,7 +451,7 @@ if sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1; then
             -w "$LG -D -n $NDIO -f $DIO" -W "$WORK/cost-bio-count.lg" -d 20 -- bpftrace -e \
             'BEGIN { printf("Tracing block device I/O\n"); } tracepoint:block:block_rq_issue { @issued = count(); }'
     fi
-    for impl in kscope bcc bcc-same bpftrace; do
+    for impl in kscope bcc bcc-same bpftrace floor; do
         [ -n "${WORKS[opensnoop.$impl]:-}" ] || continue
         cmd_of opensnoop "$impl"
         measure cost opensnoop "$impl" 1 -p "$(pat opensnoop)" -t 60 -o "$SHM/cost-open.out" \

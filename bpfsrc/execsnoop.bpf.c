@@ -83,8 +83,17 @@ static __always_inline int on_exec_enter(void *ctx, const char *filename,
     ev.attempt = new_attempt(ev.pid);
     send_arg(ctx, &ev, filename);
 
-    /* Loops must be unrolled for kernels before 5.3, whose verifier rejects back jumps. */
+    /* Kernels before 5.3 refuse any backward jump, so there the loop is unrolled into
+     * MAXARG copies of its body. Where the verifier takes bounded loops (the runtime asks the
+     * kernel: KS_HAVE_BOUNDED_LOOPS) it stays one loop: clang and LLVM then work on one copy
+     * instead of twenty (and twenty more for execveat), which was a third of execsnoop's
+     * cold start, and the program is that much smaller. The verifier still walks every
+     * round, so what it accepts is the same. */
+#ifdef KS_HAVE_BOUNDED_LOOPS
+#pragma clang loop unroll(disable)
+#else
 #pragma unroll
+#endif
     for (int i = 1; i < MAXARG; i++) {
         const char *arg = NULL;
         ks_probe_read_user(&arg, sizeof(arg), (void *)&argv[i]);

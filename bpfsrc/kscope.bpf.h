@@ -34,7 +34,9 @@ static long (*ks_probe_read_kernel)(void *dst, u32 size, const void *src) =
  *
  * 5.8+ (KS_HAVE_RINGBUF): one BPF ring buffer shared by all CPUs. Events arrive in the
  * order they were sent, and the reader is woken only every KS_EVENTS_WAKEUP events (it
- * also looks every 100 ms), because a wake-up costs more than an event. A full buffer
+ * also looks every 100 ms), because a wake-up costs more than an event: the program
+ * raises an interrupt to do it (in a VM, an exit to the hypervisor; several microseconds,
+ * paid inside this program, see bench/). A full buffer
  * drops the event; the program counts that and the tool reports it.
  * Older kernels: a perf buffer per CPU (BPF_PERF_OUTPUT); the perf event's own wake-up
  * setting does the batching and the kernel counts what was lost. */

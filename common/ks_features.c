@@ -427,6 +427,30 @@ bool ks_have_probe_read_user(void)
     return have;
 }
 
+bool ks_have_bounded_loops(void)
+{
+    static int have = -1;
+    if (g_root)
+        return fake_has("bounded_loops", 1);
+    if (have < 0) {
+        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
+                                                                    : BPF_PROG_TYPE_KPROBE;
+        /* r0 = 0; do r0 += 1; while (r0 != 4); return 0 */
+        struct bpf_insn insns[5] = {
+            {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+            {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 0, .imm = 1},
+            {.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 0, .off = -2, .imm = 4},
+            {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+            {.code = BPF_JMP | BPF_EXIT},
+        };
+        int fd = load_probe(type, insns, 5, NULL, 0);
+        have = fd >= 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    return have;
+}
+
 bool ks_btf_present(void)
 {
     char p[600];

@@ -36,6 +36,9 @@ bool ks_helper_supported(int prog_type, int helper_id);
 /* bpf_probe_read_user/_kernel (5.5+) for tracing programs; before them bpf_probe_read read
  * both address spaces. */
 bool ks_have_probe_read_user(void);
+/* Does the verifier take bounded loops (5.3+; before, any backward jump is refused)?
+ * Asked by loading a four-round loop. Programs then need not be unrolled. */
+bool ks_have_bounded_loops(void);
 
 /* Does /sys/kernel/btf/vmlinux exist (information only: kscope never needs it). */
 bool ks_btf_present(void);

@@ -175,6 +175,9 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     if (ks_have_probe_read_user())
         ks_buf_add(text, "#define KS_HAVE_PROBE_READ_USER 1 /* bpf_probe_read_user/_kernel "
                          "(5.5+) */\n");
+    if (ks_have_bounded_loops())
+        ks_buf_add(text, "#define KS_HAVE_BOUNDED_LOOPS 1 /* the verifier takes bounded loops "
+                         "(5.3+): no need to unroll */\n");
     if (t->on_event) {
         ks_buf_add(text, "#define KS_EVENTS 1 /* the program sends events (ks_submit) */\n");
         /* The ring's size is set when its map is created (-b times the CPUs of the
