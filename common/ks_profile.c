@@ -189,6 +189,10 @@ static void save_features(const char *dir, struct ks_buf *summary)
             ks_buf_printf(&b, "helper %d\n", h);
             nh++;
         }
+    /* Every other feature probe of ks_features, in its fake-root form (a new probe there
+     * needs its line here, or a profile answers it "no"). */
+    if (ks_have_bounded_loops())
+        ks_buf_add(&b, "bounded_loops 1\n");
     put_file(dir, "kscope-features", b.s ? b.s : "", b.len);
     ks_buf_printf(summary, "BPF: %d program types, %d map types, %d helpers\n", np, nm, nh);
     ks_buf_free(&b);
