@@ -2,7 +2,10 @@
  *
  * The key covers everything that can change the compiled result: the final BPF text
  * (with its #define prelude and probe choices), the compiler flags, the libbcc version,
- * the running kernel (release and /proc/version) and the identity of the headers.
+ * the kernel (release, machine and /proc/version: the running one, or a profile's with
+ * --target) and the content of the headers' version and config files. Nothing in it is
+ * a path or a file's identity on this machine, so a build machine compiling for a
+ * profile computes the key the target kernel computes for itself.
  * The directory must be root's alone: a writable cache would let another user put code
  * into the kernel. Entries are written atomically and verified before use. */
 #ifndef KS_CACHE_H
@@ -29,8 +32,38 @@ struct ks_cache {
  * only entries); anything else (/, /etc, a home directory) is refused. */
 void ks_cache_open(struct ks_cache *c, const char *dir, bool disabled);
 
-void ks_cache_key(const char *text, const struct ks_headers *h, const char *extra,
-                  uint8_t key[32]);
+/* A header tree by content: SHA-256 (hex) over include/generated/autoconf.h,
+ * include/generated/uapi/linux/version.h, include/generated/utsrelease.h and
+ * include/linux/kconfig.h. *uts: the release utsrelease.h names ("" if none). */
+void ks_cache_headers_id(const struct ks_headers *h, char id[65], char *uts, size_t usize);
+/* The kernel the answers are for (ks_kernel_release/_machine/_proc_version), in hex. */
+void ks_cache_kernel_id(char id[65]);
+
+void ks_cache_key(const char *text, const char *headers_id, const char *extra, uint8_t key[32]);
+
+/* Which headers entries for this kernel were compiled with (exact headers only), so a
+ * machine without headers can still compute the key: <kernel id>.kernel in the cache. */
+/* struct_reads: whether those headers allowed struct reads on tracepoint paths (the
+ * exact-headers decision), which a machine without headers must repeat to compute the same
+ * program text; -1 when the note does not say. */
+bool ks_cache_note_kernel(const struct ks_cache *c, const char *headers_id, bool struct_reads);
+bool ks_cache_kernel_headers(const struct ks_cache *c, char headers_id[65], int *struct_reads);
+/* What an entry is (kernel, tool, options), for kscope-cache list and kscope-doctor:
+ * <key>.info beside it. */
+bool ks_cache_put_info(const struct ks_cache *c, const uint8_t key[32], const char *tool,
+                       const char *args);
+
+/* kscope-cache: move entries between machines, and say what is there. Each returns 0, or
+ * -1 with a message for people in *err; *out says what was done. */
+int ks_cache_export(const struct ks_cache *c, const char *file, struct ks_buf *out,
+                    struct ks_buf *err);
+/* Every entry is verified (complete, intact, a BPF object, named by its own key) before
+ * it is stored, and stored as this user's, writable by it only. */
+int ks_cache_import(const struct ks_cache *c, const char *file, struct ks_buf *out,
+                    struct ks_buf *err);
+/* One block per kernel: the release, then per entry the tool and its options. kernel_id:
+ * only that kernel's (NULL: all). Returns the number of entries listed. */
+int ks_cache_list(const struct ks_cache *c, const char *kernel_id, struct ks_buf *out);
 
 /* NULL when absent or rejected; *why says why (for -v). Never blocks (a FIFO in an
  * entry's place is rejected, not read). */

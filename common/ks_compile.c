@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "ks_compile.h"
 
+#include "ks_features.h"
+
 #include <bcc/bcc_version.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -79,16 +81,13 @@ static bool load_api(struct bcc_api *a)
  * private mount namespace, /proc/kallsyms becomes a file naming only that symbol, or
  * nothing when the kernel lacks the helper. Best effort: without CAP_SYS_ADMIN libbcc
  * simply reads the real file. */
-static void answer_kallsyms_lookup(const char *text)
+static void answer_kallsyms_lookup(const char *text, bool private_ns)
 {
     /* The program text says which helpers it was configured for (the runtime's prelude);
      * libbcc's own rewrites must agree with it. */
     bool have = strstr(text, "\n#define KS_HAVE_PROBE_READ_USER ") != NULL;
-    const char *step = "unshare(CLONE_NEWNS)";
-    if (unshare(CLONE_NEWNS) != 0)
-        goto fail;
-    step = "making / private";
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    const char *step = "a private mount namespace";
+    if (!private_ns)
         goto fail;
     /* The bind source must be a file in our mount namespace (a memfd is refused); the
      * file is removed at once, the mount keeps it. */
@@ -122,11 +121,54 @@ fail:
     ks_info("compile: libbcc will read /proc/kallsyms itself (%s: %s)", step, strerror(errno));
 }
 
+static bool private_mount_ns(void)
+{
+    return unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+}
+
+/* Compiling for a saved profile: libbcc reads a tracepoint's format from tracefs to lay
+ * out TRACEPOINT_PROBE's arguments, so it must see the profile's formats, not this
+ * kernel's. The profile's tracing directory goes over both places libbcc looks. */
+static bool show_profile_tracefs(void)
+{
+    char src[PATH_MAX];
+    ks_kernel_path(src, sizeof(src), "/sys/kernel/tracing");
+    static const char *const dst[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
+        if (!ks_is_dir(dst[i]))
+            continue;
+        if (mount(src, dst[i], NULL, MS_BIND, NULL) != 0) {
+            fprintf(stderr, "%s: error: cannot show the profile's tracepoint formats at %s: %s\n",
+                    ks_prog, dst[i], strerror(errno));
+            return false;
+        }
+        n++;
+    }
+    if (!n)
+        fprintf(stderr, "%s: error: no /sys/kernel/tracing to show the profile's tracepoint "
+                        "formats at\n", ks_prog);
+    else
+        ks_info("compile: libbcc reads the profile's tracepoint formats (%s)", src);
+    return n > 0;
+}
+
 /* Runs in the child: compile, convert, write to fd. Exit status is the result. */
 static int child_compile(int fd, const char *text, const struct ks_headers *h,
                          const struct ks_func_plan *plan, int nplan)
 {
-    answer_kallsyms_lookup(text);
+    bool ns = private_mount_ns();
+    if (ks_kernel_is_profile()) {
+        if (!ns) {
+            fprintf(stderr, "%s: error: compiling for a profile needs root (a private mount "
+                            "namespace shows libbcc the profile's tracepoint formats): %s\n",
+                    ks_prog, strerror(errno));
+            return 7;
+        }
+        if (!show_profile_tracefs())
+            return 7;
+    }
+    answer_kallsyms_lookup(text, ns);
     struct bcc_api api;
     if (!load_api(&api))
         return 3;
@@ -259,6 +301,8 @@ struct ks_object *ks_compile(const char *text, const struct ks_headers *h,
                           "Kernel headers used: %s%s%s (%s%s).",
                           h->source, h->split ? " + " : "", h->split ? h->build : "", h->how,
                           h->exact ? "" : ", not the running kernel's version");
+        else if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+            ks_buf_printf(err, "%s", KS_COMPILE_NO_LIBBCC);
         else if (WIFSIGNALED(st))
             ks_buf_printf(err, "the BPF compiler crashed (signal %d)", WTERMSIG(st));
         else

@@ -13,6 +13,9 @@ struct ks_func_plan {
     int prog_type;    /* BPF_PROG_TYPE_* to load it as */
 };
 
+/* In *err when the compile child cannot load libbcc.so.0 (the tool then says what to do). */
+#define KS_COMPILE_NO_LIBBCC "libbcc's compiler (libbcc.so.0) cannot be loaded on this machine"
+
 /* Returns a parsed object, or NULL with a message for people in *err. */
 struct ks_object *ks_compile(const char *text, const struct ks_headers *h,
                              const struct ks_func_plan *plan, int nplan, struct ks_buf *err);

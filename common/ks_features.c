@@ -13,6 +13,10 @@
 #include <unistd.h>
 
 static char *g_root;
+/* Kernel identity: set from a profile, else read from the running kernel on first use. */
+static bool g_kernel_set, g_kernel_profile;
+static char g_release[128], g_machine[64];
+static char *g_proc_version;
 static int g_tracefs_done;
 static char g_tracefs[512];
 static const char *g_tracefs_why;
@@ -55,6 +59,69 @@ void ks_features_set_root(const char *root)
 const char *ks_features_root(void)
 {
     return g_root;
+}
+
+void ks_features_set_kernel(const char *release, const char *machine, const char *proc_version)
+{
+    snprintf(g_release, sizeof(g_release), "%s", release);
+    snprintf(g_machine, sizeof(g_machine), "%s", machine);
+    free(g_proc_version);
+    g_proc_version = ks_xstrdup(proc_version ? proc_version : "");
+    g_kernel_set = g_kernel_profile = true;
+}
+
+static void load_kernel(void)
+{
+    if (g_kernel_set)
+        return;
+    struct utsname u;
+    uname(&u);
+    snprintf(g_release, sizeof(g_release), "%s", u.release);
+    snprintf(g_machine, sizeof(g_machine), "%s", u.machine);
+    g_proc_version = ks_read_file("/proc/version", NULL);
+    if (!g_proc_version)
+        g_proc_version = ks_xstrdup("");
+    g_kernel_set = true;
+}
+
+bool ks_kernel_is_profile(void)
+{
+    return g_kernel_profile;
+}
+
+const char *ks_kernel_release(void)
+{
+    load_kernel();
+    return g_release;
+}
+
+const char *ks_kernel_machine(void)
+{
+    load_kernel();
+    return g_machine;
+}
+
+const char *ks_kernel_proc_version(void)
+{
+    load_kernel();
+    return g_proc_version;
+}
+
+const char *ks_kernel_path(char *buf, size_t size, const char *p)
+{
+    return ks_join(buf, size, g_root, p);
+}
+
+bool ks_kernel_block_dev(const char *name, unsigned *major, unsigned *minor)
+{
+    if (!*name || strchr(name, '/') || strlen(name) > 64)
+        return false;
+    char rel[128], p[600];
+    snprintf(rel, sizeof(rel), "/sys/class/block/%s/dev", name);
+    char *t = ks_read_file(ks_kernel_path(p, sizeof(p), rel), NULL);
+    bool ok = t && sscanf(t, "%u:%u", major, minor) == 2;
+    free(t);
+    return ok;
 }
 
 static const char *path(char *buf, size_t size, const char *p)
@@ -343,8 +410,10 @@ bool ks_helper_supported(int prog_type, int helper_id)
         close(fd);
         return true;
     }
-    /* Rejected for its (missing) arguments is fine: the helper exists. */
-    return !strstr(log, "invalid func") && !strstr(log, "unknown func");
+    /* Rejected for its (missing) arguments is fine: the helper exists. Newer kernels
+     * say "program of this type cannot use helper" for one this program type lacks. */
+    return !strstr(log, "invalid func") && !strstr(log, "unknown func") &&
+           !strstr(log, "cannot use helper");
 }
 
 bool ks_have_probe_read_user(void)
@@ -390,16 +459,10 @@ bool ks_btf_present(void)
 
 unsigned ks_kernel_version_code(void)
 {
-    static unsigned code;
-    if (!code) {
-        struct utsname u;
-        uname(&u);
-        unsigned a = 0, b = 0, c = 0;
-        sscanf(u.release, "%u.%u.%u", &a, &b, &c);
-        /* KERNEL_VERSION() has 8 bits for the sublevel; the kernel clamps it too. */
-        if (c > 255)
-            c = 255;
-        code = (a << 16) + (b << 8) + c;
-    }
-    return code;
+    unsigned a = 0, b = 0, c = 0;
+    sscanf(ks_kernel_release(), "%u.%u.%u", &a, &b, &c);
+    /* KERNEL_VERSION() has 8 bits for the sublevel; the kernel clamps it too. */
+    if (c > 255)
+        c = 255;
+    return (a << 16) + (b << 8) + c;
 }

@@ -7,6 +7,7 @@
 #define KS_FEATURES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ks_util.h"
 
@@ -42,7 +43,22 @@ bool ks_have_bounded_loops(void);
 /* Does /sys/kernel/btf/vmlinux exist (information only: kscope never needs it). */
 bool ks_btf_present(void);
 
-/* Running kernel version as KERNEL_VERSION(a,b,c) with c clamped to 255. */
+/* The kernel every answer above is about: the running one, or the one a saved profile
+ * describes (ks_profile sets it, with the profile as the root). */
+void ks_features_set_kernel(const char *release, const char *machine, const char *proc_version);
+bool ks_kernel_is_profile(void);
+const char *ks_kernel_release(void);
+const char *ks_kernel_machine(void);
+const char *ks_kernel_proc_version(void); /* the text of /proc/version */
+
+/* A block device's numbers as that kernel's sysfs gives them (/sys/class/block/NAME/dev):
+ * a profile carries them, so an option naming a disk of the target can be compiled. */
+bool ks_kernel_block_dev(const char *name, unsigned *major, unsigned *minor);
+
+/* A path of the kernel's files (/proc/..., /sys/...) under the root in use. */
+const char *ks_kernel_path(char *buf, size_t size, const char *p);
+
+/* That kernel's version as KERNEL_VERSION(a,b,c) with c clamped to 255. */
 unsigned ks_kernel_version_code(void);
 
 #endif

@@ -18,6 +18,7 @@ enum {
     OPT_CACHE_DIR,
     OPT_VERSION,
     OPT_CHECK,
+    OPT_TARGET,
     OPT_EVENTS,
     OPT_JSON,
     OPT_CGROUPMAP,
@@ -173,6 +174,9 @@ static void options(const struct ks_opts_spec *s)
               "auto (default): tracepoints, else kprobes; tracepoint or kprobe: force one");
     help_line(NULL, "--kernel-headers", "DIR",
               "kernel header tree to compile against (or KSCOPE_KERNEL_HEADERS)");
+    help_line(NULL, "--target", "PROFILE",
+              "compile for the kernel a saved profile describes (kscope-doctor "
+              "--save-profile) into the cache, and exit");
     help_line(NULL, "--cache-dir", "DIR",
               "compile cache directory (or KSCOPE_CACHE_DIR; default " "/var/cache/kscope)");
     help_line(NULL, "--no-cache", NULL, "always compile; neither read nor write the cache");
@@ -266,6 +270,7 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
     LONGOPT("man", no_argument, OPT_MAN); /* hidden: the man page (build time) */
     if (s->common & KS_C_INTERVAL)
         LONGOPT("prom", required_argument, OPT_PROM);
+    LONGOPT("target", required_argument, OPT_TARGET);
     if (s->common & KS_C_PID) {
         LONGOPT("pid", required_argument, 'p');
         sopts[ns++] = 'p';
@@ -340,6 +345,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             continue;
         case OPT_CACHE_DIR:
             c->cache_dir = optarg;
+            continue;
+        case OPT_TARGET:
+            if (!*optarg)
+                ks_usage_error("--target needs a profile file (kscope-doctor --save-profile FILE)");
+            c->target = optarg;
             continue;
         case OPT_EVENTS:
             if (!strcmp(optarg, "auto"))

@@ -63,6 +63,7 @@ struct ks_common {
     enum ks_probe_mode probe_mode;
     const char *kernel_headers;
     const char *cache_dir;
+    const char *target; /* --target PROFILE: compile for that kernel into the cache, exit */
     bool no_cache;
     long pid;       /* -1: all */
     long duration;  /* seconds, 0: until Ctrl-C */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "ks_record.h"
 #include "ks_man.h"
 #include "ks_prom.h"
+#include "ks_profile.h"
 #include "ks_sys.h"
 
 extern const char ks_bpfsrc_kscope_bpf_h[]; /* bpfsrc/kscope.bpf.h, embedded */
@@ -183,11 +183,11 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
                          "(5.3+): no need to unroll */\n");
     if (t->on_event) {
         ks_buf_add(text, "#define KS_EVENTS 1 /* the program sends events (ks_submit) */\n");
+        /* The ring's size is set when its map is created (-b times the CPUs of the
+         * machine it runs on), so one compiled program serves machines of any size. */
         if (r->ringbuf)
-            ks_buf_printf(text,
-                          "#define KS_HAVE_RINGBUF 1 /* events through a BPF ring buffer (5.8+) "
-                          "*/\n#define KS_RINGBUF_PAGES %ld\n",
-                          r->ring_pages);
+            ks_buf_add(text, "#define KS_HAVE_RINGBUF 1 /* events through a BPF ring buffer "
+                             "(5.8+) */\n#define KS_RINGBUF_PAGES 1 /* resized at load */\n");
         /* Wake the reader every N events: a power of two. */
         int w = t->wakeup_events > 1 ? t->wakeup_events : 1;
         while (w & (w - 1))
@@ -215,6 +215,44 @@ static int prog_type_of(enum ks_probe_kind k)
     return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT
            : k == KS_KIND_PERF     ? BPF_PROG_TYPE_PERF_EVENT
                                    : BPF_PROG_TYPE_KPROBE;
+}
+
+/* What to do on a machine that cannot compile: build there, ship here. */
+static void fleet_advice(void)
+{
+    const char *rel = ks_kernel_release();
+    fprintf(stderr,
+            "To run without compiling here, build this kernel's programs on a machine with its "
+            "headers and libbcc:\n"
+            "  here:       kscope-doctor --save-profile %s.kprofile\n"
+            "  there:      kscope-cache build --target %s.kprofile --kernel-headers "
+            "/lib/modules/%s/build\n"
+            "              kscope-cache export %s-programs.tar.xz\n"
+            "  here again: kscope-cache import %s-programs.tar.xz\n"
+            "(docs/fleet.md: \"Build once per kernel, ship, run\")\n",
+            rel, rel, rel, rel, rel);
+}
+
+/* The tool's options as given, without the ones that only say where things are. */
+static void options_for_info(const struct ks_run *r, struct ks_buf *out)
+{
+    static const char *const skip_val[] = {"--target", "--kernel-headers", "--cache-dir"};
+    for (int i = 1; i < r->argc; i++) {
+        const char *a = r->argv[i];
+        bool skip = !strcmp(a, "-v") || !strcmp(a, "--verbose");
+        for (size_t k = 0; k < sizeof(skip_val) / sizeof(skip_val[0]) && !skip; k++) {
+            size_t n = strlen(skip_val[k]);
+            if (!strncmp(a, skip_val[k], n) && (a[n] == '=' || !a[n])) {
+                skip = true;
+                i += !a[n];
+            }
+        }
+        if (!skip)
+            ks_buf_printf(out, "%s%s", out->len ? " " : "", a);
+    }
+    if (!strstr(out->s ? out->s : "", "--probe"))
+        ks_buf_printf(out, "%s--probe=%s", out->len ? " " : "",
+                      ks_probe_mode_name(r->opt.probe_mode));
 }
 
 /* The cache entry the program came from, if it did: a program that then fails to load or
@@ -256,9 +294,14 @@ static const struct ks_headers *run_headers(struct ks_run *r)
 {
     if (g_headers_state)
         return g_headers_state > 0 ? &g_headers : NULL;
-    struct ks_headers_req hreq = {.override = r->opt.kernel_headers};
+    /* For a profile (--target): that kernel's headers only, never this machine's kheaders
+     * or the closest other version. */
+    struct ks_headers_req hreq = {.override = r->opt.kernel_headers,
+                                  .release = r->opt.target ? ks_kernel_release() : NULL};
     ks_cache_open(&g_cache, r->opt.cache_dir, r->opt.no_cache);
-    hreq.kheaders_dir = ks_cache_kheaders_dir(&g_cache, g_kh, sizeof(g_kh), &g_private_kh);
+    hreq.kheaders_dir = r->opt.target ? NULL
+                                      : ks_cache_kheaders_dir(&g_cache, g_kh, sizeof(g_kh),
+                                                              &g_private_kh);
     g_headers_state = ks_headers_find(&hreq, &g_headers, &g_headers_err) == 0 ? 1 : -1;
     if (g_headers_state < 0)
         release_headers();
@@ -271,9 +314,21 @@ bool ks_struct_reads(struct ks_run *r, const char **why)
     static struct ks_buf reason;
     if (!state) {
         const struct ks_headers *h = run_headers(r);
-        if (!h)
-            ks_buf_add(&reason, "no kernel headers were found");
-        state = h && ks_headers_exact(h, NULL, &reason) ? 1 : -1;
+        char hid[65];
+        int noted = -1;
+        if (!h && !r->opt.target && ks_cache_kernel_headers(&g_cache, hid, &noted) && noted >= 0) {
+            /* No headers here: decide as where this kernel's cached programs were built, so
+             * the program text (and its key) is the same. */
+            ks_buf_printf(&reason, "no kernel headers here; as decided for the headers this "
+                                   "kernel's cached programs were built with (%.12s)", hid);
+            state = noted ? 1 : -1;
+        } else {
+            if (!h)
+                ks_buf_add(&reason, "no kernel headers were found");
+            /* A profile answers for its kernel: its /proc and /boot files. */
+            const char *root = ks_kernel_is_profile() ? ks_features_root() : NULL;
+            state = h && ks_headers_exact(h, root, &reason) ? 1 : -1;
+        }
     }
     if (why)
         *why = reason.s ? reason.s : "";
@@ -283,23 +338,48 @@ bool ks_struct_reads(struct ks_run *r, const char **why)
 static struct ks_object *get_object(struct ks_run *r, const char *text)
 {
     const struct ks_tool *t = r->tool;
+    const char *target = r->opt.target;
     struct ks_buf err = {0};
     const struct ks_headers *hp = run_headers(r);
-    if (!hp) {
-        ks_err("%s", g_headers_err.s);
+    struct ks_headers h;
+    struct ks_cache cache = g_cache;
+    if (target && !cache.enabled) {
+        ks_err("--target stores the program in the compile cache, and %s cannot be used (see "
+               "above)",
+               cache.dir[0] ? cache.dir : "the cache");
         exit(1);
     }
-    struct ks_headers h = *hp;
-    struct ks_cache cache = g_cache;
-    if (!h.exact) {
-        struct utsname u;
-        uname(&u);
-        ks_warn("no kernel headers for %s; using %s (closest installed). Tracepoint probes "
-                "are unaffected; kprobe struct reads may be wrong.",
-                u.release, h.release);
+    bool have_headers = hp != NULL;
+    char hid[65] = "", uts[128] = "";
+    if (have_headers) {
+        h = *hp;
+        ks_cache_headers_id(&h, hid, uts, sizeof(uts));
+        if (target && (!h.exact || (uts[0] && strcmp(uts, ks_kernel_release())))) {
+            ks_err("the kernel headers in %s are for %s, but the profile %s is for %s: pass "
+                   "--kernel-headers with that kernel's headers (e.g. /lib/modules/%s/build)",
+                   h.build, uts[0] ? uts : h.release, target, ks_kernel_release(),
+                   ks_kernel_release());
+            exit(1);
+        }
+        if (!h.exact)
+            ks_warn("no kernel headers for %s; using %s (closest installed). Tracepoint probes "
+                    "are unaffected; kprobe struct reads may be wrong.",
+                    ks_kernel_release(), h.release);
+        ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
+                h.split ? h.build : "", h.how);
+    } else if (!target && ks_cache_kernel_headers(&cache, hid, NULL)) {
+        memset(&h, 0, sizeof(h));
+        ks_info("kernel headers: none here; looking for programs built for this kernel "
+                "elsewhere (headers %.12s)", hid);
+    } else {
+        ks_err("%s", g_headers_err.s);
+        if (!target) {
+            fprintf(stderr, "No program compiled for this kernel is in the cache %s either.\n",
+                    cache.enabled ? cache.dir : "(off)");
+            fleet_advice();
+        }
+        exit(1);
     }
-    ks_info("kernel headers: %s%s%s (%s)", h.source, h.split ? " + " : "",
-            h.split ? h.build : "", h.how);
     const char *reads_why;
     bool reads = ks_struct_reads(r, &reads_why);
     ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
@@ -316,8 +396,16 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         nplan++;
     }
     uint8_t key[32];
-    ks_cache_key(text, &h, extra.s, key);
+    ks_cache_key(text, hid, extra.s, key);
     ks_buf_free(&extra);
+
+    char p[PATH_MAX + 80];
+    ks_cache_entry_path(&cache, key, p, sizeof(p));
+    struct ks_buf args = {0};
+    options_for_info(r, &args);
+    /* Exact headers for this kernel: note them, so a copy of this cache finds its entries
+     * on a machine of this kernel that has no headers. */
+    bool exact = have_headers && h.exact && (!uts[0] || !strcmp(uts, ks_kernel_release()));
 
     uint64_t t0 = ks_now_ns();
     const char *why = "";
@@ -341,10 +429,14 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         why = NULL;
     }
     if (o) {
-        char p[PATH_MAX + 80];
-        ks_cache_entry_path(&cache, key, p, sizeof(p));
-        ks_info("program: from the compile cache (%s), %.1f ms", p,
-                (double)(ks_now_ns() - t0) / 1e6);
+        ks_info("program: from the compile cache (%s), %.1f ms: no compile (no libbcc compiler, "
+                "LLVM or kernel headers used)",
+                p, (double)(ks_now_ns() - t0) / 1e6);
+        if (target) {
+            ks_cache_put_info(&cache, key, t->spec.name, args.s);
+            ks_cache_note_kernel(&cache, hid, reads);
+        }
+        ks_buf_free(&args);
         g_used_cache = cache;
         memcpy(g_used_key, key, sizeof(g_used_key));
         g_from_cache = true;
@@ -352,19 +444,35 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     }
     if (cache.enabled && why)
         ks_info("compile cache: %s; compiling", why);
+    if (!have_headers) {
+        ks_err("no program for this kernel (%s) with these options in the cache %s, and no "
+               "kernel headers here to compile one",
+               ks_kernel_release(), cache.dir);
+        fleet_advice();
+        exit(1);
+    }
     o = ks_compile(text, &h, plan, nplan, &err);
     release_headers();
     if (!o) {
         ks_err("%s", err.s);
+        if (strstr(err.s, KS_COMPILE_NO_LIBBCC)) {
+            fprintf(stderr, "Install it (apt-get install libbpfcc), or:\n");
+            fleet_advice();
+        }
         ks_buf_free(&err);
         exit(1);
     }
     ks_info("program: compiled in %.0f ms", (double)(ks_now_ns() - t0) / 1e6);
     if (ks_cache_put(&cache, key, o)) {
-        char p[PATH_MAX + 80];
-        ks_cache_entry_path(&cache, key, p, sizeof(p));
         ks_info("compile cache: stored %s", p);
+        ks_cache_put_info(&cache, key, t->spec.name, args.s);
+        if (exact)
+            ks_cache_note_kernel(&cache, hid, reads);
+    } else if (target) {
+        ks_err("cannot store the program in the compile cache %s", cache.dir);
+        exit(1);
     }
+    ks_buf_free(&args);
     return o;
 }
 
@@ -440,6 +548,26 @@ static void print_check(const struct ks_run *r, bool ok)
     }
 }
 
+static struct ks_profile g_target;
+
+static void close_target(void)
+{
+    ks_profile_close(&g_target);
+}
+
+/* --target: every question about the kernel is answered by the profile from here on. */
+static void open_target(const char *file)
+{
+    struct ks_buf err = {0};
+    if (ks_profile_open(file, &g_target, &err) != 0) {
+        ks_err("%s", err.s);
+        exit(1);
+    }
+    atexit(close_target);
+    ks_profile_use(&g_target);
+    ks_info("target: %s (%s, profile %s)", g_target.release, g_target.machine, file);
+}
+
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
 {
     /* Static: the run's state lives as long as the process, and stays reachable (for
@@ -462,9 +590,20 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     setvbuf(stdout, isatty(1) ? NULL : outbuf, isatty(1) ? _IOLBF : _IOFBF,
             isatty(1) ? 0 : sizeof(outbuf));
 
+    r->argc = argc;
+    r->argv = argv;
+    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK: the feature probes below count
+     * too, so this comes first (a probe failing for memory would deny a feature). */
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &rl);
     const char *fake = getenv("KSCOPE_FAKE_ROOT");
     if (fake && *fake)
         ks_features_set_root(fake);
+    if (r->opt.target) {
+        if (r->opt.no_cache)
+            ks_usage_error("--target compiles into the cache: it cannot go with --no-cache");
+        open_target(r->opt.target);
+    }
     if (t->configure)
         t->configure(r);
     if (r->opt.prom) {
@@ -561,12 +700,21 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         return out_status();
     }
 
-    /* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK. */
-    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
-    setrlimit(RLIMIT_MEMLOCK, &rl);
-
     r->obj = get_object(r, text.s);
     ks_buf_free(&text);
+    if (r->opt.target) {
+        printf("%s: program for %s (--probe=%s) in the compile cache\n", t->spec.name,
+               ks_kernel_release(), ks_probe_mode_name(r->opt.probe_mode));
+        ks_object_free(r->obj);
+        return 0;
+    }
+    if (r->ringbuf) {
+        for (uint32_t i = 0; i < r->obj->nmaps; i++)
+            if (!strcmp(r->obj->maps[i].name, "events") &&
+                r->obj->maps[i].type == BPF_MAP_TYPE_RINGBUF)
+                r->obj->maps[i].max_entries =
+                    (uint32_t)(r->ring_pages * sysconf(_SC_PAGESIZE));
+    }
     if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
         ks_err("%s", err.s);
         return 1;

@@ -47,6 +47,8 @@ struct ks_run {
     uint64_t start_ns; /* monotonic, when tracing started */
     bool ringbuf;      /* events through the BPF ring buffer, else perf buffers */
     long ring_pages;   /* its size */
+    int argc;          /* the command line, for the cache entry's description */
+    char **argv;
 };
 
 int ks_tool_main(const struct ks_tool *t, int argc, char **argv);

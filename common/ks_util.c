@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,4 +244,52 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 void ks_rmtree(const char *path)
 {
     nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+int ks_run(char *const argv[], char *msg, size_t size)
+{
+    int pe[2];
+    if (pipe2(pe, O_CLOEXEC) != 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pe[1], 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pe[1]);
+    struct ks_buf e = {0};
+    char chunk[4096];
+    ssize_t r;
+    while ((r = read(pe[0], chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR))
+        if (r > 0)
+            ks_buf_addn(&e, chunk, (size_t)r);
+    close(pe[0]);
+    int st = 0;
+    if (pid > 0)
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    if (msg && size) {
+        snprintf(msg, size, "%s", e.s ? e.s : "");
+        msg[strcspn(msg, "\n")] = '\0';
+    }
+    ks_buf_free(&e);
+    return pid < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+bool ks_text_field(const char *text, const char *key, char *out, size_t size)
+{
+    size_t n = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, key, n) && l[n] == ' ') {
+            snprintf(out, size, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
+            return true;
+        }
+    return false;
 }

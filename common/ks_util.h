@@ -46,6 +46,13 @@ bool ks_is_file(const char *path);
 /* Remove a directory tree (rm -rf; symbolic links are removed, not followed). */
 void ks_rmtree(const char *path);
 
+/* In "key value" lines, the value of the first line with this key (to the line's end). */
+bool ks_text_field(const char *text, const char *key, char *out, size_t size);
+
+/* Run a command (argv[0] looked up in PATH), stdin and stdout on /dev/null; the first line
+ * of its stderr goes to msg. Returns its exit status (-1: could not start, 128: killed). */
+int ks_run(char *const argv[], char *msg, size_t size);
+
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t ks_now_ns(void);
 uint64_t ks_wall_ns(void);

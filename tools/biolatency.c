@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "ks_features.h"
 #include "ks_hist.h"
 #include "ks_record.h"
 #include "ks_prom.h"
@@ -203,6 +204,13 @@ static long disk_dev(const char *name)
 {
     char path[PATH_MAX];
     struct stat st;
+    unsigned ma, mi;
+    /* --target: a disk of the profile's machine, as its sysfs numbered it. */
+    if (ks_kernel_is_profile()) {
+        if (!ks_kernel_block_dev(name, &ma, &mi))
+            ks_usage_error("no such disk '%s' in the profile (its /sys/class/block)", name);
+        return ((long)ma << 20) | (long)mi;
+    }
     snprintf(path, sizeof(path), "/dev/%s", name);
     if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISBLK(st.st_mode))
         ks_usage_error("no such disk '%s' (a block device name in /dev, as lsblk lists them)",

@@ -52,7 +52,7 @@
  *                         fix (string|null)}]
  *   checks              [{id ("kernel", "root", "fake_root", "libbcc", "cache", "bpf_syscall",
  *                         "prog_types", "map_types", "jit", "tracefs", "debugfs", "kprobes",
- *                         "btf", "lockdown", "headers", "tool.<name>"), section, name,
+ *                         "btf", "lockdown", "headers", "tool.<name>", "cached"), section, name,
  *                         status ("ok"|"info"|"warn"|"fail"), value,
  *                         fix (string|null), detail [lines]}]: every line of the human
  *                         report, in order
@@ -84,6 +84,7 @@
 #include "ks_headers.h"
 #include "ks_json.h"
 #include "ks_opts.h"
+#include "ks_profile.h"
 #include "ks_util.h"
 
 #ifndef KS_TOOL_NAMES
@@ -1412,6 +1413,56 @@ static void print_json(const struct summary *s)
     ks_json_nl(j);
 }
 
+/* ---- kernel profiles and cached programs -------------------------------------------------- */
+
+/* --save-profile FILE: what a build machine needs to compile for this kernel. */
+static int save_profile(const char *file)
+{
+    struct ks_buf sum = {0}, err = {0};
+    int rc = ks_profile_save(file, &sum, &err);
+    if (rc != 0) {
+        ks_err("%s", err.s);
+    } else {
+        struct stat st;
+        printf("kscope-doctor: saved the profile of this kernel to %s (%lld KiB)\n%s", file,
+               stat(file, &st) == 0 ? (long long)st.st_size / 1024 : 0LL, sum.s);
+        printf("Compile for it on a machine with its headers:\n"
+               "  kscope-cache build --target %s --kernel-headers /lib/modules/%s/build\n",
+               file, ks_kernel_release());
+    }
+    ks_buf_free(&sum);
+    ks_buf_free(&err);
+    return rc == 0 ? 0 : 1;
+}
+
+/* Per tool: programs in the compile cache for this kernel (they start without a compile,
+ * headers or LLVM). */
+static void check_cached_programs(void)
+{
+    if (!F.root || !F.cache_ok) return;
+    struct ks_cache c;
+    ks_cache_open(&c, NULL, false);
+    char kid[65];
+    ks_cache_kernel_id(kid);
+    struct ks_buf list = {0};
+    int n = ks_cache_list(&c, kid, &list);
+    struct item *it = add_item(SEC_TOOLS, "cached", "cached", n ? ST_OK : ST_INFO,
+                               "%d compiled program%s for this kernel in %s", n,
+                               n == 1 ? "" : "s", c.dir);
+    for (int i = 0; i < g_ntools; i++) {
+        char pfx[80];
+        snprintf(pfx, sizeof(pfx), "\n  %s ", g_tools[i].name);
+        int k = 0;
+        for (const char *q = list.s ? list.s : ""; (q = strstr(q, pfx)); q += strlen(pfx)) k++;
+        add_detail(it, "%-12s %s", g_tools[i].name,
+                   k ? "present: starts without compiling" : "none: compiles at its first start");
+    }
+    if (!n)
+        set_fix(it, "start each tool once, or import programs built elsewhere: kscope-cache "
+                    "import FILE (docs/fleet.md)");
+    ks_buf_free(&list);
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 static void usage(void)
@@ -1428,6 +1479,8 @@ static void usage(void)
            "  -v, --verbose           show all of a failing tool's messages\n"
            "  --json                  print one JSON object (keys documented in the source)\n"
            "  --kernel-headers DIR    check this kernel header tree (as the tools' option)\n"
+           "  --save-profile FILE     save this kernel's profile (tracepoint formats, symbols,\n"
+           "                          BPF features) for kscope-cache build --target, and exit\n"
            "  --version               print the version and exit\n"
            "\n"
            "exit status: 0 when every tool can run, 1 when some cannot, 2 on usage errors.\n"
@@ -1440,16 +1493,18 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     ks_set_prog("kscope-doctor");
-    enum { OPT_JSON = 256, OPT_HEADERS, OPT_VERSION };
+    enum { OPT_JSON = 256, OPT_HEADERS, OPT_VERSION, OPT_SAVE_PROFILE };
     static const struct option lopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"verbose", no_argument, NULL, 'v'},
         {"json", no_argument, NULL, OPT_JSON},
         {"kernel-headers", required_argument, NULL, OPT_HEADERS},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"save-profile", required_argument, NULL, OPT_SAVE_PROFILE},
         {NULL, 0, NULL, 0},
     };
     bool verbose = false;
+    const char *save_profile_file = NULL;
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":hv", lopts, NULL)) != -1) {
@@ -1465,6 +1520,9 @@ int main(int argc, char **argv)
             break;
         case OPT_HEADERS:
             g_opt.kernel_headers = optarg;
+            break;
+        case OPT_SAVE_PROFILE:
+            save_profile_file = optarg;
             break;
         case OPT_VERSION:
             printf("kscope-doctor (kscope) %s, libbcc %s\n", KS_VERSION, ks_libbcc_version());
@@ -1483,6 +1541,10 @@ int main(int argc, char **argv)
         F.fake = true;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (save_profile_file) {
+        ks_verbose = verbose;
+        return save_profile(save_profile_file);
+    }
 
     check_system();
     F.can_bpf = F.root || F.fake;
@@ -1490,6 +1552,7 @@ int main(int argc, char **argv)
     check_tracing();
     check_headers();
     check_tools(argv[0], verbose);
+    check_cached_programs();
 
     struct summary s;
     summarize(&s);

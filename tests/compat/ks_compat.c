@@ -40,6 +40,7 @@
 #include "ks_compile.h"
 #include "ks_headers.h"
 #include "ks_object.h"
+#include "ks_optsets.h"
 #include "ks_sha256.h"
 #include "ks_util.h"
 
@@ -250,54 +251,10 @@ static void fact_why(const struct sym_fact *t, int n, const char *name, const st
 /* ====================================================================================
  * What to check: the option sets that change each tool's BPF program.
  * ==================================================================================== */
-static const struct config {
-    const char *tool;
-    const char *opts; /* space-separated; "" for the defaults */
-    /* An option that needs a newer kernel than the tool itself, as BCC's does: older
-     * profiles do not count it against the tool, and the cell notes why. */
-    unsigned since;
-    const char *since_why;
-} configs[] = {
-    {"execsnoop", "", 0, NULL},
-    {"execsnoop", "--max-args 64", 0, NULL}, /* the largest unrolled loop */
-    {"execsnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0),
-     "--cgroupmap needs 4.18 (bpf_get_current_cgroup_id), as in BCC"},
-    {"opensnoop", "", 0, NULL},
-    {"opensnoop", "-p 1", 0, NULL},
-    {"opensnoop", "-u 0", 0, NULL},
-    {"opensnoop", "-f O_WRONLY", 0, NULL},
-    {"opensnoop", "-f O_RDONLY -f O_WRONLY", 0, NULL},
-    {"opensnoop", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0),
-     "--cgroupmap needs 4.18 (bpf_get_current_cgroup_id), as in BCC"},
-    {"biolatency", "", 0, NULL},
-    {"biolatency", "-Q", 0, NULL},
-    {"biolatency", "-D", 0, NULL},
-    {"biolatency", "-F", 0, NULL},
-    {"biolatency", "-e -D", 0, NULL},
-    {"biolatency", "-D --prom /tmp/kscope-compat.prom", 0, NULL}, /* KS_PROM: the _sum */
-    {"syscount", "", 0, NULL},
-    {"syscount", "-P", 0, NULL},
-    {"syscount", "-L", 0, NULL},
-    {"syscount", "-P -L -x", 0, NULL},
-    {"syscount", "-p 1 -e ENOENT --syscall openat", 0, NULL},
-    {"syscount", "-c 1 -L", 0, NULL},
-    {"profile", "", 0, NULL},
-    {"profile", "-U", 0, NULL},
-    {"profile", "-K -I", 0, NULL},
-    {"profile", "-p 1,2 -f", 0, NULL},
-    {"offcputime", "", 0, NULL},
-    {"offcputime", "-K -u", 0, NULL},
-    {"offcputime", "-p 1 -U --state 2", 0, NULL},
-    {"offcputime", "-k -m 1000 -M 100000", 0, NULL},
-    {"offwaketime", "", 0, NULL},
-    {"offwaketime", "-p 1,2 -K --state 1", 0, NULL},
-    {"offwaketime", "-u -U -f", 0, NULL},
-    {"wakeuptime", "", 0, NULL},
-    {"wakeuptime", "-u -m 10 -M 1000", 0, NULL},
-    {"wakeuptime", "-p 1", 0, NULL},
-};
-#define NCONF NELEM(configs)
-_Static_assert(NELEM(configs) <= 64, "the per-reason masks below hold 64 configs");
+/* common/ks_optsets.c, shared with kscope-cache build. */
+#define config ks_optset
+#define configs ks_optsets
+#define NCONF ks_noptsets
 
 static const char *const modes[] = {"auto", "tracepoint", "kprobe"};
 #define NMODE NELEM(modes)
@@ -1489,6 +1446,10 @@ int main(int argc, char **argv)
     int nworkers = 2;
     bool keep_roots = false;
     ks_set_prog("ks_compat");
+    if (NCONF > 64) {
+        ks_err("%d option sets: the per-reason masks hold 64; widen them", NCONF);
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1543,7 +1504,7 @@ int main(int argc, char **argv)
         for (int c = 0; c < NCONF; c++)
             have |= !strcmp(configs[c].tool, tools[t]);
         if (!have)
-            die("tool %s has no option sets in tests/compat/ks_compat.c (configs[]): add its "
+            die("tool %s has no option sets in common/ks_optsets.c: add its "
                 "defaults and every option that changes its BPF program",
                 tools[t]);
         char p[PATH_MAX];

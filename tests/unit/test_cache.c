@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ks_cache.h"
+#include "ks_features.h"
 #include "ks_test.h"
 #include "ks_test_object.h"
 #include "ks_util.h"
@@ -295,11 +296,21 @@ static void test_rejected_entries(void)
     free(dir);
 }
 
+/* Keys by content: the same headers in another place (a build machine's, a target's)
+ * give the same key; changed headers, text or flags do not. */
+static void content_key(const char *text, const struct ks_headers *h, const char *extra, uint8_t k[32])
+{
+    char id[65];
+    ks_cache_headers_id(h, id, NULL, 0);
+    ks_cache_key(text, id, extra, k);
+}
+
 static void test_key(void)
 {
     char *dir = ks_test_tmpdir();
     ks_test_write(dir, "src/include/linux/kconfig.h", "/* kconfig */\n");
     ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
+    ks_test_write(dir, "build/include/generated/utsrelease.h", "#define UTS_RELEASE \"9.9.9-test\"\n");
     struct ks_headers h;
     memset(&h, 0, sizeof(h));
     ks_test_path(h.source, sizeof(h.source), dir, "src");
@@ -307,26 +318,48 @@ static void test_key(void)
     h.split = true;
 
     uint8_t k1[32], k2[32];
-    ks_cache_key("int x;", &h, "-DX=1", k1);
-    ks_cache_key("int x;", &h, "-DX=1", k2);
+    content_key("int x;", &h, "-DX=1", k1);
+    content_key("int x;", &h, "-DX=1", k2);
     CHECK(!memcmp(k1, k2, 32));
-    ks_cache_key("int y;", &h, "-DX=1", k2);
+    content_key("int y;", &h, "-DX=1", k2);
     CHECK(memcmp(k1, k2, 32) != 0);
-    ks_cache_key("int x;", &h, "-DX=2", k2);
+    content_key("int x;", &h, "-DX=2", k2);
     CHECK(memcmp(k1, k2, 32) != 0);
-    ks_cache_key("int x;", &h, NULL, k2);
+    content_key("int x;", &h, NULL, k2);
     CHECK(memcmp(k1, k2, 32) != 0);
     /* The text/extra boundary is not ambiguous. */
-    ks_cache_key("int x;-DX=1", &h, "", k2);
+    content_key("int x;-DX=1", &h, "", k2);
     CHECK(memcmp(k1, k2, 32) != 0);
+
+    char uts[64];
+    char id[65];
+    ks_cache_headers_id(&h, id, uts, sizeof(uts));
+    CHECK(!strcmp(uts, "9.9.9-test"));
+
+    /* A copy elsewhere, with new inodes and times: the same key. */
+    ks_test_write(dir, "copy/src/include/linux/kconfig.h", "/* kconfig */\n");
+    ks_test_write(dir, "copy/build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
+    ks_test_write(dir, "copy/build/include/generated/utsrelease.h",
+                  "#define UTS_RELEASE \"9.9.9-test\"\n");
+    struct ks_headers hc = h;
+    ks_test_path(hc.source, sizeof(hc.source), dir, "copy/src");
+    ks_test_path(hc.build, sizeof(hc.build), dir, "copy/build");
+    content_key("int x;", &hc, "-DX=1", k2);
+    CHECK(!memcmp(k1, k2, 32));
 
     /* Other headers, or the same headers changed, make another key. */
     struct ks_headers h2 = h;
     ks_test_path(h2.source, sizeof(h2.source), dir, "build");
-    ks_cache_key("int x;", &h2, "-DX=1", k2);
+    content_key("int x;", &h2, "-DX=1", k2);
     CHECK(memcmp(k1, k2, 32) != 0);
     ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n#define CONFIG_Y 1\n");
-    ks_cache_key("int x;", &h, "-DX=1", k2);
+    content_key("int x;", &h, "-DX=1", k2);
+    CHECK(memcmp(k1, k2, 32) != 0);
+
+    /* Another kernel (a profile's identity): another key. */
+    content_key("int x;", &h, "-DX=1", k1);
+    ks_features_set_kernel("9.9.9-test", "x86_64", "Linux version 9.9.9-test\n");
+    content_key("int x;", &h, "-DX=1", k2);
     CHECK(memcmp(k1, k2, 32) != 0);
     ks_test_rmrf(dir);
     free(dir);
