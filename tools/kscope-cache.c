@@ -61,11 +61,11 @@ static void usage(void)
            "  --version              print the version and exit\n"
            "\n"
            "examples:\n"
-           "  kscope-doctor --save-profile web1.kprofile                  # on the target\n"
-           "  kscope-cache build --target web1.kprofile \\\n"
-           "      --kernel-headers /lib/modules/5.10.0-32-amd64/build      # on a build machine\n"
-           "  kscope-cache export progs.tar.xz; kscope-cache import progs.tar.xz  # ship\n"
-           "  kscope-cache list\n");
+           "  kscope-doctor --save-profile web1.kprofile        # on the target\n"
+           "  kscope-cache build --target web1.kprofile         # where its headers are installed\n"
+           "  kscope-cache export progs.tar.xz                  # then copy it to the targets\n"
+           "  kscope-cache import progs.tar.xz                  # on each target\n"
+           "  kscope-cache list                                 # what is cached, for which kernel\n");
 }
 
 static char g_self_dir[PATH_MAX];

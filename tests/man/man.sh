@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Man pages: one per tool and for kscope-doctor; each renders without a warning (groff -ww
+# Man pages: one per tool and for kscope-doctor, kscope-cache and kscope-flamegraph; each renders without a warning (groff -ww
 # and man --warnings); every option that --help lists, every example it shows and every
 # probe the tool declares is in the page; cmake --install puts the pages in share/man/man8.
 set -euo pipefail
@@ -32,7 +32,7 @@ for t in $TOOLS; do
     check "$t: every option of --help is in the page${missing:+ (missing:$missing)}" test -z "$missing"
     # Positional arguments: in the usage line and listed, as --help has them.
     syn=$(sed -n "1s/^usage: $t \[options\] *//p" "$T/$t.help")
-    [ "$t" = kscope-doctor ] ||
+    [ "$t" = kscope-doctor ] || [ "$t" = kscope-cache ] || # several usage lines
         check "$t: the synopsis has '$syn'" grep -qF -- "$t [options]${syn:+ $syn}" <(tr -s ' ' <"$T/$t.txt")
     missing=
     for a in $(sed -n '/^positional arguments:/,/^$/p' "$T/$t.help" | awk 'NR > 1 && NF {print $1}'); do
@@ -45,7 +45,7 @@ for t in $TOOLS; do
         grep -qF -- "$ex" <(tr -s ' ' <"$T/$t.txt") || missing="$missing [$ex]"
     done < <(sed -n '/^examples:/,$p' "$T/$t.help" | sed -n 's/^ *\([^#]*[^ #]\) *#.*/\1/p' | tr -s ' ')
     check "$t: every example of --help is in the page${missing:+ (missing:$missing)}" test -z "$missing"
-    if [ "$t" != kscope-doctor ]; then
+    if [ "${t#kscope-}" = "$t" ]; then # a tracing tool: its probes
         missing=
         for p in $("$BIN/$t" --check 2>/dev/null | awk '/^probe /{print $2}'); do
             in_page "$p" "$T/$t.txt" || missing="$missing $p"
