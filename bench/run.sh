@@ -493,6 +493,17 @@ fi
 # profile (Python) where it runs, and bpftrace's profile probe with the same stacks.
 PROFILE_HOLD=${PROFILE_HOLD:-60}
 PROFILE_MD=$WORK/profile.md
+stop_within() { # PID SECONDS: SIGINT, then SIGKILL after SECONDS; fails if it had to kill
+    local pid=$1 i
+    kill -INT "$pid" 2>/dev/null
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
+}
 profile_run() { # IMPL HZ: one line of the table
     local impl=$1 hz=$2 out=$WORK/profile-$1-$2.out pid t0 t1 ticks rss n i pat
     case $impl in
@@ -502,10 +513,17 @@ profile_run() { # IMPL HZ: one line of the table
         bpftrace -e "profile:hz:$hz { @[kstack, ustack, comm] = count(); }" >"$out" 2>"$out.err" & ;;
     esac
     pid=$!
-    for ((i = 0; i < 600; i++)); do
+    # Ready within 60 s or not at all: a tool that cannot compile here may never say so
+    # (BCC's profile has been seen stuck on headers of another kernel).
+    for ((i = 0; ; i++)); do
         grep -qE "$pat" "$out" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || { printf '| %s | %s | did not start: %s | | |\n' "$impl" "$hz" \
-            "$(head -c 120 "$out.err" | tr '\n|' '  ')" >>"$PROFILE_MD"; return; }
+        if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 600 ]; then
+            stop_within "$pid" 5
+            printf '| %s | %s | did not start%s: %s | | | |\n' "$impl" "$hz" \
+                "$([ "$i" -ge 600 ] && echo ' within 60 s')" \
+                "$(grep -v '^$' "$out.err" | tail -n 2 | head -c 160 | tr '\n|' '  ')" >>"$PROFILE_MD"
+            return
+        fi
         sleep 0.1
     done
     "$SG" "$((PROFILE_HOLD + 5))" >/dev/null &
@@ -513,8 +531,11 @@ profile_run() { # IMPL HZ: one line of the table
     sleep "$PROFILE_HOLD"
     read -r ticks rss < <(awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat"; awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
     t0=$(date +%s%N)
-    kill -INT "$pid"
-    wait "$pid"
+    if ! stop_within "$pid" 60; then
+        printf '| %s | %s | no exit within 60 s of SIGINT (killed) | | | |\n' "$impl" "$hz" >>"$PROFILE_MD"
+        kill "$sg" 2>/dev/null; wait "$sg" 2>/dev/null
+        return
+    fi
     t1=$(date +%s%N)
     kill "$sg" 2>/dev/null; wait "$sg" 2>/dev/null
     case $impl in

@@ -92,7 +92,7 @@
 #endif
 
 #define TOOL_TIMEOUT_MS 60000
-#define MAX_TOOLS 32
+#define MAX_TOOLS 128
 #define MAX_PROBES 32
 #define STDERR_LINES 4 /* of a tool's reason, in the human report (all with -v) */
 
@@ -1096,7 +1096,7 @@ static void check_tools(const char *argv0, bool verbose)
 {
     self_dir(argv0, g_tools_dir, sizeof(g_tools_dir));
     g_tools = ks_xcalloc(MAX_TOOLS, sizeof(*g_tools));
-    char names[1024];
+    char names[4096];
     snprintf(names, sizeof(names), "%s", KS_TOOL_NAMES);
     char *save = NULL;
     for (char *n = strtok_r(names, "; ,:", &save); n && g_ntools < MAX_TOOLS;

@@ -27,7 +27,18 @@ suite() {
   guest_tool opensnoop  '^PID +COMM'                    ""
   guest_tool biolatency '^Tracing block device I/O'     "-D --prom /tmp/kscope-compat.prom"
   guest_tool syscount   '^Tracing (failed )?syscalls'   "-x"   auto
+  # The tool families' suites (tests/vm/guest.d/*.sh), each a function in GUEST_SUITES.
+  local s
+  for s in "${GUEST_SUITES[@]}"; do "$s"; done
 }
+# A family's guest checks live in tests/vm/guest.d/<family>.sh: its before_/check_
+# functions, and a suite function (guest_tool lines, kprobe mode) added to GUEST_SUITES.
+GUEST_SUITES=()
+for f in "$(dirname "$0")"/guest.d/*.sh; do
+  [ -e "$f" ] || continue
+  # shellcheck disable=SC1090 # the families' files
+  source "$f"
+done
 
 if [ "${KSCOPE_VM_NOBTF:-0}" = 1 ]; then
   vm_check "BTF is hidden from the tools" test ! -e /sys/kernel/btf/vmlinux
@@ -214,6 +225,13 @@ check_syscount() {
   else vm_fail "syscount -x: failed openat count" "${n:-none} < 300"; vm_evidence "$out" 30; fi
 }
 
+# KSCOPE_GUEST_ONLY="suite_x suite_y": only those families' suites (a quicker run while
+# a family is being written; CI runs everything).
+if [ -n "${KSCOPE_GUEST_ONLY:-}" ]; then
+  for s in $KSCOPE_GUEST_ONLY; do "$s"; done
+  vm_finish
+  exit
+fi
 suite
 
 r=0
