@@ -101,7 +101,7 @@ static __always_inline void ks_inet_tcp_set_state_args(struct pt_regs *ctx, u64 
 {
     struct sock *sk = (struct sock *)PT_REGS_PARM1(ctx);
     unsigned char old = 0;
-    ks_probe_read_kernel(&old, sizeof(old), &sk->__sk_common.skc_state);
+    ks_probe_read_kernel(&old, sizeof(old), (void *)&sk->__sk_common.skc_state);
     *skaddr = (u64)sk;
     *oldstate = old;
     *newstate = (int)PT_REGS_PARM2(ctx);

@@ -219,6 +219,11 @@ static const struct sym_fact ksyms[] = {
      "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
     {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
     {"schedule", OLD, 0, "kernel/sched/core.c"},
+    {"tcp_v4_connect", OLD, 0, "net/ipv4/tcp_ipv4.c"},
+    {"tcp_v6_connect", OLD, 0, "net/ipv6/tcp_ipv6.c (in the ipv6 module where IPv6 is one)"},
+    {"tcp_set_state", OLD, 0, "net/ipv4/tcp.c"},
+    {"tcp_rcv_state_process", OLD, 0, "net/ipv4/tcp_input.c"},
+    {"inet_csk_accept", OLD, 0, "net/ipv4/inet_connection_sock.c"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)

@@ -32,7 +32,8 @@ mkroot() {
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
-                try_to_wake_up schedule; do
+                try_to_wake_up schedule \
+                tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
