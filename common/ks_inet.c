@@ -23,6 +23,15 @@ int ks_inet_ipver(int family)
     return family == KS_AF_INET6 ? 6 : 4;
 }
 
+void ks_inet_text(const struct ks_inet_tuple *t, const char comm[16], struct ks_inet_text *out)
+{
+    memcpy(out->comm, comm, 16);
+    out->comm[16] = '\0';
+    ks_inet_addr(t->family, t->saddr, out->saddr, sizeof(out->saddr));
+    ks_inet_addr(t->family, t->daddr, out->daddr, sizeof(out->daddr));
+    out->ipver = ks_inet_ipver(t->family);
+}
+
 const char *ks_tcp_state_name(int state)
 {
     static const char *const names[] = {

@@ -23,6 +23,15 @@ const char *ks_inet_addr(int family, const __u8 *addr, char *buf, size_t size);
 /* 4 or 6, as the IP columns print the family. */
 int ks_inet_ipver(int family);
 
+/* An event's ends and command name as text, for its record's values. */
+struct ks_inet_text {
+    char comm[17];
+    char saddr[KS_INET_ADDRSTRLEN]; /* the tuple's local end */
+    char daddr[KS_INET_ADDRSTRLEN]; /* its remote end */
+    int ipver;                      /* 4 or 6 */
+};
+void ks_inet_text(const struct ks_inet_tuple *t, const char comm[16], struct ks_inet_text *out);
+
 /* "ESTABLISHED", "SYN_SENT"... (BCC's names); "UNKNOWN" otherwise. */
 const char *ks_tcp_state_name(int state);
 

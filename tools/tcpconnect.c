@@ -122,20 +122,19 @@ static void on_event(void *data, int size)
         count_event(e);
         return;
     }
-    char comm[17], saddr[KS_INET_ADDRSTRLEN], daddr[KS_INET_ADDRSTRLEN];
-    memcpy(comm, e->comm, 16);
-    comm[16] = '\0';
+    struct ks_inet_text x;
+    ks_inet_text(&e->t, e->comm, &x);
     if (!first_ts)
         first_ts = e->ts;
     struct ks_val v[NF] = {
         [F_TS] = KS_U(e->ts - first_ts),
         [F_UID] = KS_U(e->uid),
         [F_PID] = KS_U(e->pid),
-        [F_COMM] = KS_S(comm),
-        [F_IP] = KS_I(ks_inet_ipver(e->t.family)),
-        [F_SADDR] = KS_S(ks_inet_addr(e->t.family, e->t.saddr, saddr, sizeof(saddr))),
+        [F_COMM] = KS_S(x.comm),
+        [F_IP] = KS_I(x.ipver),
+        [F_SADDR] = KS_S(x.saddr),
         [F_LPORT] = KS_U(e->t.sport),
-        [F_DADDR] = KS_S(ks_inet_addr(e->t.family, e->t.daddr, daddr, sizeof(daddr))),
+        [F_DADDR] = KS_S(x.daddr),
         [F_DPORT] = KS_U(e->t.dport),
     };
     ks_record_emit(&rec, v);

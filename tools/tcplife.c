@@ -101,20 +101,19 @@ static void on_event(void *data, int size)
     const struct tcplife_event *e = data;
     if ((size_t)size < sizeof(*e))
         return;
-    char comm[17], laddr[KS_INET_ADDRSTRLEN], raddr[KS_INET_ADDRSTRLEN];
-    memcpy(comm, e->comm, 16);
-    comm[16] = '\0';
+    struct ks_inet_text x;
+    ks_inet_text(&e->t, e->comm, &x);
     if (!first_ts)
         first_ts = e->ts;
     struct ks_val v[NF] = {
         [F_TIME] = KS_U(ks_wall_ns()),
         [F_TS] = KS_U(e->ts - first_ts),
         [F_PID] = KS_U(e->pid),
-        [F_COMM] = KS_S(comm),
-        [F_IP] = KS_I(ks_inet_ipver(e->t.family)),
-        [F_LADDR] = KS_S(ks_inet_addr(e->t.family, e->t.saddr, laddr, sizeof(laddr))),
+        [F_COMM] = KS_S(x.comm),
+        [F_IP] = KS_I(x.ipver),
+        [F_LADDR] = KS_S(x.saddr),
         [F_LPORT] = KS_U(e->t.sport),
-        [F_RADDR] = KS_S(ks_inet_addr(e->t.family, e->t.daddr, raddr, sizeof(raddr))),
+        [F_RADDR] = KS_S(x.daddr),
         [F_RPORT] = KS_U(e->t.dport),
         [F_TX] = e->have_bytes ? KS_U(e->tx_b / 1024) : KS_NULL,
         [F_RX] = e->have_bytes ? KS_U(e->rx_b / 1024) : KS_NULL,

@@ -38,14 +38,7 @@ else
     check "SIGINT: exit status 0" stop_tool INT
     kill_workloads
 fi
-bad() { # bad DESCRIPTION MESSAGE-ERE ARGS...
-    local what=$1 re=$2 rc=0
-    shift 2
-    "$BIN/tcpaccept" "$@" >/dev/null 2>"$T/bad.err" || rc=$?
-    check "$what: exit 2" test "$rc" -eq 2
-    check "$what: says what is wrong" grep -qE -- "$re" "$T/bad.err"
-}
-bad "-P 0" "invalid port '0'" -P 0
-bad "-P ''" "empty port list" -P ''
-bad "-4 -6" "exclude each other" -4 -6
+bad_usage tcpaccept "-P 0" "invalid port '0'" -P 0
+bad_usage tcpaccept "-P ''" "empty port list" -P ''
+bad_usage tcpaccept "-4 -6" "exclude each other" -4 -6
 finish

@@ -9,7 +9,6 @@ SCHEMAS=$(cd "$(dirname "$0")/../../schemas" && pwd)
 netns_setup
 
 P1=$((20000 + $$ % 10000)) CLOSED=$((20000 + $$ % 10000 + 2))
-ours() { grep -E " ($A4|$A6) " "$1" || true; }
 
 tcp_serve "$NS_B" "$B4" "$P1" 9 10 "$T/srv4"
 tcp_serve "$NS_B" "$B6" "$P1" 9 10 "$T/srv6"
@@ -61,11 +60,7 @@ check "--json: valid; the connection and its latency" \
     python3 "$V" "$SCHEMAS/tcpconnlat.schema.json" "$T/outj" \
     --expect "r['pid'] == $CPID and r['ip'] == 4 and r['saddr'] == '$A4' and r['lport'] == $CLPORT and r['daddr'] == '$B4' and r['dport'] == $P1 and 0 < r['lat_ns'] < 10**10"
 
-rc=0
-"$BIN/tcpconnlat" -4 -6 >/dev/null 2>"$T/bad.err" || rc=$?
-check "-4 -6: exit 2, says why" bash -c "[ $rc -eq 2 ] && grep -q 'exclude each other' '$T/bad.err'"
-rc=0
-"$BIN/tcpconnlat" fast >/dev/null 2>"$T/bad.err" || rc=$?
-check "duration_ms 'fast': exit 2, says why" bash -c "[ $rc -eq 2 ] && grep -q \"invalid duration_ms 'fast'\" '$T/bad.err'"
+bad_usage tcpconnlat "-4 -6" "exclude each other" -4 -6
+bad_usage tcpconnlat "duration_ms 'fast'" "invalid duration_ms 'fast'" fast
 kill_workloads
 finish

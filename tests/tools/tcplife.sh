@@ -12,7 +12,6 @@ netns_setup
 
 P1=$((20000 + $$ % 10000)) P2=$((20000 + $$ % 10000 + 1))
 SEND=40000 REPLY=20000 # 39 KiB and 19 KiB: whole numbers either side of a rounding
-ours() { grep -E " ($A4|$A6) " "$1" || true; }
 
 tcp_serve "$NS_B" "$B4" "$P1" 9 "$REPLY" "$T/srv4"
 spid4=$SPID
@@ -81,16 +80,9 @@ check "--json: valid; the session with its owner and bytes ($tx/$rx)" \
     python3 "$V" "$SCHEMAS/tcplife.schema.json" "$T/outj" \
     --expect "r['pid'] == $CPID and r['comm'] == 'tcpload' and r['laddr'] == '$A4' and r['lport'] == $CLPORT and r['raddr'] == '$B4' and r['rport'] == $P1 and $want and r['span_ns'] > 0"
 
-bad() { # bad DESCRIPTION MESSAGE-ERE ARGS...
-    local what=$1 re=$2 rc=0
-    shift 2
-    "$BIN/tcplife" "$@" >/dev/null 2>"$T/bad.err" || rc=$?
-    check "$what: exit 2" test "$rc" -eq 2
-    check "$what: says what is wrong" grep -qE -- "$re" "$T/bad.err"
-}
-bad "-L 0" "invalid port '0'" -L 0
-bad "-D 70000" "invalid port '70000'" -D 22,70000
-bad "-L ''" "empty port list" -L ''
-bad "-6 -4" "exclude each other" -6 -4
+bad_usage tcplife "-L 0" "invalid port '0'" -L 0
+bad_usage tcplife "-D 70000" "invalid port '70000'" -D 22,70000
+bad_usage tcplife "-L ''" "empty port list" -L ''
+bad_usage tcplife "-6 -4" "exclude each other" -6 -4
 kill_workloads
 finish

@@ -9,7 +9,6 @@ SCHEMAS=$(cd "$(dirname "$0")/../../schemas" && pwd)
 netns_setup
 
 P1=$((20000 + $$ % 10000))
-ours() { grep -E " ($A4|$A6) " "$1" || true; }
 # states FILE: "OLD>NEW" per line of this test, in order.
 states() { ours "$1" | awk '{for (i = 1; i <= NF; i++) if ($i == "->") print $(i-1) ">" $(i+1)}' | tr '\n' ' '; }
 
@@ -63,11 +62,7 @@ check "--json: valid; connect() and the established state" \
     --expect "r['pid'] == $CPID and r['oldstate'] == 'CLOSE' and r['newstate'] == 'SYN_SENT' and r['laddr'] == '$A4' and r['raddr'] == '$B4' and r['rport'] == $P1" \
     --expect "r['oldstate'] == 'SYN_SENT' and r['newstate'] == 'ESTABLISHED' and r['lport'] == $CLPORT and r['span_ns'] > 0"
 
-rc=0
-"$BIN/tcpstates" -L 0 >/dev/null 2>"$T/bad.err" || rc=$?
-check "-L 0: exit 2, says why" bash -c "[ $rc -eq 2 ] && grep -q \"invalid port '0'\" '$T/bad.err'"
-rc=0
-"$BIN/tcpstates" -Y >/dev/null 2>"$T/bad.err" || rc=$?
-check "-Y: exit 2, says what to use instead" bash -c "[ $rc -eq 2 ] && grep -q 'systemd-cat' '$T/bad.err'"
+bad_usage tcpstates "-L 0" "invalid port '0'" -L 0
+bad_usage tcpstates "-Y" "systemd-cat" -Y
 kill_workloads
 finish

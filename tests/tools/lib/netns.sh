@@ -89,3 +89,17 @@ tcp_connect() {
     CLPORT=$(awk '/^done/ {print $2}' "$out")
     return $rc
 }
+
+# ours FILE: the lines of FILE with this test's addresses (space-separated columns), for
+# counting exactly the events the test caused among those of the whole machine.
+ours() { grep -E " ($A4|$A6) " "$1" || true; }
+
+# bad_usage TOOL DESCRIPTION MESSAGE-ERE ARGS...: TOOL ARGS is a usage error: exit 2 and
+# one line saying what is wrong.
+bad_usage() {
+    local tool=$1 what=$2 re=$3 rc=0
+    shift 3
+    "$BIN/$tool" "$@" >/dev/null 2>"$T/bad.err" || rc=$?
+    check "$what: exit 2" test "$rc" -eq 2
+    check "$what: says what is wrong" grep -qE -- "$re" "$T/bad.err"
+}
