@@ -18,7 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils python3-jsonschema \
-    prometheus-node-exporter prometheus curl python3-yaml groff-base man-db systemd
+    prometheus-node-exporter prometheus curl python3-yaml groff-base man-db systemd \
+    iproute2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0
