@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ks_features.h"
+#include "ks_opts.h"
 #include "ks_regex.h"
 #include "ks_uprobe.h"
 #include "ks_usyms.h"
@@ -494,4 +495,33 @@ struct ks_probe *ks_spec_check_probes(int *nprobes)
     ks_buf_free(&err);
     *nprobes = n;
     return p;
+}
+
+struct ks_probe *ks_pattern_probes(int npos, char **pos, bool check, long pid, bool regex,
+                                   bool with_return, struct ks_pattern *p, int *nprobes)
+{
+    memset(p, 0, sizeof(*p));
+    if (npos != 1) {
+        if (check && !npos)
+            return ks_spec_check_probes(nprobes); /* kscope-doctor: which kinds work here */
+        ks_usage_error(npos ? "one pattern only"
+                            : "the following arguments are required: pattern");
+    }
+    struct ks_buf err = {0};
+    if (ks_spec_parse(pos[0], pid, regex ? KS_SPEC_REGEX : 0, &p->spec, &err) != 0)
+        ks_usage_error_at(p->spec.text, p->spec.err_pos, err.s);
+    if (with_return && p->spec.kind != KS_SPEC_KFUNC && p->spec.kind != KS_SPEC_UFUNC)
+        ks_usage_error("only functions have returns: give [lib:]function, not a tracepoint "
+                       "or USDT probe");
+    if (p->spec.ret)
+        ks_usage_error("%s", with_return ? "the tool puts its own return probes: give the "
+                                           "function (p), not r"
+                                         : "the type must be p, t or u, not r");
+    p->n = ks_spec_expand(&p->spec, regex, pid, &p->targets, &err);
+    if (p->n < 0) {
+        ks_err("%s", err.s);
+        exit(1);
+    }
+    ks_buf_free(&err);
+    return ks_spec_probes(&p->spec, p->targets, p->n, 0, with_return, nprobes);
 }

@@ -86,6 +86,18 @@ struct ks_probe *ks_spec_probes(const struct ks_spec *s, const struct ks_spec_ta
  * says which kinds of pattern can work here. */
 struct ks_probe *ks_spec_check_probes(int *nprobes);
 
+/* A generic tool's pattern argument, all the way to its probes: without a pattern under
+ * --check, the kinds-check probes above (n = 0); else parse it (a usage error with a caret,
+ * exit 2), expand it (exit 1 with the reason) and build the probes (ks_spec_probes).
+ * npos/pos: the tool's positional arguments (exactly one pattern). */
+struct ks_pattern {
+    struct ks_spec spec;
+    struct ks_spec_target *targets;
+    int n;
+};
+struct ks_probe *ks_pattern_probes(int npos, char **pos, bool check, long pid, bool regex,
+                                   bool with_return, struct ks_pattern *p, int *nprobes);
+
 /* "#define KS_NPROBES n" and "#define KS_PROBE_LIST(X) X(0) ... X(n-1)" into out. */
 void ks_spec_defines(struct ks_buf *out, int n);
 

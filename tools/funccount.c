@@ -28,37 +28,18 @@ static const struct ks_opt opts[] = {
 };
 
 static struct ks_tool tool;
-static struct ks_spec spec;
-static struct ks_spec_target *targets;
-static int ntargets;
+static struct ks_pattern pat;
 
 static void configure(struct ks_run *r)
 {
-    if (r->opt.npos != 1) {
-        if (r->opt.check && !r->opt.npos) {
-            /* kscope-doctor's question: which probe kinds work here. */
-            tool.probes = ks_spec_check_probes(&tool.nprobes);
-            return;
-        }
-        ks_usage_error(r->opt.npos ? "one pattern only" : "the following arguments are "
-                                                          "required: pattern");
-    }
     if (opt_cpu >= ks_possible_cpus())
         ks_usage_error("invalid CPU %ld (this machine has CPUs 0-%d)", opt_cpu,
                        ks_possible_cpus() - 1);
-    struct ks_buf err = {0};
-    if (ks_spec_parse(r->opt.pos[0], r->opt.pid, opt_regex ? KS_SPEC_REGEX : 0, &spec,
-                      &err) != 0)
-        ks_usage_error_at(spec.text, spec.err_pos, err.s);
-    if (spec.ret)
-        ks_usage_error("funccount counts calls: the type must be p, t or u, not r");
-    ntargets = ks_spec_expand(&spec, opt_regex, r->opt.pid, &targets, &err);
-    if (ntargets < 0) {
-        ks_err("%s", err.s);
-        exit(1);
-    }
-    tool.probes = ks_spec_probes(&spec, targets, ntargets, 0, false, &tool.nprobes);
-    ks_spec_defines(&r->defines, ntargets);
+    tool.probes = ks_pattern_probes(r->opt.npos, r->opt.pos, r->opt.check, r->opt.pid, opt_regex,
+                                    false, &pat, &tool.nprobes);
+    if (!pat.n)
+        return;
+    ks_spec_defines(&r->defines, pat.n);
     if (r->opt.pid >= 0)
         ks_define(r, "TGID", r->opt.pid, "-p: this process only");
     if (opt_cpu >= 0)
@@ -72,8 +53,8 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     (void)r;
-    ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", ntargets,
-             spec.text);
+    ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", pat.n,
+             pat.spec.text);
 }
 
 enum { F_FUNC, F_COUNT, NF };
@@ -103,11 +84,11 @@ static void on_interval(struct ks_run *r)
 {
     static uint64_t *prev;
     if (!prev)
-        prev = ks_xcalloc((size_t)ntargets, sizeof(*prev));
+        prev = ks_xcalloc((size_t)pat.n, sizeof(*prev));
     int fd = ks_map_fd(r, "counts");
-    struct row *rows = ks_xcalloc((size_t)ntargets, sizeof(*rows));
+    struct row *rows = ks_xcalloc((size_t)pat.n, sizeof(*rows));
     int n = 0;
-    for (uint32_t i = 0; i < (uint32_t)ntargets; i++) {
+    for (uint32_t i = 0; i < (uint32_t)pat.n; i++) {
         uint64_t sum = 0;
         if (ks_percpu_sum_u64(fd, &i, 8, &sum, 1) != 0)
             continue;
@@ -115,10 +96,10 @@ static void on_interval(struct ks_run *r)
         prev[i] = sum;
         /* A USDT probe at several places counts as one, as BCC shows it. */
         int k = 0;
-        while (k < n && strcmp(rows[k].name, targets[i].name))
+        while (k < n && strcmp(rows[k].name, pat.targets[i].name))
             k++;
         if (k == n)
-            rows[n++] = (struct row){targets[i].name, 0, (int)i};
+            rows[n++] = (struct row){pat.targets[i].name, 0, (int)i};
         rows[k].count += d;
     }
     qsort(rows, (size_t)n, sizeof(*rows), cmp_rows);

@@ -38,40 +38,19 @@ static const struct ks_opt opts[] = {
 };
 
 static struct ks_tool tool;
-static struct ks_spec spec;
-static struct ks_spec_target *targets;
-static int ntargets;
+static struct ks_pattern pat;
 static bool section_fn, section_pid;
 static const char *label = "nsecs";
 
 static void configure(struct ks_run *r)
 {
-    if (r->opt.npos != 1) {
-        if (r->opt.check && !r->opt.npos) {
-            tool.probes = ks_spec_check_probes(&tool.nprobes);
-            return;
-        }
-        ks_usage_error(r->opt.npos ? "one pattern only"
-                                   : "the following arguments are required: pattern");
-    }
     if (opt_us && opt_ms)
         ks_usage_error("-u and -m are exclusive: pick one unit");
-    struct ks_buf err = {0};
-    if (ks_spec_parse(r->opt.pos[0], r->opt.pid, opt_regex ? KS_SPEC_REGEX : 0, &spec,
-                      &err) != 0)
-        ks_usage_error_at(spec.text, spec.err_pos, err.s);
-    if (spec.kind != KS_SPEC_KFUNC && spec.kind != KS_SPEC_UFUNC)
-        ks_usage_error("funclatency times functions: give [lib:]function, not a tracepoint "
-                       "or USDT probe");
-    if (spec.ret)
-        ks_usage_error("funclatency puts its own return probes: give the function (p), not r");
-    ntargets = ks_spec_expand(&spec, opt_regex, r->opt.pid, &targets, &err);
-    if (ntargets < 0) {
-        ks_err("%s", err.s);
-        exit(1);
-    }
-    tool.probes = ks_spec_probes(&spec, targets, ntargets, 0, true, &tool.nprobes);
-    ks_spec_defines(&r->defines, ntargets);
+    tool.probes = ks_pattern_probes(r->opt.npos, r->opt.pos, r->opt.check, r->opt.pid, opt_regex,
+                                    true, &pat, &tool.nprobes);
+    if (!pat.n)
+        return;
+    ks_spec_defines(&r->defines, pat.n);
     if (r->opt.pid >= 0)
         ks_define(r, "TGID", r->opt.pid, "-p: this process only");
     long factor = opt_ms ? 1000000 : opt_us ? 1000 : 1;
@@ -81,7 +60,7 @@ static void configure(struct ks_run *r)
               "nesting levels timed per thread (-l)");
     /* BCC: a histogram per function with -F, and per function and process for user
      * functions traced in every process (their addresses mean something per process). */
-    bool user = spec.kind == KS_SPEC_UFUNC;
+    bool user = pat.spec.kind == KS_SPEC_UFUNC;
     section_fn = opt_function || (user && r->opt.pid < 0);
     section_pid = section_fn && user;
     if (section_fn)
@@ -97,7 +76,7 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     (void)r;
-    ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", ntargets, spec.text);
+    ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", pat.n, pat.spec.text);
 }
 
 static void on_interval(struct ks_run *r)
@@ -117,11 +96,11 @@ static void on_interval(struct ks_run *r)
         memcpy(&fn, s[i].key, 4);
         memcpy(&pid, s[i].key + 4, 4);
         char name[300] = "";
-        if (section_fn && fn < (uint32_t)ntargets) {
+        if (section_fn && fn < (uint32_t)pat.n) {
             if (section_pid)
-                snprintf(name, sizeof(name), "%s [%u]", targets[fn].name, pid);
+                snprintf(name, sizeof(name), "%s [%u]", pat.targets[fn].name, pid);
             else
-                snprintf(name, sizeof(name), "%s", targets[fn].name);
+                snprintf(name, sizeof(name), "%s", pat.targets[fn].name);
         }
         ks_hist_emit(name, s[i].vals, KS_LOG2_SLOTS);
     }

@@ -43,22 +43,12 @@ static const struct ks_opt opts[] = {
 };
 
 static struct ks_tool tool;
-static struct ks_spec spec;
-static struct ks_spec_target *targets;
-static int ntargets;
+static struct ks_pattern pat;
 static bool kernel_on, user_on, per_pid, kernel_probe;
 static long g_pid = -1;
 
 static void configure(struct ks_run *r)
 {
-    if (r->opt.npos != 1) {
-        if (r->opt.check && !r->opt.npos) {
-            tool.probes = ks_spec_check_probes(&tool.nprobes);
-            return;
-        }
-        ks_usage_error(r->opt.npos ? "one pattern only"
-                                   : "the following arguments are required: pattern");
-    }
     if (opt_kernel && opt_user)
         ks_usage_error("-K and -U are mutually exclusive. If you want both stacks, that is the "
                        "default.");
@@ -66,21 +56,13 @@ static void configure(struct ks_run *r)
         ks_usage_error("invalid CPU %ld (this machine has CPUs 0-%d)", opt_cpu,
                        ks_possible_cpus() - 1);
     ks_stacktool_check_format(r, opt_folded);
-    struct ks_buf err = {0};
-    if (ks_spec_parse(r->opt.pos[0], r->opt.pid, opt_regex ? KS_SPEC_REGEX : 0, &spec,
-                      &err) != 0)
-        ks_usage_error_at(spec.text, spec.err_pos, err.s);
-    if (spec.ret)
-        ks_usage_error("stackcount counts events: the type must be p, t or u, not r");
-    ntargets = ks_spec_expand(&spec, opt_regex, r->opt.pid, &targets, &err);
-    if (ntargets < 0) {
-        ks_err("%s", err.s);
-        exit(1);
-    }
-    tool.probes = ks_spec_probes(&spec, targets, ntargets, 0, false, &tool.nprobes);
-    ks_spec_defines(&r->defines, ntargets);
+    tool.probes = ks_pattern_probes(r->opt.npos, r->opt.pos, r->opt.check, r->opt.pid, opt_regex,
+                                    false, &pat, &tool.nprobes);
+    if (!pat.n)
+        return;
+    ks_spec_defines(&r->defines, pat.n);
     g_pid = r->opt.pid;
-    kernel_probe = spec.kind == KS_SPEC_KFUNC || spec.kind == KS_SPEC_TP;
+    kernel_probe = pat.spec.kind == KS_SPEC_KFUNC || pat.spec.kind == KS_SPEC_TP;
     kernel_on = !opt_user;
     user_on = !opt_kernel;
     /* BCC: split by process for -P, for user stacks and for user probes (their symbols
@@ -110,8 +92,8 @@ static void on_start(struct ks_run *r)
 {
     (void)r;
     if (!opt_folded)
-        ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", ntargets,
-                 spec.text);
+        ks_textf("Tracing %d functions for \"%s\"... Hit Ctrl-C to end.\n", pat.n,
+                 pat.spec.text);
     ks_stacktool_preload(kernel_on);
     /* -p: the process is known now; read its maps while it surely lives (it may exit
      * before its first event is read). */

@@ -10,9 +10,10 @@
  *            USDT genload:gated 10 times (with a semaphore: counted only while traced),
  *            getppid() 33 times
  *   sleep    gen_sleep(5) 10 times (5 ms each), gen_sleep(1) 4 times, genlib_sleep(20)
- *            twice
+ *            twice; then a line "took NAME NS MIN_NS" per call: its duration as measured
+ *            around the call, and the least it can be (what the sleeps ask for)
  *   nested   gen_rec(3) 5 times: gen_rec calls itself 3 levels down, each level
- *            sleeping 2 ms before it recurses
+ *            sleeping 2 ms before it recurses; "took gen_rec NS MIN_NS" per call (every level)
  *   stack    gen_top -> gen_mid -> gen_leaf, 7 times
  *   fork     3 children forked (each exits at once) and waited for */
 #define _GNU_SOURCE
@@ -44,6 +45,28 @@ volatile unsigned short genload_gated_semaphore __attribute__((unused, section("
 
 static volatile long sink;
 
+/* Durations measured by the workload itself, printed after the work. */
+static struct {
+    const char *name;
+    long long ns, min_ns; /* measured; the least it can be (the sleeps asked for) */
+} took[64];
+static int ntook;
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static void note(const char *name, long long ns, long long min_ns)
+{
+    if (ntook < 64) {
+        took[ntook].name = name;
+        took[ntook].ns = ns;
+        took[ntook].min_ns = min_ns;
+        ntook++;
+    }
+}
+
 __attribute__((noinline)) long gen_add(long a, long b)
 {
     return a + b;
@@ -62,8 +85,11 @@ __attribute__((noinline)) void gen_sleep(int ms)
 
 __attribute__((noinline)) int gen_rec(int depth)
 {
+    long long t0 = now_ns();
     gen_sleep(2);
-    return depth > 0 ? gen_rec(depth - 1) + 1 : 0;
+    int r = depth > 0 ? gen_rec(depth - 1) + 1 : 0;
+    note("gen_rec", now_ns() - t0, (depth + 1) * 2000000LL);
+    return r;
 }
 
 __attribute__((noinline)) void gen_leaf(void)
@@ -119,12 +145,16 @@ int main(int argc, char **argv)
         for (int i = 0; i < 33; i++)
             sink += getppid();
     } else if (!strcmp(mode, "sleep")) {
-        for (int i = 0; i < 10; i++)
-            gen_sleep(5);
-        for (int i = 0; i < 4; i++)
-            gen_sleep(1);
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < 14; i++) {
+            long long t0 = now_ns();
+            gen_sleep(i < 10 ? 5 : 1);
+            note("gen_sleep", now_ns() - t0, (i < 10 ? 5 : 1) * 1000000LL);
+        }
+        for (int i = 0; i < 2; i++) {
+            long long t0 = now_ns();
             genlib_sleep(20);
+            note("genlib_sleep", now_ns() - t0, 20000000LL);
+        }
     } else if (!strcmp(mode, "nested")) {
         for (int i = 0; i < 5; i++)
             sink += gen_rec(3);
@@ -143,6 +173,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "genload: unknown mode %s\n", mode);
         return 2;
     }
+    for (int i = 0; i < ntook; i++)
+        printf("took %s %lld %lld\n", took[i].name, took[i].ns, took[i].min_ns);
     printf("done\n");
     fflush(stdout);
     return 0;
