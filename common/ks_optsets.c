@@ -52,6 +52,17 @@ const struct ks_optset ks_optsets[] = {
     {"tcpstates", "-L 80 -D 81,82 -4", 0, NULL},
     {"tcpaccept", "", 0, NULL},
     {"tcpaccept", "-P 80,81 -p 1 -6", 0, NULL},
+    /* The generic tracers build their probes from a pattern: fixed patterns of each kind
+     * stand for them (a tracepoint, a kernel function, a libc function). */
+    {"funccount", "t:sched:sched_process_fork", 0, NULL},
+    {"funccount", "vfs_read", 0, NULL},
+    {"funccount", "-i 1 vfs_read", 0, NULL}, /* the guest suite's (guest.d/generic.sh) */
+    {"funccount", "c:malloc", 0, NULL},
+    {"funclatency", "-i 1 vfs_read", 0, NULL},
+    {"funclatency", "-m -F c:malloc", 0, NULL},
+    {"stackcount", "t:sched:sched_process_fork", 0, NULL},
+    {"stackcount", "-i 1 -K vfs_read", 0, NULL},
+    {"stackcount", "-U c:malloc", 0, NULL},
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},
