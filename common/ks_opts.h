@@ -88,6 +88,9 @@ struct ks_opts_spec {
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
     bool json;          /* the tool prints through ks_record: it takes --json */
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
+    /* A positional argument of the tool's own (runqslower's min_us), or NULL: a KS_LONG
+     * entry (long_name names it in the usage line, help and messages; dest, min, max). */
+    const struct ks_opt *positional;
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */

@@ -181,6 +181,9 @@ static const struct sym_fact tracepoints[] = {
     {"sched:sched_process_fork", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
     {"sched:sched_switch", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
     {"sched:sched_waking", KV(4, 3, 0), 0, "include/trace/events/sched.h, added in 4.3"},
+    {"sched:sched_wakeup", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_wakeup_new", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
+    {"sched:sched_migrate_task", OLD, 0, "include/trace/events/sched.h (2.6.3x)"},
     {"block:block_rq_insert", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_issue", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
     {"block:block_rq_complete", OLD, 0, "include/trace/events/block.h (2.6.3x)"},
@@ -218,6 +221,11 @@ static const struct sym_fact ksyms[] = {
     {"finish_task_switch", OLD, 0,
      "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
     {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
+    {"ttwu_do_wakeup", OLD, 0,
+     "kernel/sched/core.c; an inline helper without a symbol from 6.2 (`ttwu_do_activate`, "
+     "which calls it, is the fallback then)"},
+    {"ttwu_do_activate", OLD, 0, "kernel/sched/core.c"},
+    {"wake_up_new_task", OLD, 0, "kernel/sched/core.c"},
     {"schedule", OLD, 0, "kernel/sched/core.c"},
 };
 
