@@ -537,8 +537,8 @@ int kp_switch(struct pt_regs *ctx)
 #endif
 #endif
 
-/* Log2 histograms of times (runqlat, cpudist: KS_TIME_HIST), read by the tool once per
- * interval: dist, keyed (section, slot) where the section is a process, thread or other id
+/* Log2 histograms of times (biolatency, runqlat, cpudist: KS_TIME_HIST), read by the tool
+ * once per interval: dist, keyed (section, slot) where the section is a process, thread or other id
  * (0: one histogram); with --prom (KS_PROM) also each section's sum in nanoseconds, never
  * cleared, for the Prometheus histogram's _sum; with -e (EXTENSION) the sum and the count
  * in the histogram's unit, for BCC's "avg = ..." line. MILLISECONDS: -m. */
@@ -547,15 +547,19 @@ struct hist_key {
     u64 section;
     u64 slot;
 };
+#ifndef KS_TIME_HIST_ENTRIES /* sections x slots */
 #if defined(PER_PID) || defined(PER_TID)
-BPF_HISTOGRAM(dist, struct hist_key, 65536);
+#define KS_TIME_HIST_ENTRIES 65536
 #else
-BPF_HISTOGRAM(dist, struct hist_key, 1024);
+#define KS_TIME_HIST_ENTRIES 1024
 #endif
+#endif
+BPF_HISTOGRAM(dist, struct hist_key, KS_TIME_HIST_ENTRIES);
 #ifdef KS_PROM
 BPF_HASH(dist_sum, struct hist_key, u64, 16384);
 #endif
 #ifdef EXTENSION
+/* A plain array with atomic adds: per-CPU arrays need 4.6. */
 struct ext_val {
     u64 total;
     u64 count;

@@ -42,18 +42,13 @@ const struct ks_optset ks_optsets[] = {
     {"wakeuptime", "-u -m 10 -M 1000", 0, NULL},
     {"wakeuptime", "-p 1", 0, NULL},
     {"runqlat", "", 0, NULL},
-    {"runqlat", "-P", 0, NULL},  /* RUNQ_BY_PROCESS: latencies kept until the thread leaves */
-    {"runqlat", "-L -m", 0, NULL},
-    {"runqlat", "-p 1 --prom /tmp/kscope-compat.prom", 0, NULL},
+    {"runqlat", "-P", 0, NULL}, /* RUNQ_BY_PROCESS: latencies kept until the thread leaves */
     {"runqslower", "", 0, NULL},
-    {"runqslower", "-P -p 1 1000", 0, NULL},
-    {"runqslower", "-t 1 0", 0, NULL},
+    {"runqslower", "-P -p 1 1000", 0, NULL}, /* events sent from the switch-out */
     {"runqlen", "", 0, NULL},
     {"runqlen", "-C", 0, NULL},
     {"cpudist", "", 0, NULL},
     {"cpudist", "-O -P -e", 0, NULL},
-    {"cpudist", "-L -I -m -p 1", 0, NULL},
-    {"cpudist", "--prom /tmp/kscope-compat.prom", 0, NULL},
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},

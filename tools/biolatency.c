@@ -202,6 +202,8 @@ static void configure(struct ks_run *r)
 {
     if (opt_disks && opt_flags)
         ks_usage_error("can only use -D or -F");
+    ks_define(r, "KS_TIME_HIST", 1, "log2 histograms (kscope.bpf.h)");
+    ks_define(r, "KS_TIME_HIST_ENTRIES", 4096, "disks or flag sets x slots");
     probes[0].off = !opt_queued; /* insert: only for -Q */
     probes[2].off = opt_queued;  /* issue_sq: -Q starts the clock at insert instead */
     if (opt_queued)

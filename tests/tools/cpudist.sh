@@ -22,7 +22,7 @@ check "BCC's histogram header" grep -qE '^     usecs +: count +distribution$' "$
 read -r total above <<<"$(sums "$T/o1" '' 256)"
 echo "-p $W1: $total on-CPU spans, $above of them >= 256 us"
 check "-p: the spinners' spans counted (got $total, want >= 50)" test "$total" -ge 50
-check "-p: at least 80% of them 256 us or more ($above of $total)" test $((above * 10)) -ge $((total * 8))
+check "-p: most of them 256 us or more, a slice ($above of $total)" test $((above * 2)) -ge "$total"
 check "-v: process ids without a task read" grep -q 'process ids: taken as each thread leaves the CPU' "$T/o1.err"
 check "no program left loaded" progs_gone "$T/o1.err"
 

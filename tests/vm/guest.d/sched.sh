@@ -36,11 +36,12 @@ check_runqlat() {
   else vm_fail "runqlat -P --probe=$mode" "$SEEN of the loops' pids ($SCHED_PIDS) have a histogram"; vm_evidence "$out" 40; fi
 }
 
-# runqslower -t 1 0: nothing but thread 1 (init), which may or may not wait: the check is
-# that the kprobe program loads and attaches and prints BCC's header.
+# runqslower -P -p 1 1000: init's waits above 1 ms, if any (its events are sent from the
+# switch-out on tracepoints, from finish_task_switch here): the check is that the kprobe
+# programs load, attach and print BCC's header with -P's columns.
 check_runqslower() {
   local mode=$1 out=$2
-  if vm_wait_match "$out" '^TIME +COMM +TID +LAT\(us\)$' 1; then vm_pass "runqslower --probe=$mode: BCC's header"
+  if vm_wait_match "$out" '^TIME +COMM +TID +LAT\(us\) PREV COMM +PREV TID$' 1; then vm_pass "runqslower --probe=$mode: BCC's header"
   else vm_fail "runqslower --probe=$mode" "no header"; vm_evidence "$out" 20; fi
 }
 
@@ -56,7 +57,7 @@ check_cpudist() {
 
 suite_sched() {
   guest_tool runqlat '^Tracing run queue latency' "-P" kprobe
-  guest_tool runqslower '^TIME +COMM' "-t 1 0" kprobe
+  guest_tool runqslower '^TIME +COMM' "-P -p 1 1000" kprobe
   guest_tool cpudist '^Tracing off-CPU time' "-O -P -e" kprobe
 }
 GUEST_SUITES+=(suite_sched)
