@@ -23,30 +23,9 @@ struct start_key {
     u64 b; /* tracepoints: sector; kprobes: 0 */
 };
 
-struct hist_key {
-    u64 section; /* device (-D), flags (-F), or 0 */
-    u64 slot;
-};
-
 KS_STATE_MAP(start, struct start_key, u64, 10240);
-BPF_HISTOGRAM(dist, struct hist_key, 4096);
-#ifdef KS_PROM
-/* --prom: the latencies added up per section, in nanoseconds, for the Prometheus
- * histogram's _sum (the slots only say "between 2^(k-1) and 2^k"). Keyed like dist with
- * slot 0, so user space reads both maps the same way. */
-BPF_HASH(dist_sum, struct hist_key, u64, 4096);
-#endif
-
-#ifdef EXTENSION
-/* -e: the sum and the number of latencies, for BCC's "avg = ..., total: ..." line. A plain
- * array with atomic adds: per-CPU arrays need 4.6, and at block I/O rates the atomic
- * instruction costs nothing that shows. */
-struct ext_val {
-    u64 total;
-    u64 count;
-};
-BPF_ARRAY(extension, struct ext_val, 1);
-#endif
+/* The histograms (dist; dist_sum with --prom; extension with -e) are kscope.bpf.h's
+ * (KS_TIME_HIST), sectioned by device (-D), flags (-F) or not at all. */
 
 /* Record when a request started. keep_first: don't overwrite an earlier start (with -Q the
  * insert time must survive the issue). */
@@ -72,25 +51,7 @@ static __always_inline int on_done(struct start_key *key, u64 section)
         return 0; /* started before we attached */
     u64 delta_ns = bpf_ktime_get_ns() - *tsp;
     start.delete(key);
-#ifdef MILLISECONDS
-    u64 delta = delta_ns / 1000000;
-#else
-    u64 delta = delta_ns / 1000;
-#endif
-    struct hist_key hk = {.section = section, .slot = bpf_log2l(delta)};
-    dist.increment(hk);
-#ifdef KS_PROM
-    struct hist_key sk = {.section = section, .slot = 0};
-    dist_sum.increment(sk, delta_ns); /* an atomic add: CPUs share the entry */
-#endif
-#ifdef EXTENSION
-    int zero = 0;
-    struct ext_val *ev = extension.lookup(&zero);
-    if (ev) {
-        __sync_fetch_and_add(&ev->total, delta);
-        __sync_fetch_and_add(&ev->count, 1);
-    }
-#endif
+    ks_time_hist_add(section, delta_ns);
     return 0;
 }
 

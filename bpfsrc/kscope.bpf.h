@@ -276,6 +276,25 @@ static __always_inline int ks_block_time_wanted(u64 delta_us)
 }
 #endif
 
+#ifdef KS_USES_KPROBES
+#include <linux/sched.h>
+/* A task's state word (0: TASK_RUNNING), read from its task_struct on kprobe paths: a
+ * struct read, which needs headers that match the running kernel. The field was renamed
+ * __state in 5.14. */
+static __always_inline long ks_task_state(struct task_struct *p)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+    unsigned int st = 0;
+    ks_probe_read_kernel(&st, sizeof(st), &p->__state);
+    return st;
+#else
+    long st = 0;
+    ks_probe_read_kernel(&st, sizeof(st), &p->state);
+    return st;
+#endif
+}
+#endif
+
 /* Off-CPU tools (offcputime, offwaketime): is the thread leaving the CPU one to trace?
  * tid 0 is the idle task. -p and -t by the lists; --state as BCC: 0 means runnable
  * (preempted), else any of the bits. -u/-k are tested by each path (see below). */
@@ -309,9 +328,8 @@ static __always_inline int ks_offcpu_wanted(u32 tid, u32 tgid, long state)
 #endif
 
 #ifdef KS_USES_KPROBES
-#include <linux/sched.h>
 /* The kprobe paths: prev is a task_struct (finish_task_switch's argument). Its ids, flags
- * (PF_KTHREAD for -u/-k) and state word (renamed __state in 5.14) are read from it: struct
+ * (PF_KTHREAD for -u/-k) and state word (ks_task_state) are read from it: struct
  * reads, which need headers that match the running kernel. */
 static __always_inline int ks_task_offcpu_wanted(struct task_struct *p, u32 *pid)
 {
@@ -332,15 +350,245 @@ static __always_inline int ks_task_offcpu_wanted(struct task_struct *p, u32 *pid
 #endif
 #endif
 #ifdef STATE_FILTER
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
-    unsigned int st = 0;
-    ks_probe_read_kernel(&st, sizeof(st), &p->__state);
-    state = st;
-#else
-    ks_probe_read_kernel(&state, sizeof(state), &p->state);
-#endif
+    state = ks_task_state(p);
 #endif
     return ks_offcpu_wanted(*pid, tgid, state);
 }
 #endif
+#endif
+
+/* Run-queue latency (runqlat, runqslower: KS_RUNQ): the time from a thread becoming
+ * runnable to it running.
+ *
+ * A thread becomes runnable when it is woken (sched_wakeup), created (sched_wakeup_new),
+ * or switched out while still runnable (preempted, or yielding): sched_switch's prev_state
+ * without the preempted bit is 0 (REPORT_STATE_MASK, from the tracepoint's format). It
+ * runs when sched_switch names it next. The time between is the latency; the tool's
+ * runq_done() (defined in its own program) receives it with the thread's id, and with
+ * RUNQ_COMMS its name and the previous thread's id and name. The kprobe path (ttwu_do_wakeup or ttwu_do_activate,
+ * wake_up_new_task, finish_task_switch) reads the ids and state from task_structs.
+ *
+ * The process id (-p, -P, --pidnss: RUNQ_BY_PROCESS). The scheduler tracepoints carry
+ * thread ids only, and at sched_switch the current task is prev, not next. So on the
+ * tracepoint path the latency of next is kept (runq_pending) until next itself leaves the
+ * CPU: then it is the current task, its process id is exact (bpf_get_current_pid_tgid), and
+ * the latency is handed over. No task_struct is read and no tid->tgid table can go stale;
+ * a latency is reported when the thread next leaves the CPU, not when it starts to run.
+ * On the kprobe path finish_task_switch runs in next's context: the id is current's. */
+#ifdef KS_RUNQ
+#define COMM_LEN 16
+
+struct runq_ev {
+    u64 delta_ns; /* runnable -> running */
+    u32 tid;      /* the thread that waited */
+    u32 tgid;     /* its process (only with RUNQ_BY_PROCESS on tracepoints) */
+    u32 prev_tid; /* the thread it took the CPU from */
+    u32 pad;
+    char comm[COMM_LEN];
+    char prev_comm[COMM_LEN];
+};
+
+KS_STATE_MAP(runq_start, u32, u64, 65536);
+
+/* The tool's: what to do with one latency. With RUNQ_BY_PROCESS (tracepoints) or on the
+ * kprobe path, it runs in the context of the thread that waited. */
+static __always_inline void runq_done(void *ctx, struct runq_ev *e);
+
+static __always_inline void runq_enqueue(u32 tid)
+{
+    if (tid == 0)
+        return; /* the idle task is never queued */
+#if NUM_TID > 0
+    if (!tid_wanted(tid))
+        return;
+#endif
+    u64 ts = bpf_ktime_get_ns();
+    runq_start.update(&tid, &ts);
+}
+
+/* tid runs now: its latency, if its enqueue was seen. */
+static __always_inline int runq_ran(u32 tid, u64 *delta)
+{
+    u64 *tsp = runq_start.lookup(&tid);
+    if (!tsp)
+        return 0; /* enqueued before the tool started, or filtered out */
+    *delta = bpf_ktime_get_ns() - *tsp;
+    runq_start.delete(&tid);
+    return 1;
+}
+
+#if defined(KS_TP_switch)
+#ifdef RUNQ_BY_PROCESS
+KS_STATE_MAP(runq_pending, u32, struct runq_ev, 16384);
+
+/* tid leaves the CPU and is the current task: its pending latency gets its process id. */
+static __always_inline void runq_settle(void *ctx, u32 tid)
+{
+    struct runq_ev *p = runq_pending.lookup(&tid);
+    if (!p)
+        return;
+    struct runq_ev e = *p;
+    runq_pending.delete(&tid);
+    e.tgid = bpf_get_current_pid_tgid() >> 32;
+#if NUM_PID > 0
+    if (!pid_wanted(e.tgid))
+        return;
+#endif
+    runq_done(ctx, &e);
+}
+#endif
+
+#if defined(KS_TP_wakeup)
+TRACEPOINT_PROBE(sched, sched_wakeup)
+{
+    runq_enqueue(args->pid);
+    return 0;
+}
+#endif
+
+#if defined(KS_TP_wakeup_new)
+TRACEPOINT_PROBE(sched, sched_wakeup_new)
+{
+    runq_enqueue(args->pid);
+    return 0;
+}
+#endif
+
+TRACEPOINT_PROBE(sched, sched_switch)
+{
+    u32 prev = args->prev_pid, next = args->next_pid;
+#ifdef RUNQ_BY_PROCESS
+    if (prev != 0)
+        runq_settle(args, prev);
+#endif
+    /* prev is still runnable (preempted or yielding): it waits in the queue from now. */
+    if ((args->prev_state & REPORT_STATE_MASK) == 0)
+        runq_enqueue(prev);
+    struct runq_ev e = {};
+    if (!runq_ran(next, &e.delta_ns))
+        return 0;
+    e.tid = next;
+    e.prev_tid = prev;
+#ifdef RUNQ_COMMS
+    ks_probe_read_kernel(e.comm, sizeof(e.comm), args->next_comm);
+    ks_probe_read_kernel(e.prev_comm, sizeof(e.prev_comm), args->prev_comm);
+#endif
+#ifdef RUNQ_BY_PROCESS
+    runq_pending.update(&next, &e);
+#else
+    runq_done(args, &e);
+#endif
+    return 0;
+}
+#endif
+
+#if defined(KS_KP_wakeup)
+/* ttwu_do_wakeup(rq, p, ...) before 6.2 (an inline helper after), else
+ * ttwu_do_activate(rq, p, ...): the task is the second argument of both. */
+int kp_wakeup(struct pt_regs *ctx)
+{
+    struct task_struct *p = (struct task_struct *)PT_REGS_PARM2(ctx);
+    u32 tid = 0;
+    ks_probe_read_kernel(&tid, sizeof(tid), &p->pid);
+    runq_enqueue(tid);
+    return 0;
+}
+#endif
+
+#if defined(KS_KP_wakeup_new)
+/* wake_up_new_task(struct task_struct *p) */
+int kp_wakeup_new(struct pt_regs *ctx)
+{
+    struct task_struct *p = (struct task_struct *)PT_REGS_PARM1(ctx);
+    u32 tid = 0;
+    ks_probe_read_kernel(&tid, sizeof(tid), &p->pid);
+    runq_enqueue(tid);
+    return 0;
+}
+#endif
+
+#if defined(KS_KP_switch)
+/* finish_task_switch(struct task_struct *prev), in the context of the thread switched in. */
+int kp_switch(struct pt_regs *ctx)
+{
+    struct task_struct *p = (struct task_struct *)PT_REGS_PARM1(ctx);
+    u32 prev = 0;
+    ks_probe_read_kernel(&prev, sizeof(prev), &p->pid);
+    if (ks_task_state(p) == 0) /* TASK_RUNNING: preempted */
+        runq_enqueue(prev);
+    u64 id = bpf_get_current_pid_tgid();
+    struct runq_ev e = {};
+    if (!runq_ran((u32)id, &e.delta_ns))
+        return 0;
+    e.tid = (u32)id;
+    e.tgid = id >> 32;
+#if NUM_PID > 0
+    if (!pid_wanted(e.tgid))
+        return 0;
+#endif
+    e.prev_tid = prev;
+#ifdef RUNQ_COMMS
+    bpf_get_current_comm(e.comm, sizeof(e.comm));
+    ks_probe_read_kernel(e.prev_comm, sizeof(e.prev_comm), p->comm);
+#endif
+    runq_done(ctx, &e);
+    return 0;
+}
+#endif
+#endif
+
+/* Log2 histograms of times (biolatency, runqlat, cpudist: KS_TIME_HIST), read by the tool
+ * once per interval: dist, keyed (section, slot) where the section is a process, thread or other id
+ * (0: one histogram); with --prom (KS_PROM) also each section's sum in nanoseconds, never
+ * cleared, for the Prometheus histogram's _sum; with -e (EXTENSION) the sum and the count
+ * in the histogram's unit, for BCC's "avg = ..." line. MILLISECONDS: -m. */
+#ifdef KS_TIME_HIST
+struct hist_key {
+    u64 section;
+    u64 slot;
+};
+#ifndef KS_TIME_HIST_ENTRIES /* sections x slots */
+#if defined(PER_PID) || defined(PER_TID)
+#define KS_TIME_HIST_ENTRIES 65536
+#else
+#define KS_TIME_HIST_ENTRIES 1024
+#endif
+#endif
+BPF_HISTOGRAM(dist, struct hist_key, KS_TIME_HIST_ENTRIES);
+#ifdef KS_PROM
+BPF_HASH(dist_sum, struct hist_key, u64, 16384);
+#endif
+#ifdef EXTENSION
+/* A plain array with atomic adds: per-CPU arrays need 4.6. */
+struct ext_val {
+    u64 total;
+    u64 count;
+};
+BPF_ARRAY(extension, struct ext_val, 1);
+#endif
+
+static __always_inline void ks_time_hist_add(u64 section, u64 delta_ns)
+{
+#ifdef MILLISECONDS
+    u64 delta = delta_ns / 1000000;
+#else
+    u64 delta = delta_ns / 1000;
+#endif
+    struct hist_key key = {};
+    key.section = section;
+    key.slot = bpf_log2l(delta);
+    dist.increment(key);
+#ifdef KS_PROM
+    struct hist_key sum_key = {.section = section, .slot = 0};
+    dist_sum.increment(sum_key, delta_ns); /* an atomic add: CPUs share the entry */
+#endif
+#ifdef EXTENSION
+    int zero = 0;
+    struct ext_val *ev = extension.lookup(&zero);
+    if (ev) {
+        lock_xadd(&ev->total, delta);
+        lock_xadd(&ev->count, 1);
+    }
+#endif
+}
 #endif

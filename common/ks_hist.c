@@ -1,6 +1,7 @@
 #include "ks_hist.h"
 
 #include <bcc/libbpf.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,4 +220,21 @@ void ks_hist_end(void)
 {
     if (ks_out_json())
         ks_json_end(ks_out_writer());
+}
+
+void ks_hist_extension(int fd, const char *unit)
+{
+    uint32_t zero = 0;
+    uint64_t v[2] = {0, 0}; /* total, count */
+    if (fd < 0 || bpf_lookup_elem(fd, &zero, v) != 0)
+        return;
+    if (ks_out_json()) {
+        ks_json_uint(ks_out_writer(), "total", v[0]);
+        ks_json_uint(ks_out_writer(), "count", v[1]);
+    } else if (v[1] > 0) {
+        printf("\navg = %" PRIu64 " %s, total: %" PRIu64 " %s, count: %" PRIu64 "\n\n",
+               v[0] / v[1], unit, v[0], unit, v[1]);
+    }
+    uint64_t zeros[2] = {0, 0};
+    bpf_update_elem(fd, &zero, zeros, 0);
 }

@@ -35,4 +35,9 @@ void ks_hist_emit(const char *section_value, const uint64_t *vals, int n);
 void ks_hist_emit_linear(const char *section_value, const uint64_t *vals, int n);
 void ks_hist_end(void);
 
+/* -e of biolatency and cpudist: BCC's "avg = ..., total: ..., count: ..." line after the
+ * histograms (JSON: "total" and "count" members of the interval's object), from a BPF
+ * array map (fd) whose entry 0 is {u64 total, u64 count} in `unit`; then zeroed. */
+void ks_hist_extension(int fd, const char *unit);
+
 #endif

@@ -212,13 +212,20 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
     doc_fn = NULL;
 }
 
+/* A tool's own typed positional argument (spec.positional) is named by its long name
+ * (runqslower's min_us), or else by its metavar (tcpconnlat's duration_ms). */
+static const char *positional_name(const struct ks_opt *o)
+{
+    return o->long_name ? o->long_name : o->metavar;
+}
+
 const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 {
     static char own[64];
     if (s->pos_name)
         return s->pos_synopsis ? s->pos_synopsis : s->pos_name;
     if (s->positional) {
-        snprintf(own, sizeof(own), "[%s]", s->positional->metavar);
+        snprintf(own, sizeof(own), "[%s]", positional_name(s->positional));
         return own;
     }
     return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
@@ -232,7 +239,8 @@ void ks_opts_each_positional(const struct ks_opts_spec *s,
     if (s->pos_name)
         fn(&(struct ks_opt_doc){.lname = s->pos_name, .help = s->pos_help}, ctx);
     if (s->positional)
-        fn(&(struct ks_opt_doc){.lname = s->positional->metavar, .help = s->positional->help},
+        fn(&(struct ks_opt_doc){.lname = positional_name(s->positional),
+                                .help = s->positional->help},
            ctx);
     if (s->common & KS_C_POS_DURATION)
         fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
@@ -470,8 +478,13 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         if (npos == 1)
             set_long(argv[optind], "duration", 1, 100000000, &c->duration);
     } else if (s->positional && npos <= 1) {
-        if (npos == 1 && !s->positional->parse(argv[optind], s->positional->dest))
-            ks_usage_error("invalid %s '%s'", s->positional->metavar, ks_q(argv[optind]));
+        const struct ks_opt *o = s->positional;
+        if (npos == 1 && o->type == KS_OPT_LONG &&
+            !ks_parse_long(argv[optind], o->min, o->max, (long *)o->dest))
+            ks_usage_error("invalid %s '%s' (a whole number from %ld to %ld)",
+                           positional_name(o), ks_q(argv[optind]), o->min, o->max);
+        if (npos == 1 && o->type == KS_OPT_FUNC && !o->parse(argv[optind], o->dest))
+            ks_usage_error("invalid %s '%s'", positional_name(o), ks_q(argv[optind]));
     } else if (npos > 0) {
         ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + (s->positional ? 1 : 0)]));
     }

@@ -93,7 +93,8 @@ struct ks_opts_spec {
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
     /* Positional arguments of the tool's own, one of two kinds. A single optional typed value
      * (tcpconnlat's [duration_ms], runqslower's [min_us]):
-     * a KS_FUNC entry whose metavar names it; with neither KS_C_INTERVAL nor
+     * a KS_LONG entry (named by long_name; min, max) or a KS_FUNC one (named by its
+     * long_name or else its metavar; parse); with neither KS_C_INTERVAL nor
      * KS_C_POS_DURATION. NULL: none. */
     const struct ks_opt *positional;
     /* Or a list of strings the tool interprets (funccount's pattern), in ks_common.pos: */

@@ -63,6 +63,14 @@ const struct ks_optset ks_optsets[] = {
     {"stackcount", "t:sched:sched_process_fork", 0, NULL},
     {"stackcount", "-i 1 -K vfs_read", 0, NULL},
     {"stackcount", "-U c:malloc", 0, NULL},
+    {"runqlat", "", 0, NULL},
+    {"runqlat", "-P", 0, NULL}, /* RUNQ_BY_PROCESS: latencies kept until the thread leaves */
+    {"runqslower", "", 0, NULL},
+    {"runqslower", "-P -p 1 1000", 0, NULL}, /* events sent from the switch-out */
+    {"runqlen", "", 0, NULL},
+    {"runqlen", "-C", 0, NULL},
+    {"cpudist", "", 0, NULL},
+    {"cpudist", "-O -P -e", 0, NULL},
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},

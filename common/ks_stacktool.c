@@ -113,11 +113,7 @@ void ks_offcpu_configure(struct ks_run *r, const struct ks_offcpu_opts *o)
         ks_define(r, "STATE_FILTER", 1, "--state");
         ks_define(r, "STATE_VALUE", o->state, "--state");
         const char *why = NULL;
-        uint64_t bit = ks_sched_preempt_bit(&why);
-        if (bit)
-            ks_define(r, "REPORT_STATE_MASK", (long long)(bit - 1),
-                      "prev_state bits below the preempted bit, from the sched_switch format");
-        else if (r->opt.probe_mode != KS_MODE_KPROBE)
+        if (!ks_sched_define_state_mask(r, &why) && r->opt.probe_mode != KS_MODE_KPROBE)
             ks_usage_error("--state: cannot tell preempted threads apart on sched_switch here "
                            "(%s); use --probe=kprobe",
                            why);

@@ -129,26 +129,6 @@ static void prom_section(const struct ks_hist_section *s, const struct ks_hist_s
                       &l, label ? 1 : 0, s->vals, KS_LOG2_SLOTS, opt_ms ? 1000000 : 1000, sum);
 }
 
-/* -e: BCC's line after the histograms, then the sums start again. */
-static void print_extension(struct ks_run *r, const char *label)
-{
-    int fd = ks_map_fd(r, "extension");
-    uint32_t zero = 0;
-    uint64_t v[2] = {0, 0}; /* total, count */
-    if (fd < 0 || bpf_lookup_elem(fd, &zero, v) != 0)
-        return;
-    if (ks_out_json()) {
-        /* Members of the interval's object: the sum (in its unit) and the number of I/Os. */
-        ks_json_uint(ks_out_writer(), "total", v[0]);
-        ks_json_uint(ks_out_writer(), "count", v[1]);
-    } else if (v[1] > 0) {
-        printf("\navg = %" PRIu64 " %s, total: %" PRIu64 " %s, count: %" PRIu64 "\n\n",
-               v[0] / v[1], label, v[0], label, v[1]);
-    }
-    uint64_t zeros[2] = {0, 0};
-    bpf_update_elem(fd, &zero, zeros, 0);
-}
-
 static void on_interval(struct ks_run *r)
 {
     const struct ks_map_def *m = ks_map_def(r, "dist");
@@ -194,7 +174,7 @@ static void on_interval(struct ks_run *r)
     free(s);
     free(sums);
     if (opt_extension)
-        print_extension(r, label);
+        ks_hist_extension(ks_map_fd(r, "extension"), label);
     ks_interval_end();
 }
 
@@ -222,6 +202,8 @@ static void configure(struct ks_run *r)
 {
     if (opt_disks && opt_flags)
         ks_usage_error("can only use -D or -F");
+    ks_define(r, "KS_TIME_HIST", 1, "log2 histograms (kscope.bpf.h)");
+    ks_define(r, "KS_TIME_HIST_ENTRIES", 4096, "disks or flag sets x slots");
     probes[0].off = !opt_queued; /* insert: only for -Q */
     probes[2].off = opt_queued;  /* issue_sq: -Q starts the clock at insert instead */
     if (opt_queued)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_sched.h"
 #include "ks_stack.h"
 #include "ks_stacktool.h"
 #include "ks_tool.h"
@@ -27,8 +28,7 @@ static const struct ks_opt opts[] = {
 static struct ks_probe probes[] = {
     {.name = "switch",
      .tp = "sched:sched_switch",
-     .kprobes = {"finish_task_switch", "finish_task_switch.isra.0", "finish_task_switch.isra.1",
-                 "finish_task_switch.constprop.0"}},
+     .kprobes = {KS_SCHED_SWITCH_KPROBES}},
 };
 
 /* The BPF program's key (bpfsrc/offcputime.bpf.c). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ks_sched.h"
 #include "ks_stack.h"
 #include "ks_stacktool.h"
 #include "ks_tool.h"
@@ -25,8 +26,7 @@ static const struct ks_opt opts[] = {
 static struct ks_probe probes[] = {
     {.name = "switch",
      .tp = "sched:sched_switch",
-     .kprobes = {"finish_task_switch", "finish_task_switch.isra.0", "finish_task_switch.isra.1",
-                 "finish_task_switch.constprop.0"},
+     .kprobes = {KS_SCHED_SWITCH_KPROBES},
      .group = 1},
     {.name = "waking", .tp = "sched:sched_waking", .kprobes = {"try_to_wake_up"}, .group = 1},
 };

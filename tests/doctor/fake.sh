@@ -56,7 +56,11 @@ fake() { local r=$1; shift; KSCOPE_FAKE_ROOT=$r doctor "$@"; }
 R=$T/kp
 mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
     tp block:block_rq_complete tp block:block_rq_insert \
-    tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers
+    tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers \
+    tp sched:sched_switch tp sched:sched_wakeup tp sched:sched_wakeup_new tp sched:sched_migrate_task
+# sched_switch's print fmt marks preempted threads (runqlat, runqlen read the bit from it).
+echo 'print fmt: "prev_state=%s%s", REC->prev_state & 0x7f ? "S" : "R", REC->prev_state & 0x100 ? "+" : ""' \
+    >>"$R/$TR/events/sched/sched_switch/format"
 fake "$R" "$T/kp.txt"
 check "kprobes: exit 0 (all tools run)" test "$RC" -eq 0
 check "kprobes: says available" hasre "$T/kp.txt" "^  ok    kprobes +available \(perf kprobe PMU\)"
@@ -83,7 +87,7 @@ for n in ('execsnoop', 'opensnoop', 'biolatency'):
     assert tool[n]['modes']['kprobe']['ok'] is True, (n, tool[n]['modes']['kprobe'])
 assert tool['opensnoop']['modes']['tracepoint']['ok'] is False
 assert 'not in this kernel' in tool['opensnoop']['modes']['tracepoint']['reason']"
-check "kprobes: offcputime on finish_task_switch's .isra copy" \
+check "kprobes: offwaketime (no sched_waking) on finish_task_switch's .isra copy" \
     hasre "$T/kp.txt" "switch +kprobe +finish_task_switch\.isra\.0$"
 check "kprobes: a forced mode that fails says why" \
     hasre "$T/kp.txt" "--probe=tracepoint: cannot attach probe 'openat_enter': tracepoint syscalls:sys_enter_openat: not in this kernel"

@@ -8,6 +8,9 @@
  *   stackload sleep             a second thread sleeps 100 ms at a time in nanosleep()
  *   stackload pingpong N        two processes wake each other through pipes, N times each
  *                               second (parent: stackload, child renamed "pong")
+ *   stackload spin N            N threads named "spinner" that never sleep (pin them to one CPU
+ *                               with taskset and each waits its turn: the scheduler tools);
+ *                               prints "ready <pid> <tid>..." (N thread ids)
  *   stackload jit               (x86_64) spin in code written to anonymous memory, named
  *                               "jit_spin" in /tmp/perf-PID.map as a JIT would
  * Each prints "ready <pid> [<tid>]" once running. */
@@ -125,6 +128,39 @@ static void pingpong(long rate)
     }
 }
 
+#define SPIN_MAX 16
+static pthread_barrier_t g_spin_started;
+static long g_spin_tids[SPIN_MAX];
+
+static void *spinner(void *arg)
+{
+    prctl(PR_SET_NAME, "spinner");
+    g_spin_tids[(long)arg] = (long)syscall(SYS_gettid);
+    pthread_barrier_wait(&g_spin_started);
+    for (;;)
+        sink++;
+    return NULL;
+}
+
+static void spin_threads(long n)
+{
+    if (n < 1 || n > SPIN_MAX)
+        exit(2);
+    pthread_barrier_init(&g_spin_started, NULL, (unsigned)n + 1);
+    for (long i = 0; i < n; i++) {
+        pthread_t t;
+        pthread_create(&t, NULL, spinner, (void *)i);
+    }
+    pthread_barrier_wait(&g_spin_started);
+    printf("ready %d", getpid());
+    for (long i = 0; i < n; i++)
+        printf(" %ld", g_spin_tids[i]);
+    printf("\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 #if defined(__x86_64__)
 #include <sys/mman.h>
 /* A one-instruction JIT: "jmp ." spins forever in memory no file backs. */
@@ -174,6 +210,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "jit"))
         jit();
 #endif
+    if (!strcmp(argv[1], "spin"))
+        spin_threads(argc > 2 ? atol(argv[2]) : 2);
     if (!strcmp(argv[1], "pingpong"))
         pingpong(argc > 2 ? atol(argv[2]) : 100);
     return 2;

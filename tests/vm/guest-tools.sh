@@ -60,7 +60,7 @@ vm_time import "$(vm_elapsed "$t0")"
 # The kprobe variant each probe must get on this kernel, by mode (auto: tracepoints).
 expect_choice() {  # expect_choice MODE OUTFILE TOOL
   local mode=$1 out=$2 tool=$3 re
-  if [ "$mode" = kprobe ]; then re='(kprobe|kretprobe) [A-Za-z0-9_]+: chosen'
+  if [ "$mode" = kprobe ]; then re='(kprobe|kretprobe) [A-Za-z0-9_.]+: chosen'
   else re='tracepoint [a-z_]+:[a-z_0-9]+: chosen'; fi
   if vm_wait_match "$out" "$re" 1; then vm_pass "$tool --probe=$mode: $mode variant chosen"
   else vm_fail "$tool --probe=$mode: $mode variant chosen" "no '$re' in -v output"; vm_evidence "$out"; fi

@@ -1,0 +1,21 @@
+# Shared by the scheduler tools' tests (runqlat, runqslower, runqlen, cpudist), after lib.sh:
+# threads that never sleep pinned to one CPU (the last online one), so that each waits for
+# the others' turns, and sums of BCC's text histograms.
+: "${STACKLOAD:?STACKLOAD must name the stackload test workload}"
+H="$(dirname "${BASH_SOURCE[0]}")/hist.awk"
+cache=(--cache-dir "$T/cache")
+CPU=$(awk -F'[-,]' '{print $NF}' /sys/devices/system/cpu/online)
+SCHED_PIDS=()
+trap 'kill "${SCHED_PIDS[@]}" 2>/dev/null; kill -CONT "${SCHED_PIDS[@]}" 2>/dev/null; cleanup' EXIT
+
+# spinners OUT N: a stackload process with N spinning threads on $CPU; its "ready PID TID..."
+# line in OUT; SPID is its pid.
+spinners() {
+    taskset -c "$CPU" "$STACKLOAD" spin "$2" >"$1" &
+    SPID=$!
+    SCHED_PIDS+=("$SPID")
+    wait_for "$1" '^ready' 10
+}
+
+# sums FILE [SECTION [LO]]: "TOTAL AT_LEAST" of FILE's histograms (hist.awk).
+sums() { awk -v sect="${2:-}" -v lo="${3:-0}" -f "$H" "$1"; }
