@@ -10,7 +10,8 @@
  * Configured by the prelude: COUNT_ONLY (-C), DIST (-d), FACTOR (ns per histogram unit),
  * CPU_FILTER (-c), NAME_LEN, KS_PROM (--prom: the histograms' sums), and the probes:
  * KS_TP_entry/exit (tracepoints) or KS_KP_entry/exit (kprobe and kretprobe on
- * handle_irq_event_percpu(), which runs all the handlers of one interrupt). */
+ * handle_irq_event() or handle_irq_event_percpu(), which run all the handlers of one
+ * interrupt; both take the irq_desc). */
 
 struct irq_key {
     char name[NAME_LEN];
@@ -94,8 +95,8 @@ TRACEPOINT_PROBE(irq, irq_handler_entry)
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
 #include <linux/interrupt.h>
-/* irqreturn_t handle_irq_event_percpu(struct irq_desc *desc): the name of the line's first
- * handler, desc->action->name (struct reads: fine on a kprobe path). */
+/* irqreturn_t handle_irq_event(struct irq_desc *desc) (or _percpu): the name of the line's
+ * first handler, desc->action->name (struct reads: fine on a kprobe path). */
 int kp_entry(struct pt_regs *ctx)
 {
     struct irq_start *s = irq_begin();

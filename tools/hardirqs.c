@@ -16,14 +16,15 @@ static const struct ks_opt opts[] = {
 };
 
 /* irq_handler_entry/exit run around each handler (each action of a shared line). The
- * kprobe fallback is BCC's before 2021: handle_irq_event_percpu(), around all the handlers
- * of one interrupt, named by the first one (desc->action->name, a struct read). One group:
- * the start slot is filled by one mechanism and read by the same. */
+ * kprobe fallback runs around all the handlers of one interrupt, named by the first one
+ * (desc->action->name, a struct read): handle_irq_event(), which the flow handlers call;
+ * BCC's handle_irq_event_percpu() (before 2021) is compiled into it on 6.1 (its own copy
+ * is then never called). One group: the start slot is filled and read by one mechanism. */
 static struct ks_probe probes[] = {
-    {.name = "entry", .tp = "irq:irq_handler_entry", .kprobes = {"handle_irq_event_percpu"},
-     .group = 1},
-    {.name = "exit", .tp = "irq:irq_handler_exit", .kprobes = {"handle_irq_event_percpu"},
-     .ret = true, .group = 1},
+    {.name = "entry", .tp = "irq:irq_handler_entry",
+     .kprobes = {"handle_irq_event", "handle_irq_event_percpu"}, .group = 1},
+    {.name = "exit", .tp = "irq:irq_handler_exit",
+     .kprobes = {"handle_irq_event", "handle_irq_event_percpu"}, .ret = true, .group = 1},
 };
 
 #define NAME_LEN 32 /* the BPF program's key: the handler's name, then the slot */

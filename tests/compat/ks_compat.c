@@ -240,7 +240,9 @@ static const struct sym_fact ksyms[] = {
     {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
     {"schedule", OLD, 0, "kernel/sched/core.c"},
     /* procs */
-    {"handle_irq_event_percpu", OLD, 0, "kernel/irq/handle.c (BCC's hardirqs before 2021)"},
+    {"handle_irq_event", OLD, 0, "kernel/irq/handle.c, called by the flow handlers"},
+    {"handle_irq_event_percpu", OLD, 0,
+     "kernel/irq/handle.c (BCC's hardirqs before 2021; compiled into handle_irq_event on 6.1)"},
     {"tasklet_hi_action", OLD, 0, "kernel/softirq.c: the HI softirq"},
     {"tasklet_action", OLD, 0, "kernel/softirq.c: the TASKLET softirq"},
     {"run_timer_softirq", OLD, 0, "kernel/time/timer.c: the TIMER softirq"},

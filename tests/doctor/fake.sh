@@ -34,7 +34,7 @@ mkroot() {
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
-                try_to_wake_up schedule handle_irq_event_percpu run_timer_softirq \
+                try_to_wake_up schedule handle_irq_event run_timer_softirq \
                 __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
                 try_to_free_pages; do
                 echo "ffffffff81000000 T $s"

@@ -66,12 +66,6 @@ check "--json: SIGINT, status 0" stop_tool INT
 check "--json: valid, the marker's check" python3 "$V" "$SCHEMAS/capable.schema.json" "$T/out4" \
     --expect "r['comm'] == '$mk' and r['pid'] == $CPID and r['tid'] == $CPID and r['cap'] == 0 and r['name'] == 'CAP_CHOWN' and r['uid'] == 0"
 
-bad() {
-    local msg=$1 rc=0
-    shift
-    "$BIN/capable" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error capable "$@"; }
 bad "invalid PID 'x'" -p x
 finish

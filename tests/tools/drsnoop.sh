@@ -71,13 +71,7 @@ check "--json: valid, the marker's reclaims" python3 "$V" "$SCHEMAS/drsnoop.sche
     --expect "r['comm'] == '$mk' and r['pid'] == $MPID and r['pages'] > 0 and r['latency_ns'] > 0 and r['memcg'] == 1"
 check "-n: nothing else" bash -c "! grep -v '\"$mk\"' '$T/out3' | grep -q ."
 
-bad() {
-    local msg=$1 rc=0
-    shift
-    "$BIN/drsnoop" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error drsnoop "$@"; }
 bad "invalid TID 'x'" -t x
 bad "invalid UID '-1'" -u -1
 finish

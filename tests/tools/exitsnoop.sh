@@ -101,13 +101,7 @@ check "--json: valid; the code, the signal" python3 "$V" "$SCHEMAS/exitsnoop.sch
     --expect "r['pid'] == $P_CODE and r['comm'] == '$code' and r['ppid'] == $$ and r['exit_status'] == 7 and r['exit_code'] == 7 << 8 and r['signal'] is None" \
     --expect "r['pid'] == $P_SIG and r['signal'] == 15 and r['signal_name'] == 'TERM' and r['exit_status'] is None and r['age_ns'] > 0"
 
-bad() {
-    local msg=$1 rc=0
-    shift
-    "$BIN/exitsnoop" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error exitsnoop "$@"; }
 bad "invalid PID 'x'" -p x
 bad "unrecognized option" --frobnicate
 finish

@@ -106,13 +106,7 @@ check "--json -d: histograms per line" python3 "$V" "$SCHEMAS/histogram.schema.j
     --expect "r['section'] == 'hardirq' and r['unit'] == 'usecs' and len(r['histograms']) > 0"
 
 # 6) Bad input: exit 2, one clear line.
-bad() { # bad MESSAGE ARGS...
-    local msg=$1 rc=0
-    shift
-    "$BIN/hardirqs" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error hardirqs "$@"; }
 bad "can't be used with time-based options" -C -d
 bad "can't be used with time-based options" -C -N
 bad "CPU 4000 is not online" -c 4000

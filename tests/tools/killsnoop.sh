@@ -89,13 +89,7 @@ check "--json: valid, the TERM with its name and syscall" python3 "$V" "$SCHEMAS
 check "-p: python's tgkill not shown" bash -c "! grep -q tgkill '$T/out4'"
 wait "$m6" 2>/dev/null || true
 
-bad() {
-    local msg=$1 rc=0
-    shift
-    "$BIN/killsnoop" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error killsnoop "$@"; }
 bad "unknown signal 'FOO'" -s FOO
 bad "unknown signal '65'" -s 9,65
 bad "unknown signal '0'" -s 0

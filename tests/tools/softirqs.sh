@@ -122,13 +122,7 @@ if [ ! -e /sys/bus/event_source/devices/kprobe ] && [ ! -e /sys/kernel/tracing/k
     check "--probe=kprobe: says no probe can be attached" grep -q "no probe of softirqs can be attached" "$T/kp.err"
 fi
 
-bad() {
-    local msg=$1 rc=0
-    shift
-    "$BIN/softirqs" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
-    check "$*: exit 2" test "$rc" -eq 2
-    check "$*: says '$msg'" grep -qF -- "$msg" "$T/bad.err"
-}
+bad() { usage_error softirqs "$@"; }
 bad "the --events option can't be used with time-based options" -C -d
 bad "the --events option can't be used with time-based options" --events -N
 bad "CPU 4000 is not online" -c 4000

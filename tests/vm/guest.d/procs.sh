@@ -76,3 +76,5 @@ suite_procs() {
   guest_tool pidpersec '^Tracing\.\.\. Ctrl-C'        ""    kprobe
 }
 GUEST_SUITES+=(suite_procs)
+# A quicker run of one tool: KSCOPE_GUEST_ONLY=suite_procs_hardirqs KSCOPE_GUEST_TOOLS=hardirqs
+suite_procs_hardirqs() { guest_tool hardirqs '^Tracing hard irq events' "-C" kprobe; }
