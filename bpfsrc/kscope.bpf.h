@@ -24,10 +24,13 @@ static long (*ks_probe_read_user_str)(void *dst, u32 size, const void *src) =
     (void *)BPF_FUNC_probe_read_user_str;
 static long (*ks_probe_read_kernel)(void *dst, u32 size, const void *src) =
     (void *)BPF_FUNC_probe_read_kernel;
+static long (*ks_probe_read_kernel_str)(void *dst, u32 size, const void *src) =
+    (void *)BPF_FUNC_probe_read_kernel_str;
 #else
 #define ks_probe_read_user bpf_probe_read
 #define ks_probe_read_user_str bpf_probe_read_str
 #define ks_probe_read_kernel bpf_probe_read
+#define ks_probe_read_kernel_str bpf_probe_read_str
 #endif
 
 /* Sending events to the tool: ks_submit(ctx, data, size).
@@ -90,6 +93,10 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
  * without a tracepoint; the map keeps the parent it was born to.) */
 #ifdef KS_TP_fork
 KS_STATE_MAP(ks_parent_of, u32, u32, 32768);
+#ifdef KS_ON_FORK
+/* A tool that also wants to see each fork defines KS_ON_FORK and this function. */
+static __always_inline void ks_on_fork(u32 child_tid, u32 parent_tgid);
+#endif
 
 TRACEPOINT_PROBE(sched, sched_process_fork)
 {
@@ -97,6 +104,9 @@ TRACEPOINT_PROBE(sched, sched_process_fork)
     u32 parent = bpf_get_current_pid_tgid() >> 32;
     u32 child = args->child_pid;
     ks_parent_of.update(&child, &parent);
+#ifdef KS_ON_FORK
+    ks_on_fork(child, parent);
+#endif
     return 0;
 }
 

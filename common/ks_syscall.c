@@ -1,8 +1,10 @@
 #define _GNU_SOURCE
 #include "ks_syscall.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A few hundred entries, looked up a handful of times per output: a linear search is
  * simpler than an index and fast enough. */
@@ -68,4 +70,28 @@ int ks_errno_nr(const char *name)
 long ks_open_flag(const char *name)
 {
     return nr_of(ks_open_flag_table, ks_open_flag_table_len, name);
+}
+
+/* The C library's abbreviations (glibc 2.32+), the names kill -l prints. */
+const char *ks_signal_name(int sig)
+{
+    if (sig <= 0 || sig >= 65)
+        return NULL;
+    return sigabbrev_np(sig);
+}
+
+int ks_signal_nr(const char *name)
+{
+    char *end;
+    long v = strtol(name, &end, 10);
+    if (end != name && !*end)
+        return v >= 1 && v <= 64 ? (int)v : -1;
+    if (!strncasecmp(name, "SIG", 3))
+        name += 3;
+    for (int s = 1; s < 65; s++) {
+        const char *n = ks_signal_name(s);
+        if (n && !strcasecmp(n, name))
+            return s;
+    }
+    return -1;
 }

@@ -33,6 +33,12 @@ const char *ks_errno_name(int err);
 /* The number of an errno name ("ENOENT", "EWOULDBLOCK"), or -1. */
 int ks_errno_nr(const char *name);
 
+/* Signals: "KILL" for 9 (no SIG prefix, as BCC prints them), or NULL for a number without a
+ * name (real-time signals). */
+const char *ks_signal_name(int sig);
+/* The number of "SIGKILL", "KILL" (any case) or "9" (1-64), or -1. */
+int ks_signal_nr(const char *name);
+
 /* The value of an open() flag name ("O_WRONLY", "O_NDELAY"), or -1. */
 long ks_open_flag(const char *name);
 

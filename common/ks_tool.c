@@ -846,8 +846,13 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                 t->on_batch();
                 out_check();
             }
-            if (got == 0)
+            /* Idle, or busy for 100 ms: on a busy machine a snoop tool's events never
+             * stop arriving, and its lines must not wait for a full stdio buffer. */
+            static uint64_t flushed_ns;
+            if (got == 0 || now - flushed_ns >= 100000000ull) {
                 ks_flush();
+                flushed_ns = now;
+            }
         } else {
             /* Sleep, but wake at once when the reader of stdout goes away. */
             struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};

@@ -9,6 +9,8 @@ REL=$(uname -r)
 NT=${KS_NTOOLS:?KS_NTOOLS: the number of tools (from CMake)}
 # Tools on perf events only (profile): they run on every fake kernel that has headers.
 NPERF=1
+# Tools that run on sched:sched_process_fork alone (pidpersec), besides biolatency.
+NFORK=1
 TR=sys/kernel/tracing
 
 # mkroot DIR [tp cat:event]... [pmu] [syms] [headers]: build a fake kernel.
@@ -33,7 +35,11 @@ mkroot() {
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
                 try_to_wake_up schedule \
-                tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept; do
+                tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept \
+
+                handle_irq_event run_timer_softirq \
+                __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
+                try_to_free_pages; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -102,14 +108,14 @@ check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL 
 check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
-check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
+check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NFORK + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "
 assert j['features']['kprobes'] is False
 assert tool['execsnoop']['runs'] is False and tool['execsnoop']['check'] == 'unsupported'
 assert tool['execsnoop']['fix'] and tool['execsnoop']['reason']
 assert tool['execsnoop']['modes']['auto']['stderr'], tool['execsnoop']
-assert j['summary']['tools_runnable'] == $((1 + NPERF)) and j['summary']['all_runnable'] is False"
+assert j['summary']['tools_runnable'] == $((1 + NFORK + NPERF)) and j['summary']['all_runnable'] is False"
 
 # --- 3: no tracefs, no kprobes, no headers ---------------------------------------------------
 R=$T/bare

@@ -120,6 +120,15 @@ io_disk() {
 # write_direct MIB: writes to IO_FILE bypassing the page cache: each MiB reaches the disk.
 write_direct() { dd if=/dev/zero of="$IO_FILE" bs=1M count="$1" oflag=direct conv=fsync status=none; }
 
+# usage_error TOOL MESSAGE ARGS...: BIN/TOOL ARGS exits 2, and its stderr says MESSAGE.
+usage_error() {
+    local tool=$1 msg=$2 rc=0
+    shift 2
+    "$BIN/$tool" "$@" >"$T/usage.out" 2>"$T/usage.err" || rc=$?
+    check "$tool $*: exit 2" test "$rc" -eq 2
+    check "$tool $*: says '$msg'" grep -qF -- "$msg" "$T/usage.err"
+}
+
 finish() {
     if [ "$FAILS" -gt 0 ]; then
         echo "$FAILS check(s) failed"

@@ -1,0 +1,80 @@
+# procs family (issue 16): hardirqs, softirqs, killsnoop, exitsnoop, capable, pidpersec in
+# kprobe mode, each against a cheap workload (shell builtins, a few forks) and checked the
+# way the host tests do. Sourced by tests/vm/guest-tools.sh.
+
+# hardirqs -C: handle_irq_event_percpu; writes to the scratch disk raise its interrupts.
+check_hardirqs() {
+  local mode=$1 out=$2
+  if [ -n "${KSCOPE_VM_DISK:-}" ] && [ -b "$KSCOPE_VM_DISK" ]; then
+    dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=32 oflag=direct status=none
+  fi
+  vm_sleep 1
+  vm_tracer_stop
+  if vm_wait_match "$out" '^[^ ]+ +[1-9][0-9]*$' 5; then
+    vm_pass "hardirqs -C --probe=$mode: handled interrupts counted per handler name"
+  else vm_fail "hardirqs -C --probe=$mode" "no row with a count"; vm_evidence "$out" 30; fi
+}
+
+# softirqs -C: one kprobe per vector's action; the timer vector always runs.
+check_softirqs() {
+  local mode=$1 out=$2
+  vm_sleep 1
+  vm_tracer_stop
+  if vm_wait_match "$out" '^timer +[1-9][0-9]*$' 5; then
+    vm_pass "softirqs -C --probe=$mode: timer softirqs counted (run_timer_softirq)"
+  else vm_fail "softirqs -C --probe=$mode" "no timer row"; vm_evidence "$out" 30; fi
+}
+
+# killsnoop: kill -0 of this shell (a builtin), through __x64_sys_kill's saved registers.
+check_killsnoop() {
+  local mode=$1 out=$2
+  kill -0 $$
+  if vm_wait_match "$out" "^[0-9:]+ +$$ +bash +0 +$$ +0\$" 30; then
+    vm_pass "killsnoop --probe=$mode: kill(self, 0) with sender, target and result"
+  else vm_fail "killsnoop --probe=$mode" "no line for kill -0 $$"; vm_evidence "$out" 30; fi
+}
+
+# exitsnoop: a subshell exits with 7; do_exit(code), the parent and the age from the task.
+check_exitsnoop() {
+  local mode=$1 out=$2 p
+  (exit 7) &
+  p=$!
+  wait "$p" || true
+  if vm_wait_match "$out" "^bash +$p +$$ +$p +[0-9]+\.[0-9]{2} +code 7\$" 30; then
+    vm_pass "exitsnoop --probe=$mode: exit code, parent and age from the task"
+  else vm_fail "exitsnoop --probe=$mode" "no 'code 7' line for $p"; vm_evidence "$out" 30; fi
+}
+
+# capable: chown to another user is an audited CAP_CHOWN check (cap_capable's opts).
+check_capable() {
+  local mode=$1 out=$2 p
+  : >"$T/capfile"
+  chown 4321 "$T/capfile" &
+  p=$!
+  wait "$p"
+  if vm_wait_match "$out" "^[0-9:]+ +0 +$p +chown +0 +CAP_CHOWN +1 *\$" 30; then
+    vm_pass "capable --probe=$mode: CAP_CHOWN, audited, from the kprobe's options"
+  else vm_fail "capable --probe=$mode" "no CAP_CHOWN line for $p"; vm_evidence "$out" 30; fi
+}
+
+# pidpersec: a few forks in one second.
+check_pidpersec() {
+  local mode=$1 out=$2 i
+  for ((i = 0; i < 5; i++)); do (:) & done
+  wait
+  if vm_wait_match "$out" 'PIDs/sec: [1-9][0-9]*$' 30; then
+    vm_pass "pidpersec --probe=$mode: forks counted (sched_fork)"
+  else vm_fail "pidpersec --probe=$mode" "no second with forks"; vm_evidence "$out" 30; fi
+}
+
+suite_procs() {
+  guest_tool hardirqs  '^Tracing hard irq events'     "-C"  kprobe
+  guest_tool softirqs  '^Tracing soft irq events'     "-C"  kprobe
+  guest_tool killsnoop '^TIME +PID +COMM +SIG'        ""    kprobe
+  guest_tool exitsnoop '^PCOMM +PID +PPID'            ""    kprobe
+  guest_tool capable   '^TIME +UID +PID +COMM'        ""    kprobe
+  guest_tool pidpersec '^Tracing\.\.\. Ctrl-C'        ""    kprobe
+}
+GUEST_SUITES+=(suite_procs)
+# A quicker run of one tool: KSCOPE_GUEST_ONLY=suite_procs_hardirqs KSCOPE_GUEST_TOOLS=hardirqs
+suite_procs_hardirqs() { guest_tool hardirqs '^Tracing hard irq events' "-C" kprobe; }
