@@ -36,7 +36,6 @@ mkroot() {
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
                 try_to_wake_up schedule \
                 tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept \
-
                 handle_irq_event run_timer_softirq \
                 __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
                 try_to_free_pages; do
