@@ -41,6 +41,15 @@ const struct ks_optset ks_optsets[] = {
     {"wakeuptime", "", 0, NULL},
     {"wakeuptime", "-u -m 10 -M 1000", 0, NULL},
     {"wakeuptime", "-p 1", 0, NULL},
+    {"oomkill", "", 0, NULL},
+    {"klockstat", "", 0, NULL},
+    {"klockstat", "-i 1", 0, NULL}, /* the guest suite's */
+    {"klockstat", "-p 1 -s 3", 0, NULL},
+    {"klockstat", "-t 1", 0, NULL},
+    {"memleak", "", 0, NULL},
+    {"memleak", "--percpu", KV(4, 13, 0), "the percpu tracepoints came in 4.13"},
+    {"memleak", "-z 16 -Z 4096 -s 2 --wa-missing-free", 0, NULL},
+    {"memleak", "-t", 0, NULL},
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},

@@ -188,6 +188,21 @@ static const struct sym_fact tracepoints[] = {
     {"block:block_io_done", KV(6, 5, 0), 0, "block_io_start/done were added in 6.5"},
     {"tcp:tcp_retransmit_skb", KV(4, 15, 0), 0, "include/trace/events/tcp.h, added in 4.15"},
     {"sock:inet_sock_set_state", KV(4, 16, 0), 0, "include/trace/events/sock.h, added in 4.16"},
+    {"oom:mark_victim", KV(4, 19, 0), 0,
+     "include/trace/events/oom.h, added in 4.19 (the victim's pid; comm and sizes from 6.8)"},
+    {"lock:contention_begin", KV(5, 19, 0), 0, "include/trace/events/lock.h, added in 5.19"},
+    {"lock:contention_end", KV(5, 19, 0), 0, "include/trace/events/lock.h, added in 5.19"},
+    {"kmem:kmalloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:kmem_cache_alloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    /* kmem:kmalloc_node and kmem_cache_alloc_node (before 6.1; memleak's optional probes)
+     * are left out: programs here compile against this host's tracefs formats, which no
+     * longer have them. */
+    {"kmem:kfree", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:kmem_cache_free", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:mm_page_alloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:mm_page_free", OLD, 0, "include/trace/events/kmem.h (2.6.3x; mm_page_free_direct before 3.3)"},
+    {"percpu:percpu_alloc_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
+    {"percpu:percpu_free_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
 };
 
 /* Kernel functions the tools put kprobes on (x86_64), as /proc/kallsyms shows them. Only
@@ -219,6 +234,12 @@ static const struct sym_fact ksyms[] = {
      "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
     {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
     {"schedule", OLD, 0, "kernel/sched/core.c"},
+    {"oom_kill_process", OLD, 0,
+     "mm/oom_kill.c; (oc, message) since 4.8, before (oc, p, points, totalpages, ...)"},
+    {"mutex_lock", OLD, 0, "kernel/locking/mutex.c (mutex_lock_nested instead with lock debugging)"},
+    /* mutex_lock_nested (klockstat's first choice) exists only with
+     * CONFIG_DEBUG_LOCK_ALLOC, which distribution kernels do not set: not listed. */
+    {"mutex_unlock", OLD, 0, "kernel/locking/mutex.c"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)

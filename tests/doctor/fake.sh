@@ -32,7 +32,7 @@ mkroot() {
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
-                try_to_wake_up schedule; do
+                try_to_wake_up schedule oom_kill_process mutex_lock mutex_unlock; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -55,7 +55,9 @@ fake() { local r=$1; shift; KSCOPE_FAKE_ROOT=$r doctor "$@"; }
 R=$T/kp
 mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
     tp block:block_rq_complete tp block:block_rq_insert \
-    tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers
+    tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers \
+    tp kmem:kmalloc tp kmem:kmem_cache_alloc tp kmem:kfree tp kmem:kmem_cache_free \
+    tp kmem:mm_page_alloc tp kmem:mm_page_free
 fake "$R" "$T/kp.txt"
 check "kprobes: exit 0 (all tools run)" test "$RC" -eq 0
 check "kprobes: says available" hasre "$T/kp.txt" "^  ok    kprobes +available \(perf kprobe PMU\)"
