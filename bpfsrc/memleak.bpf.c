@@ -12,7 +12,10 @@
  * --percpu: the percpu allocator's tracepoints instead. The stack is the kernel stack of
  * the allocating context.
  *
- * Configured by the prelude: STACK_STORAGE_SIZE, MAX_ALLOCS, MEMLEAK_PAGE_SIZE,
+ * User mode (-p, -c): uprobes on the C library's allocator in that process (below); the
+ * stack is the user stack, taken at each allocator's return, in its caller's context.
+ *
+ * Configured by the prelude: USER_MODE, STACK_FLAGS, STACK_STORAGE_SIZE, MAX_ALLOCS, MEMLEAK_PAGE_SIZE,
  * MIN_SIZE/MAX_SIZE (-z/-Z, inclusive), SAMPLE_EVERY_N (-s), WA_MISSING_FREE, TRACE_EVENTS
  * (-t: one event per call), and the probes chosen (KS_TP_<name>). */
 
@@ -182,6 +185,98 @@ TRACEPOINT_PROBE(percpu, percpu_alloc_percpu)
 TRACEPOINT_PROBE(percpu, percpu_free_percpu)
 {
     record_free(args, (u64)args->ptr);
+    return 0;
+}
+#endif
+
+/* ---- user mode (-p, -c): the C library's allocator, by uprobes in the process ----
+ * At each call's entry the size is kept per thread; at its return (a uretprobe, in the
+ * caller's context: the user stack's first frame is the caller) the address returned is
+ * recorded with that size. free() and munmap() end allocations; realloc() and
+ * reallocarray() end the old one and make a new one. */
+#ifdef USER_MODE
+BPF_HASH(sizes, u32, u64, 10240);
+BPF_HASH(memptrs, u32, u64, 10240);
+
+static __always_inline int alloc_enter(u64 size)
+{
+    if (!alloc_wanted(size))
+        return 0;
+    u32 tid = bpf_get_current_pid_tgid();
+    sizes.update(&tid, &size);
+    return 0;
+}
+
+static __always_inline int alloc_exit(struct pt_regs *ctx, u64 addr)
+{
+    u32 tid = bpf_get_current_pid_tgid();
+    u64 *size = sizes.lookup(&tid);
+    if (!size)
+        return 0; /* filtered out at the entry, or the entry was missed */
+    u64 sz = *size;
+    sizes.delete(&tid);
+    if (addr != (u64)-1) /* mmap's MAP_FAILED */
+        record_alloc(ctx, addr, sz);
+    return 0;
+}
+
+/* malloc(size), valloc(size), pvalloc(size) */
+int up_malloc(struct pt_regs *ctx)
+{
+    return alloc_enter(PT_REGS_PARM1(ctx));
+}
+int up_calloc(struct pt_regs *ctx)
+{
+    return alloc_enter(PT_REGS_PARM1(ctx) * PT_REGS_PARM2(ctx));
+}
+int up_realloc(struct pt_regs *ctx)
+{
+    record_free(ctx, PT_REGS_PARM1(ctx));
+    return alloc_enter(PT_REGS_PARM2(ctx));
+}
+int up_reallocarray(struct pt_regs *ctx)
+{
+    record_free(ctx, PT_REGS_PARM1(ctx));
+    return alloc_enter(PT_REGS_PARM2(ctx) * PT_REGS_PARM3(ctx));
+}
+/* mmap(addr, length, ...) */
+int up_mmap(struct pt_regs *ctx)
+{
+    return alloc_enter(PT_REGS_PARM2(ctx));
+}
+/* memalign(alignment, size), aligned_alloc(alignment, size) */
+int up_memalign(struct pt_regs *ctx)
+{
+    return alloc_enter(PT_REGS_PARM2(ctx));
+}
+int up_alloc_ret(struct pt_regs *ctx)
+{
+    return alloc_exit(ctx, PT_REGS_RC(ctx));
+}
+/* posix_memalign(void **memptr, alignment, size): the address is written to *memptr. */
+int up_posix_memalign(struct pt_regs *ctx)
+{
+    u32 tid = bpf_get_current_pid_tgid();
+    u64 memptr = PT_REGS_PARM1(ctx);
+    memptrs.update(&tid, &memptr);
+    return alloc_enter(PT_REGS_PARM3(ctx));
+}
+int up_posix_memalign_ret(struct pt_regs *ctx)
+{
+    u32 tid = bpf_get_current_pid_tgid();
+    u64 *memptr = memptrs.lookup(&tid);
+    if (!memptr)
+        return 0;
+    u64 p = *memptr, addr = 0;
+    memptrs.delete(&tid);
+    if (PT_REGS_RC(ctx) != 0 || ks_probe_read_user(&addr, sizeof(addr), (void *)p) != 0)
+        addr = 0; /* failed: nothing allocated (the size kept is dropped below) */
+    return alloc_exit(ctx, addr);
+}
+/* free(ptr), munmap(addr, length) */
+int up_free(struct pt_regs *ctx)
+{
+    record_free(ctx, PT_REGS_PARM1(ctx));
     return 0;
 }
 #endif

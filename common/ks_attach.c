@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,12 @@
 
 #include "ks_sys.h"
 
+enum att_type { ATT_PERF, ATT_KPROBE, ATT_UPROBE };
+
 struct attachment {
     int fd;
-    bool kprobe;
+    enum att_type type; /* kprobes and uprobes may have an event in tracefs to remove */
+    long pid;           /* a uprobe of one process, or -1 */
     char ev_name[128];
 };
 
@@ -29,7 +33,7 @@ int ks_attach_count(void)
     return g_natt;
 }
 
-static void remember(int fd, bool kprobe, const char *ev)
+static void remember(int fd, enum att_type type, long pid, const char *ev)
 {
     if (!g_atexit) {
         atexit(ks_detach_all);
@@ -40,7 +44,8 @@ static void remember(int fd, bool kprobe, const char *ev)
         g_att = ks_xrealloc(g_att, (size_t)g_cap * sizeof(*g_att));
     }
     g_att[g_natt].fd = fd;
-    g_att[g_natt].kprobe = kprobe;
+    g_att[g_natt].type = type;
+    g_att[g_natt].pid = pid;
     snprintf(g_att[g_natt].ev_name, sizeof(g_att[g_natt].ev_name), "%s", ev ? ev : "");
     g_natt++;
 }
@@ -94,13 +99,58 @@ static int attach_perf(int prog_fd, const struct ks_probe_choice *c, struct ks_b
                               cpus[i], why ? why : strerror(e));
             return -1;
         }
-        remember(fd, false, NULL);
+        remember(fd, ATT_PERF, -1, NULL);
+    }
+    return 0;
+}
+
+/* A uprobe through the uprobe PMU (4.17+) or uprobe_events, as libbcc does it; -p makes it
+ * one process's. The USDT semaphore is counted up by the kernel while attached. */
+static int attach_uprobe(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
+{
+    static unsigned seq;
+    bool ret = c->kind == KS_KIND_URETPROBE;
+    const struct ks_uprobe_spec *u = c->uprobe;
+    /* The event name matters only where uprobe_events is used: unique, no user text. */
+    char ev[128];
+    snprintf(ev, sizeof(ev), "ks%d_%s%u", (int)getpid(), ret ? "r" : "p", seq++);
+    errno = 0;
+    int fd = bpf_attach_uprobe(prog_fd, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY, ev, u->path,
+                               u->offset, u->pid >= 0 ? (pid_t)u->pid : -1,
+                               (uint32_t)u->ref_ctr);
+    if (fd < 0) {
+        int e = errno ? errno : EINVAL;
+        ks_buf_printf(err, "cannot attach %s to %s (offset 0x%llx%s): %s",
+                      ret ? "uretprobe" : "uprobe", c->target, (unsigned long long)u->offset,
+                      u->pid >= 0 ? ", process" : "", strerror(e));
+        if (u->pid >= 0 && e == ESRCH)
+            ks_buf_printf(err, " (no process %ld)", u->pid);
+        if (u->ref_ctr && e == EINVAL)
+            ks_buf_add(err, " (USDT probes with a semaphore need 4.20+ here)");
+        return -1;
+    }
+    remember(fd, ATT_UPROBE, u->pid, ev);
+    return 0;
+}
+
+long ks_attach_pid_gone(void)
+{
+    long last = 0;
+    for (int i = 0; i < g_natt; i++) {
+        if (g_att[i].pid <= 0 || g_att[i].pid == last)
+            continue; /* a pattern's probes are all for one process: ask once */
+        last = g_att[i].pid;
+        if (kill((pid_t)last, 0) != 0 && errno == ESRCH)
+            return last;
     }
     return 0;
 }
 
 int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
 {
+    if (c->kind == KS_KIND_UPROBE || c->kind == KS_KIND_URETPROBE)
+        return attach_uprobe(prog_fd, c, err);
+
     int fd = -1;
     errno = 0;
     if (c->kind == KS_KIND_PERF)
@@ -115,7 +165,7 @@ int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
                           strerror(errno ? errno : EINVAL));
             return -1;
         }
-        remember(fd, false, NULL);
+        remember(fd, ATT_PERF, -1, NULL);
         return 0;
     }
     bool ret = c->kind == KS_KIND_KRETPROBE;
@@ -132,7 +182,7 @@ int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err)
                       strerror(errno ? errno : EINVAL));
         return -1;
     }
-    remember(fd, true, ev);
+    remember(fd, ATT_KPROBE, -1, ev);
     return 0;
 }
 
@@ -149,20 +199,25 @@ void ks_detach_all(void)
      * threads lets them share the wait, so a tool with six probes ends in ~0.1 s, not 0.5. */
     for (int i = 0; i < g_natt; i++)
         ioctl(g_att[i].fd, PERF_EVENT_IOC_DISABLE, 0);
-    pthread_t th[64];
-    int nth = 0;
-    for (int i = g_natt - 1; i >= 0; i--) {
-        if (g_att[i].kprobe || nth == 64 ||
-            pthread_create(&th[nth], NULL, close_fd, (void *)(intptr_t)g_att[i].fd) != 0) {
-            bpf_close_perf_event_fd(g_att[i].fd);
-        } else {
-            nth++;
+    /* Up to 64 at a time (a pattern may have attached hundreds of uprobes). */
+    for (int hi = g_natt - 1; hi >= 0;) {
+        pthread_t th[64];
+        int nth = 0;
+        for (; hi >= 0 && nth < 64; hi--) {
+            if (g_att[hi].type == ATT_KPROBE ||
+                pthread_create(&th[nth], NULL, close_fd, (void *)(intptr_t)g_att[hi].fd) != 0)
+                bpf_close_perf_event_fd(g_att[hi].fd);
+            else
+                nth++;
         }
+        for (int i = 0; i < nth; i++)
+            pthread_join(th[i], NULL);
     }
-    for (int i = 0; i < nth; i++)
-        pthread_join(th[i], NULL);
-    for (int i = g_natt - 1; i >= 0; i--)
-        if (g_att[i].kprobe)
+    for (int i = g_natt - 1; i >= 0; i--) {
+        if (g_att[i].type == ATT_KPROBE)
             bpf_detach_kprobe(g_att[i].ev_name);
+        else if (g_att[i].type == ATT_UPROBE)
+            bpf_detach_uprobe(g_att[i].ev_name);
+    }
     g_natt = 0;
 }

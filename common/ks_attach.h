@@ -1,4 +1,4 @@
-/* ks_attach: attach loaded programs to tracepoints and kprobes, and detach everything on
+/* ks_attach: attach loaded programs to tracepoints, kprobes, perf events and uprobes, and detach everything on
  * every way out (normal exit, error, signal), so nothing stays attached. */
 #ifndef KS_ATTACH_H
 #define KS_ATTACH_H
@@ -11,5 +11,7 @@ int ks_attach(int prog_fd, const struct ks_probe_choice *c, struct ks_buf *err);
 /* Detach all attachments made so far (idempotent; also registered with atexit). */
 void ks_detach_all(void);
 int ks_attach_count(void);
+/* A process some uprobe was attached for (-p) that has exited since, or 0. */
+long ks_attach_pid_gone(void);
 
 #endif

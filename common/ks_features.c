@@ -246,6 +246,26 @@ bool ks_kprobes_supported(const char **why)
     return g_kprobes == 1;
 }
 
+bool ks_uprobes_supported(const char **why)
+{
+    static int state = -1;
+    static const char *root_seen;
+    if (state < 0 || root_seen != g_root) {
+        char p[600], q[600];
+        root_seen = g_root;
+        const char *t = ks_tracefs(NULL);
+        snprintf(q, sizeof(q), "%s/uprobe_events", t ? t : "");
+        state = ks_path_exists(path(p, sizeof(p), "/sys/bus/event_source/devices/uprobe/type")) ||
+                (t && ks_path_exists(q));
+    }
+    if (why)
+        *why = state ? NULL
+                     : "the kernel has no uprobe support (no uprobe PMU in "
+                       "/sys/bus/event_source/devices and no uprobe_events in tracefs: "
+                       "CONFIG_UPROBE_EVENTS is off)";
+    return state == 1;
+}
+
 static int cmpstr(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

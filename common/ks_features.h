@@ -28,6 +28,9 @@ bool ks_tracepoint_field(const char *category, const char *event, const char *fi
 /* Kprobe support: the kprobe PMU or a kprobe_events file. */
 bool ks_kprobes_supported(const char **why);
 
+/* Uprobe support: the uprobe PMU or an uprobe_events file (CONFIG_UPROBE_EVENTS). */
+bool ks_uprobes_supported(const char **why);
+
 /* A kernel function a kprobe can be put on. *why explains a false answer. */
 bool ks_ksym_attachable(const char *sym, const char **why);
 bool ks_ksym_exists(const char *sym);

@@ -193,7 +193,13 @@ void ks_lockstat_report(struct ks_run *r, const struct ks_lockstat_opts *o, bool
     ks_stack_clear(stacks_fd);
 }
 
-void ks_lockstat_losses(void)
+void ks_lockstat_banner(void)
 {
+    ks_textf("Tracing lock events... Hit Ctrl-C to end.\n");
+}
+
+void ks_lockstat_on_exit(struct ks_run *r)
+{
+    (void)r;
     ks_stack_loss_report(&g_losses);
 }

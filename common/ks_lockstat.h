@@ -66,7 +66,9 @@ typedef int (*ks_lock_frames_fn)(int stacks_fd, int stackid, char **out, int max
 /* Print the tables (the hold table only when hold is true), then empty the maps. */
 void ks_lockstat_report(struct ks_run *r, const struct ks_lockstat_opts *o, bool hold,
                         ks_lock_frames_fn frames);
-/* At the end: BCC's warning when stacks were lost. */
-void ks_lockstat_losses(void);
+/* BCC's banner (text only). */
+void ks_lockstat_banner(void);
+/* The tools' on_exit: BCC's warning when stacks were lost. */
+void ks_lockstat_on_exit(struct ks_run *r);
 
 #endif

@@ -147,7 +147,7 @@ struct ks_object *ks_object_parse(const void *data, size_t len, const char **why
         m->flags = get32(&r);
     }
     o->nprogs = r.bad ? 0 : get32(&r);
-    if (o->nprogs > 256) {
+    if (o->nprogs > 4096) { /* a pattern may attach up to 2 x 1000 probes */
         r.bad = true;
         o->nprogs = 0;
     }

@@ -59,6 +59,9 @@ const char *ks_q(const char *arg)
     return b;
 }
 
+static const char *g_caret_text;
+static size_t g_caret_pos;
+
 void ks_usage_error(const char *fmt, ...)
 {
     /* The message is made safe here too, for callers that echo without ks_q(): no raw
@@ -84,10 +87,25 @@ void ks_usage_error(const char *fmt, ...)
     for (size_t i = 0; i < out.len; i++)
         if ((unsigned char)out.s[i] < 0x20 || (unsigned char)out.s[i] >= 0x7f)
             out.s[i] = '?';
-    fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", ks_prog, out.s, ks_prog);
+    fprintf(stderr, "%s: %s\n", ks_prog, out.s);
+    /* What the user typed, with a caret under the place (see ks_usage_error_at). */
+    if (g_caret_text) {
+        fprintf(stderr, "    ");
+        for (const char *p = g_caret_text; *p; p++)
+            fputc((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f ? '?' : *p, stderr);
+        fprintf(stderr, "\n    %*s^\n", (int)g_caret_pos, "");
+    }
+    fprintf(stderr, "Try '%s --help' for more information.\n", ks_prog);
     free(msg);
     ks_buf_free(&out);
     exit(2);
+}
+
+void ks_usage_error_at(const char *text, size_t pos, const char *msg)
+{
+    g_caret_text = text && strlen(text) < 160 ? text : NULL;
+    g_caret_pos = pos;
+    ks_usage_error("%s", msg);
 }
 
 void ks_opts_getopt_error(int ch, char **argv, const struct option *lopts)
@@ -196,6 +214,8 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
 
 const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 {
+    if (s->pos_name)
+        return s->pos_synopsis ? s->pos_synopsis : s->pos_name;
     return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
            : (s->common & KS_C_POS_DURATION) ? "[duration]"
                                              : "";
@@ -204,6 +224,8 @@ const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 void ks_opts_each_positional(const struct ks_opts_spec *s,
                              void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
 {
+    if (s->pos_name)
+        fn(&(struct ks_opt_doc){.lname = s->pos_name, .help = s->pos_help}, ctx);
     if (s->common & KS_C_POS_DURATION)
         fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
            ctx);
@@ -422,7 +444,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         }
     }
     int npos = argc - optind;
-    if (s->common & KS_C_INTERVAL) {
+    if (s->pos_name) {
+        if (s->pos_max && npos > s->pos_max)
+            ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + s->pos_max]));
+        c->pos = argv + optind;
+        c->npos = npos;
+    } else if (s->common & KS_C_INTERVAL) {
         if (npos > 2)
             ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + 2]));
         if (npos >= 1)

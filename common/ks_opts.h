@@ -4,6 +4,7 @@
 #define KS_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ks_probe.h"
 
@@ -77,6 +78,8 @@ struct ks_common {
     bool json;                  /* --json: JSON Lines on stdout (docs/json.md) */
     const char *prom; /* --prom FILE (interval tools), or NULL */
     bool man;         /* --man (hidden): print the man page, exit */
+    char **pos;       /* the tool's positional arguments (spec.pos_name), npos of them */
+    int npos;
 };
 
 struct ks_opts_spec {
@@ -88,6 +91,11 @@ struct ks_opts_spec {
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
     bool json;          /* the tool prints through ks_record: it takes --json */
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
+    /* The tool's own positional arguments (funccount's pattern), in ks_common.pos: */
+    const char *pos_name;     /* as the usage line names them ("pattern"), NULL: none */
+    const char *pos_help;
+    const char *pos_synopsis; /* the usage line's text ("pattern", "function [function ...]") */
+    int pos_max;              /* at most this many (0: any number) */
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
@@ -109,6 +117,9 @@ void ks_opts_each_positional(const struct ks_opts_spec *s,
 /* For a tool's own checks: "tool: <msg>" + the --help hint, exit 2. Echo what the user
  * typed through ks_q(). */
 void ks_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same, for something the user typed that is malformed at one place (a probe spec, an
+ * expression): msg on the first line, then text with a caret under character pos. */
+void ks_usage_error_at(const char *text, size_t pos, const char *msg) __attribute__((noreturn));
 /* A user's argument fit for a message: escaped (\n, \xHH, \'), cut after 48 characters
  * with its length said. Valid until four more calls. */
 const char *ks_q(const char *arg);

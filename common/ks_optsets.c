@@ -50,6 +50,21 @@ const struct ks_optset ks_optsets[] = {
     {"memleak", "--percpu", KV(4, 13, 0), "the percpu tracepoints came in 4.13"},
     {"memleak", "-z 16 -Z 4096 -s 2 --wa-missing-free", 0, NULL},
     {"memleak", "-t", 0, NULL},
+    {"memleak", "-c true", 0, NULL}, /* user mode: the program of every -p and -c */
+    {"threadsnoop", "", 0, NULL},
+    {"plockstat", "", 0, NULL}, /* -p is attach-time only: one program for every process */
+    {"plockstat", "-t 1", 0, NULL},
+    /* The generic tracers build their probes from a pattern: fixed patterns of each kind
+     * stand for them (a tracepoint, a kernel function, a libc function). */
+    {"funccount", "t:sched:sched_process_fork", 0, NULL},
+    {"funccount", "vfs_read", 0, NULL},
+    {"funccount", "-i 1 vfs_read", 0, NULL}, /* the guest suite's (guest.d/generic.sh) */
+    {"funccount", "c:malloc", 0, NULL},
+    {"funclatency", "-i 1 vfs_read", 0, NULL},
+    {"funclatency", "-m -F c:malloc", 0, NULL},
+    {"stackcount", "t:sched:sched_process_fork", 0, NULL},
+    {"stackcount", "-i 1 -K vfs_read", 0, NULL},
+    {"stackcount", "-U c:malloc", 0, NULL},
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},

@@ -29,6 +29,26 @@ const char *ks_probe_mode_name(enum ks_probe_mode m)
     return m == KS_MODE_TRACEPOINT ? "tracepoint" : m == KS_MODE_KPROBE ? "kprobe" : "auto";
 }
 
+const char *ks_probe_kind_name(enum ks_probe_kind k)
+{
+    switch (k) {
+    case KS_KIND_TRACEPOINT:
+        return "tracepoint";
+    case KS_KIND_KPROBE:
+        return "kprobe";
+    case KS_KIND_KRETPROBE:
+        return "kretprobe";
+    case KS_KIND_PERF:
+        return "perf_event";
+    case KS_KIND_UPROBE:
+        return "uprobe";
+    case KS_KIND_URETPROBE:
+        return "uretprobe";
+    default:
+        return "none";
+    }
+}
+
 bool ks_probe_is_syscall_wrapper(const char *sym)
 {
     static const char *pfx[] = {"__x64_sys_", "__arm64_sys_", "__s390x_sys_", "__ia32_sys_",
@@ -130,6 +150,44 @@ static void resolve_perf(const struct ks_probe *p, struct ks_probe_choice *c)
                   c->target);
 }
 
+/* A uprobe: the file must be there, and the kernel must have uprobes and kprobe-type BPF
+ * programs (which uprobes run). */
+static void resolve_uprobe(const struct ks_probe *p, struct ks_probe_choice *c)
+{
+    const struct ks_uprobe_spec *u = p->uprobe;
+    const char *what = p->ret ? "uretprobe" : "uprobe";
+    const char *why = NULL;
+    c->uprobe = u;
+    free(c->label);
+    size_t n = strlen(u->path) + strlen(u->what) + 2;
+    c->label = ks_xmalloc(n);
+    snprintf(c->label, n, "%s:%s", u->path, u->what);
+    c->target = c->label;
+    if (!ks_uprobes_supported(&why)) {
+        ks_buf_printf(&c->why, "%s %s: %s\n", what, c->label, why);
+        return;
+    }
+    if (!ks_prog_type_supported(BPF_PROG_TYPE_KPROBE)) {
+        ks_buf_printf(&c->why, "%s %s: the kernel cannot load BPF kprobe programs (which "
+                               "uprobes run)\n",
+                      what, c->label);
+        return;
+    }
+    if (access(u->path, R_OK) != 0) {
+        ks_buf_printf(&c->why, "%s %s: cannot read %s: %s\n", what, c->label, u->path,
+                      strerror(errno));
+        return;
+    }
+    c->kind = p->ret ? KS_KIND_URETPROBE : KS_KIND_UPROBE;
+    snprintf(c->func, sizeof(c->func), "up_%s", p->name);
+    char sem[64] = "";
+    if (u->ref_ctr)
+        snprintf(sem, sizeof(sem), ", semaphore at 0x%llx", (unsigned long long)u->ref_ctr);
+    ks_buf_printf(&c->why, "%s %s (file offset 0x%llx%s%s): chosen (--probe does not apply)\n",
+                  what, c->label, (unsigned long long)u->offset, sem,
+                  u->pid >= 0 ? ", one process" : ", every process");
+}
+
 static bool tp_usable(const char *tp, const char **why)
 {
     char cat[128];
@@ -167,17 +225,33 @@ static bool kprobe_usable(const char *sym, const char **why)
     return ks_ksym_attachable(sym, why);
 }
 
+static void resolve_kind(const struct ks_probe *p, enum ks_probe_mode mode,
+                         struct ks_probe_choice *c);
+
 static void resolve_one(const struct ks_probe *p, enum ks_probe_mode mode,
                         struct ks_probe_choice *c)
 {
     ks_buf_free(&c->why);
+    free(c->label);
     memset(c, 0, sizeof(*c));
+    resolve_kind(p, mode, c);
+    if (p->func && c->kind != KS_KIND_NONE)
+        snprintf(c->func, sizeof(c->func), "%s", p->func);
+}
+
+static void resolve_kind(const struct ks_probe *p, enum ks_probe_mode mode,
+                         struct ks_probe_choice *c)
+{
     if (p->off) {
         ks_buf_add(&c->why, "not needed with these options\n");
         return;
     }
     if (p->perf) {
         resolve_perf(p, c);
+        return;
+    }
+    if (p->uprobe) {
+        resolve_uprobe(p, c);
         return;
     }
     {
@@ -285,8 +359,11 @@ int ks_probes_resolve(const struct ks_probe *probes, int n, enum ks_probe_mode m
 
 void ks_probes_free(struct ks_probe_choice *choices, int n)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         ks_buf_free(&choices[i].why);
+        free(choices[i].label);
+        choices[i].label = NULL;
+    }
 }
 
 void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choice *choices,
@@ -294,8 +371,10 @@ void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choi
 {
     bool kprobes = false;
     for (int i = 0; i < n; i++)
-        kprobes |= choices[i].kind == KS_KIND_KPROBE || choices[i].kind == KS_KIND_KRETPROBE;
-    /* Each kernel header costs compile time; pt_regs is needed by kprobe programs only. */
+        kprobes |= choices[i].kind == KS_KIND_KPROBE || choices[i].kind == KS_KIND_KRETPROBE ||
+                   choices[i].kind == KS_KIND_UPROBE || choices[i].kind == KS_KIND_URETPROBE;
+    /* Each kernel header costs compile time; pt_regs is needed by kprobe programs only
+     * (uprobes run kprobe programs). */
     if (kprobes)
         ks_buf_add(out, "#define KS_USES_KPROBES 1 /* some probe is a kprobe */\n");
     for (int i = 0; i < n; i++) {
@@ -308,6 +387,12 @@ void ks_probes_prelude(const struct ks_probe *probes, const struct ks_probe_choi
         case KS_KIND_PERF:
             ks_buf_printf(out, "#define KS_PE_%s 1 /* perf event %s */\n", probes[i].name,
                           c->target);
+            break;
+        case KS_KIND_UPROBE:
+        case KS_KIND_URETPROBE:
+            /* No path in the text: it is the user's, and the program does not need it. */
+            ks_buf_printf(out, "#define KS_UP_%s 1 /* %s */\n", probes[i].name,
+                          ks_probe_kind_name(c->kind));
             break;
         case KS_KIND_KPROBE:
         case KS_KIND_KRETPROBE:

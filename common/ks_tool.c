@@ -222,6 +222,7 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
 
 static int prog_type_of(enum ks_probe_kind k)
 {
+    /* Uprobes run kprobe programs. */
     return k == KS_KIND_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT
            : k == KS_KIND_PERF     ? BPF_PROG_TYPE_PERF_EVENT
                                    : BPF_PROG_TYPE_KPROBE;
@@ -394,11 +395,19 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     bool reads = ks_struct_reads(r, &reads_why);
     ks_info("struct reads on tracepoint paths: %s (%s)", reads ? "allowed" : "none", reads_why);
 
-    struct ks_func_plan plan[64];
+    /* One program per function: probes built from a pattern may share one. */
+    static struct ks_func_plan *plan; /* static: reachable on every way out */
+    free(plan);
+    plan = ks_xcalloc((size_t)t->nprobes + 1, sizeof(*plan));
     int nplan = 0;
     struct ks_buf extra = {0};
-    for (int i = 0; i < t->nprobes && nplan < 64; i++) {
+    for (int i = 0; i < t->nprobes; i++) {
         if (r->choices[i].kind == KS_KIND_NONE)
+            continue;
+        bool seen = false;
+        for (int k = 0; k < nplan && !seen; k++)
+            seen = !strcmp(plan[k].func, r->choices[i].func);
+        if (seen)
             continue;
         plan[nplan].func = r->choices[i].func;
         plan[nplan].prog_type = prog_type_of(r->choices[i].kind);
@@ -533,19 +542,21 @@ static void print_check(const struct ks_run *r, bool ok)
     }
     for (int i = 0; i < t->nprobes; i++) {
         const struct ks_probe_choice *c = &r->choices[i];
-        const char *kind = c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
-                           : c->kind == KS_KIND_KPROBE   ? "kprobe"
-                           : c->kind == KS_KIND_KRETPROBE ? "kretprobe"
-                           : c->kind == KS_KIND_PERF      ? "perf_event"
-                                                          : "none";
+        const char *kind = ks_probe_kind_name(c->kind);
+        /* Probes from a pattern attach functions of their own name: say which (the compat
+         * check compiles them). */
+        const char *func = t->probes[i].func && c->kind != KS_KIND_NONE ? c->func : NULL;
         if (!j) {
-            printf("probe %s %s %s\n", t->probes[i].name, kind, c->target ? c->target : "-");
+            printf("probe %s %s %s%s%s\n", t->probes[i].name, kind, c->target ? c->target : "-",
+                   func ? " " : "", func ? func : "");
             continue;
         }
         ks_json_object(j, NULL);
         ks_json_str(j, "name", t->probes[i].name);
         ks_json_str(j, "kind", kind);
         ks_json_str(j, "target", c->target);
+        if (func)
+            ks_json_str(j, "func", func);
         ks_json_end(j);
     }
     if (j) {
@@ -755,10 +766,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             return 1;
         }
         ks_info("attached %s to %s %s (program id %u)", c->func,
-                c->kind == KS_KIND_TRACEPOINT ? "tracepoint"
-                : c->kind == KS_KIND_KPROBE   ? "kprobe"
-                : c->kind == KS_KIND_PERF     ? "perf event (every CPU asked for)"
-                                              : "kretprobe",
+                c->kind == KS_KIND_PERF ? "perf event (every CPU asked for)"
+                                        : ks_probe_kind_name(c->kind),
                 c->target, ks_prog_id(fd));
     }
 
@@ -810,6 +819,12 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         uint64_t now = ks_now_ns();
         if (deadline && now >= deadline)
             break;
+        long gone = ks_attach_pid_gone();
+        if (gone) {
+            /* Its uprobes can see nothing more: end as at Ctrl-C, with the output. */
+            fprintf(stderr, "%s: process %ld exited; detaching\n", ks_prog, gone);
+            break;
+        }
         if (next_iv && now >= next_iv) {
             if (t->on_interval)
                 t->on_interval(r);

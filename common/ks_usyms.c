@@ -443,3 +443,30 @@ const char *ks_usym_str(uint32_t pid, uint64_t addr, bool offset, char *buf, siz
         snprintf(buf, size, "%s", s->name);
     return buf;
 }
+
+long ks_usyms_file_funcs(const char *path,
+                         bool (*fn)(const char *name, uint64_t off, void *ctx), void *ctx)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct elf_file *f = get_file(fd, "", path);
+    close(fd);
+    if (!f || !f->nseg)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < f->nsyms; i++) {
+        const struct sym *s = &f->syms[i];
+        /* The symbol's address is in the file's load address space: the segment holding
+         * it gives its place in the file. */
+        for (int k = 0; k < f->nseg; k++) {
+            if (s->addr < f->seg[k].vaddr || s->addr >= f->seg[k].vaddr + f->seg[k].filesz)
+                continue;
+            n++;
+            if (!fn(s->name, s->addr - f->seg[k].vaddr + f->seg[k].off, ctx))
+                return n;
+            break;
+        }
+    }
+    return n;
+}

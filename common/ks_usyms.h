@@ -29,6 +29,13 @@ void ks_usyms_note(uint32_t pid);
  * "[unknown]". A process never noted is noted now (when it still lives). */
 const char *ks_usym_str(uint32_t pid, uint64_t addr, bool offset, char *buf, size_t size);
 
+/* Every function symbol of the ELF file at path (the tables stacks use: .symtab, else the
+ * debug file's, else .dynsym) with its file offset, which is what a uprobe is placed at.
+ * fn returns false to stop. Returns the number of symbols seen, or -1 when the file does
+ * not open or is not ELF. */
+long ks_usyms_file_funcs(const char *path,
+                         bool (*fn)(const char *name, uint64_t off, void *ctx), void *ctx);
+
 /* Processes noted, files loaded: for -v. */
 void ks_usyms_stats(unsigned *procs, unsigned *files);
 

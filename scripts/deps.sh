@@ -10,7 +10,7 @@ rel=$(uname -r)
 
 if command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    want=(cmake make gcc pkg-config libbpfcc-dev libbpfcc libpcre2-dev libelf-dev xz-utils util-linux "$@")
+    want=(cmake make gcc pkg-config libbpfcc-dev libbpfcc libpcre2-dev libelf-dev xz-utils util-linux systemtap-sdt-dev "$@")
     missing=()
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -39,8 +39,8 @@ if command -v apt-get >/dev/null; then
     fi
 elif command -v dnf >/dev/null || command -v yum >/dev/null; then
     pm=$(command -v dnf || command -v yum)
-    "$pm" install -y cmake make gcc pkgconfig bcc-devel pcre2-devel elfutils-libelf-devel xz "kernel-devel-$rel" "$@" ||
-        "$pm" install -y cmake make gcc pkgconfig bcc-devel pcre2-devel elfutils-libelf-devel xz kernel-devel "$@"
+    "$pm" install -y cmake make gcc pkgconfig bcc-devel pcre2-devel elfutils-libelf-devel xz systemtap-sdt-devel "kernel-devel-$rel" "$@" ||
+        "$pm" install -y cmake make gcc pkgconfig bcc-devel pcre2-devel elfutils-libelf-devel xz systemtap-sdt-devel kernel-devel "$@"
 else
     echo "deps.sh: unknown package manager; install cmake, gcc, pkg-config, libbcc (bcc) and kernel headers" >&2
     exit 1

@@ -106,19 +106,13 @@ static void on_start(struct ks_run *r)
     if (chosen(r, "begin"))
         ks_info("waits: lock:contention_begin/end, mutexes only: contended acquisitions (an "
                 "uncontended mutex_lock is not seen)");
-    ks_textf("Tracing lock events... Hit Ctrl-C to end.\n");
+    ks_lockstat_banner();
 }
 
 static void on_interval(struct ks_run *r)
 {
     bool hold = chosen(r, "lock") && chosen(r, "lock_ret") && chosen(r, "unlock");
     ks_lockstat_report(r, &o, hold, kernel_frames);
-}
-
-static void on_exit_(struct ks_run *r)
-{
-    (void)r;
-    ks_lockstat_losses();
 }
 
 static const struct ks_tool tool = {
@@ -153,7 +147,7 @@ static const struct ks_tool tool = {
     .configure = configure,
     .on_start = on_start,
     .on_interval = on_interval,
-    .on_exit = on_exit_,
+    .on_exit = ks_lockstat_on_exit,
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,10 @@
 /* memleak: outstanding memory allocations and their stacks (BCC's memleak). */
 #define _GNU_SOURCE
 #include <bcc/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,8 @@
 #include "ks_stack.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
+#include "ks_uprobe.h"
+#include "ks_usyms.h"
 #include "ks_util.h"
 
 extern const char ks_bpfsrc_memleak_bpf_c[], ks_bpfsrc_memleak_h[];
@@ -55,8 +61,11 @@ static const struct ks_opt opts[] = {
 
 /* Kernel mode: the kmem tracepoints (every kernel kscope runs on has them); the *_node
  * twins only where the kernel still has them as separate events (before 6.1). --percpu:
- * the percpu tracepoints (4.13+) instead. */
-static struct ks_probe probes[] = {
+ * the percpu tracepoints (4.13+) instead. User mode (-p, -c): uprobes, appended in
+ * configure() (below). */
+#define NKPROBES 10
+#define MAX_PROBES (NKPROBES + 24)
+static struct ks_probe probes[MAX_PROBES] = {
     {.name = "kmalloc", .tp = "kmem:kmalloc"},
     {.name = "kmalloc_node", .tp = "kmem:kmalloc_node", .optional = true},
     {.name = "kmem_cache_alloc", .tp = "kmem:kmem_cache_alloc"},
@@ -68,7 +77,36 @@ static struct ks_probe probes[] = {
     {.name = "percpu_alloc", .tp = "percpu:percpu_alloc_percpu", .off = true},
     {.name = "percpu_free", .tp = "percpu:percpu_free_percpu", .off = true},
 };
-#define NPROBES (sizeof(probes) / sizeof(probes[0]))
+
+/* User mode: the C library's allocator functions, by uprobes in the traced process only:
+ * each function's entry (the size) and, for those that return memory, its return (the
+ * address, and the stack, in the caller's context). BCC lets mmap, valloc, pvalloc,
+ * aligned_alloc and munmap be missing (jemalloc, bionic), and so does kscope, with
+ * reallocarray (glibc 2.26+). */
+struct ufunc {
+    const char *name;  /* the C function */
+    const char *enter; /* the BPF program at its entry */
+    const char *ret;   /* at its return, or NULL */
+    bool optional;
+};
+static const struct ufunc ufuncs[] = {
+    {"malloc", "up_malloc", "up_alloc_ret", false},
+    {"calloc", "up_calloc", "up_alloc_ret", false},
+    {"realloc", "up_realloc", "up_alloc_ret", false},
+    {"reallocarray", "up_reallocarray", "up_alloc_ret", true},
+    {"mmap", "up_mmap", "up_alloc_ret", true},
+    {"posix_memalign", "up_posix_memalign", "up_posix_memalign_ret", false},
+    {"valloc", "up_malloc", "up_alloc_ret", true},
+    {"memalign", "up_memalign", "up_alloc_ret", false},
+    {"pvalloc", "up_malloc", "up_alloc_ret", true},
+    {"aligned_alloc", "up_memalign", "up_alloc_ret", true},
+    {"free", "up_free", NULL, false},
+    {"munmap", "up_free", NULL, true},
+};
+#define NUFUNCS (sizeof(ufuncs) / sizeof(ufuncs[0]))
+static struct ks_uprobe_spec uspecs[NUFUNCS];
+static char uprobe_names[NUFUNCS][2][40];
+static long g_pid = -1; /* user mode: the process */
 
 /* The BPF program's value in `allocs` and `combined_allocs` (bpfsrc/memleak.bpf.c). */
 struct alloc_info {
@@ -114,9 +152,53 @@ static int cmp_alloc_stack(const void *a, const void *b)
     return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
 }
 
+/* User mode: the file mapped at addr in the process (BCC prints its base name), from
+ * /proc/PID/maps read once per report; NULL when unknown (the process is gone). */
+static char *g_maps;
+static const char *user_module(uint64_t addr, char *buf, size_t size)
+{
+    for (const char *l = g_maps; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        unsigned long long lo, hi;
+        char path[PATH_MAX];
+        if (sscanf(l, "%llx-%llx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, path) == 3 &&
+            addr >= lo && addr < hi && path[0] == '/') {
+            const char *base = strrchr(path, '/');
+            snprintf(buf, size, "%s", base + 1);
+            return buf;
+        }
+        l = nl ? nl + 1 : l + strlen(l);
+    }
+    return NULL;
+}
+
+static void user_frame(uint64_t ip, char *buf, size_t size, const char **name, uint64_t *off)
+{
+    char sym[256], mod[256];
+    ks_usym_str((uint32_t)g_pid, ip, true, sym, sizeof(sym));
+    const char *m = user_module(ip, mod, sizeof(mod));
+    if (m)
+        snprintf(buf, size, "%s [%s]", sym, m);
+    else
+        snprintf(buf, size, "%s", sym);
+    if (name) {
+        static char n[256];
+        char *plus = strrchr(sym, '+');
+        *off = plus && plus[1] == '0' && plus[2] == 'x' ? strtoull(plus + 3, NULL, 16) : 0;
+        if (plus && plus[1] == '0' && plus[2] == 'x')
+            *plus = '\0';
+        snprintf(n, sizeof(n), "%s", sym);
+        *name = n;
+    }
+}
+
 /* A frame as BCC prints it: "name+0xoff [module]" (the kernel image is "[kernel]"). */
 static void frame_name(uint64_t ip, char *buf, size_t size)
 {
+    if (g_pid >= 0) {
+        user_frame(ip, buf, size, NULL, NULL);
+        return;
+    }
     const struct ks_ksym *s = ks_ksym_find(ip);
     if (!s) {
         snprintf(buf, size, "[unknown]");
@@ -143,13 +225,22 @@ static void print_stack(struct ks_run *r, const struct stack_row *s, bool addres
         } else {
             ks_json_array(j, "stack");
             for (int i = 0; i < n; i++) {
-                const struct ks_ksym *k = ks_ksym_find(ips[i]);
                 ks_json_object(j, NULL);
                 ks_json_uint(j, "addr", ips[i]);
-                frame_name(ips[i], name, sizeof(name));
-                ks_json_str(j, "symbol", k ? k->name : "[unknown]");
-                ks_json_uint(j, "offset", k ? ips[i] - k->addr : 0);
-                ks_json_str(j, "module", k ? (k->module ? k->module : "[kernel]") : NULL);
+                if (g_pid >= 0) {
+                    const char *sym;
+                    uint64_t off;
+                    char mod[256];
+                    user_frame(ips[i], name, sizeof(name), &sym, &off);
+                    ks_json_str(j, "symbol", sym);
+                    ks_json_uint(j, "offset", off);
+                    ks_json_str(j, "module", user_module(ips[i], mod, sizeof(mod)));
+                } else {
+                    const struct ks_ksym *k = ks_ksym_find(ips[i]);
+                    ks_json_str(j, "symbol", k ? k->name : "[unknown]");
+                    ks_json_uint(j, "offset", k ? ips[i] - k->addr : 0);
+                    ks_json_str(j, "module", k ? (k->module ? k->module : "[kernel]") : NULL);
+                }
                 ks_json_end(j);
             }
             ks_json_end(j);
@@ -277,6 +368,12 @@ static void on_interval(struct ks_run *r)
 {
     if (opt_trace)
         return; /* BCC's -t prints the calls, not the reports */
+    if (g_pid >= 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/maps", g_pid);
+        free(g_maps);
+        g_maps = ks_read_file(path, NULL);
+    }
     ks_interval_begin();
     header_line();
     if (opt_combined)
@@ -311,6 +408,98 @@ static void on_event(void *data, int size)
 
 static struct ks_tool tool;
 
+/* -c: the command, split at blanks as BCC does, forked now and held before its exec until
+ * the probes are attached (on_start), so that none of its allocations is missed. */
+static int g_go = -1;
+static long start_command(const char *cmd)
+{
+    static char copy[4096];
+    char *argv[64], *save = NULL;
+    int n = 0;
+    snprintf(copy, sizeof(copy), "%s", cmd);
+    for (char *t = strtok_r(copy, " \t", &save); t && n < 63; t = strtok_r(NULL, " \t", &save))
+        argv[n++] = t;
+    argv[n] = NULL;
+    if (!n)
+        ks_usage_error("-c: the command is empty");
+    bool found = strchr(argv[0], '/') && access(argv[0], X_OK) == 0;
+    const char *path = getenv("PATH");
+    for (const char *d = path ? path : "/usr/bin:/bin"; !found && !strchr(argv[0], '/') && *d;) {
+        size_t len = strcspn(d, ":");
+        char full[PATH_MAX];
+        snprintf(full, sizeof(full), "%.*s/%s", (int)len, d, argv[0]);
+        found = access(full, X_OK) == 0;
+        d += len + (d[len] == ':');
+    }
+    if (!found)
+        ks_usage_error("-c '%s': command not found (or not executable)", ks_q(argv[0]));
+    int p[2];
+    if (pipe(p) != 0)
+        ks_usage_error("-c: cannot start the command: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0)
+        ks_usage_error("-c: cannot start the command: %s", strerror(errno));
+    if (pid == 0) {
+        char c;
+        close(p[1]);
+        /* memleak gone before attaching (an error): end without running the command. */
+        if (read(p[0], &c, 1) != 1)
+            _exit(0);
+        close(p[0]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "memleak: -c: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(p[0]);
+    g_go = p[1];
+    ks_textf("Executing '%s' and tracing the resulting process.\n", cmd);
+    return pid;
+}
+
+/* User mode: a uprobe at the entry of each allocator function of the C library (-O) the
+ * process maps, and one at the return of those that return memory. */
+static void user_probes(struct ks_run *r)
+{
+    static char lib[PATH_MAX];
+    struct ks_buf err = {0};
+    g_pid = r->opt.pid;
+    if (!ks_uprobe_find(opt_obj, g_pid, lib, sizeof(lib), &err))
+        ks_usage_error("-p %ld: %s (a static binary has no C library to probe)", g_pid,
+                       err.s ? err.s : "the C library was not found");
+    ks_buf_free(&err);
+    int np = NKPROBES;
+    for (size_t i = 0; i < NKPROBES; i++)
+        probes[i].off = true;
+    for (size_t i = 0; i < NUFUNCS; i++) {
+        const struct ufunc *f = &ufuncs[i];
+        char sym[128];
+        uint64_t off;
+        snprintf(sym, sizeof(sym), "%s%s", opt_symbols_prefix ? opt_symbols_prefix : "",
+                 f->name);
+        if (!ks_uprobe_func_offset(lib, sym, &off, &err)) {
+            if (!f->optional)
+                ks_usage_error("%s: %s", sym, err.s ? err.s : "not found");
+            ks_info("%s: %s; not traced", sym, err.s ? err.s : "not found");
+            ks_buf_free(&err);
+            continue;
+        }
+        uspecs[i] = (struct ks_uprobe_spec){
+            .path = lib, .offset = off, .what = f->name, .pid = g_pid};
+        snprintf(uprobe_names[i][0], sizeof(uprobe_names[i][0]), "%s", f->name);
+        probes[np++] = (struct ks_probe){.name = uprobe_names[i][0], .uprobe = &uspecs[i],
+                                         .func = f->enter, .optional = f->optional};
+        if (f->ret) {
+            snprintf(uprobe_names[i][1], sizeof(uprobe_names[i][1]), "%s_ret", f->name);
+            probes[np++] = (struct ks_probe){.name = uprobe_names[i][1],
+                                             .uprobe = &uspecs[i],
+                                             .ret = true,
+                                             .func = f->ret,
+                                             .optional = f->optional};
+        }
+    }
+    tool.nprobes = np;
+}
+
 static void configure(struct ks_run *r)
 {
     if (strcmp(opt_sort, "size") && strcmp(opt_sort, "count"))
@@ -318,15 +507,20 @@ static void configure(struct ks_run *r)
     sort_by_count = !strcmp(opt_sort, "count");
     if (opt_min >= 0 && opt_max >= 0 && opt_min > opt_max)
         ks_usage_error("min_size (-z) can't be greater than max_size (-Z)");
+    if (r->opt.pid >= 0 && opt_command)
+        ks_usage_error("-p and -c: give one process to trace, not both");
+    if (opt_command && !r->opt.ebpf && !r->opt.check && !r->opt.target)
+        r->opt.pid = start_command(opt_command);
+    if (r->opt.pid >= 0 && opt_percpu)
+        ks_usage_error("--percpu traces the kernel's percpu allocator: not with -p or -c");
+    ks_require_pid(r);
     if (r->opt.pid >= 0 || opt_command)
-        ks_usage_error("user mode (-p, -c) needs uprobes on the C library, which this build "
-                       "of memleak does not have yet; without -p it traces the kernel's "
-                       "allocators");
+        user_probes(r);
     /* BCC's default: a report every 5 seconds. */
     if (!r->opt.interval)
         r->opt.interval = 5;
     if (opt_percpu) {
-        for (size_t i = 0; i < NPROBES; i++)
+        for (size_t i = 0; i < NKPROBES; i++)
             probes[i].off = strncmp(probes[i].name, "percpu_", 7) != 0;
     }
     if (opt_trace)
@@ -334,7 +528,12 @@ static void configure(struct ks_run *r)
     ks_define(r, "STACK_STORAGE_SIZE", 10240, "BCC's stack table size");
     ks_define(r, "MAX_ALLOCS", MAX_ALLOCS, "allocations kept at once");
     ks_define(r, "MEMLEAK_PAGE_SIZE", sysconf(_SC_PAGESIZE), "mm_page_alloc: bytes per page");
-    ks_define(r, "STACK_FLAGS", 0, "kernel stacks");
+    if (g_pid >= 0 || opt_command) {
+        ks_define(r, "USER_MODE", 1, "-p/-c: the C library's allocator in one process");
+        ks_define(r, "STACK_FLAGS", 256, "BPF_F_USER_STACK: user stacks");
+    } else {
+        ks_define(r, "STACK_FLAGS", 0, "kernel stacks");
+    }
     ks_define(r, "SAMPLE_EVERY_N", opt_sample, "-s");
     if (opt_min >= 0)
         ks_define(r, "MIN_SIZE", opt_min, "-z");
@@ -349,7 +548,19 @@ static void configure(struct ks_run *r)
 static void on_start(struct ks_run *r)
 {
     (void)r;
-    ks_textf("Attaching to kernel allocators, Ctrl+C to quit.\n");
+    if (g_pid < 0) {
+        ks_textf("Attaching to kernel allocators, Ctrl+C to quit.\n");
+        return;
+    }
+    ks_textf("Attaching to pid %ld, Ctrl+C to quit.\n", g_pid);
+    if (g_go >= 0) { /* -c: the probes are on; let the command run */
+        if (write(g_go, "x", 1) != 1)
+            ks_warn("-c: the command did not start");
+        close(g_go);
+        g_go = -1;
+    } else {
+        ks_usyms_note((uint32_t)g_pid); /* its maps and symbols while it lives */
+    }
 }
 
 static struct ks_tool tool = {
@@ -379,7 +590,7 @@ static struct ks_tool tool = {
     .bpf_name = "memleak.bpf.c",
     .bpf_header = ks_bpfsrc_memleak_h,
     .probes = probes,
-    .nprobes = NPROBES,
+    .nprobes = NKPROBES,
     .configure = configure,
     .on_start = on_start,
     .on_interval = on_interval,

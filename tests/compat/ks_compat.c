@@ -240,6 +240,7 @@ static const struct sym_fact ksyms[] = {
     /* mutex_lock_nested (klockstat's first choice) exists only with
      * CONFIG_DEBUG_LOCK_ALLOC, which distribution kernels do not set: not listed. */
     {"mutex_unlock", OLD, 0, "kernel/locking/mutex.c"},
+    {"vfs_read", OLD, 0, "fs/read_write.c (the generic tracers' fixed option sets)"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)
@@ -399,6 +400,10 @@ static void build_root(const char *dir, const struct profile *p)
         strncat(path, "/type", sizeof(path) - strlen(path) - 1);
         write_file(path, "6\n");
     }
+    /* uprobes: uprobe_events in tracefs everywhere (3.5+); the PMU's presence does not
+     * change the program. */
+    snprintf(path, sizeof(path), "%s/sys/kernel/tracing/uprobe_events", dir);
+    write_file(path, "");
     /* kallsyms: the probed symbols this kernel has. */
     snprintf(path, sizeof(path), "%s/proc", dir);
     mkdirs(path);
@@ -481,12 +486,13 @@ static int run_capture(char *const argv[], const char *root, struct ks_buf *out,
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-enum kind { K_NONE, K_TP, K_KP, K_KRET, K_PE };
+enum kind { K_NONE, K_TP, K_KP, K_KRET, K_PE, K_UP, K_URET };
 
 struct probe_info {
     char name[64];
     enum kind kind;
     char target[128];
+    char func[96]; /* the BPF function, when --check names it (probes from a pattern) */
     struct ks_buf why; /* the resolver's lines for this probe (-v) */
     bool required_failed;
 };
@@ -513,6 +519,10 @@ static enum kind parse_kind(const char *s)
         return K_KRET;
     if (!strcmp(s, "perf_event"))
         return K_PE;
+    if (!strcmp(s, "uprobe"))
+        return K_UP;
+    if (!strcmp(s, "uretprobe"))
+        return K_URET;
     return K_NONE;
 }
 
@@ -555,11 +565,12 @@ static void parse_check(struct run *r, const char *tool, const char *out, const 
         size_t len = strcspn(s, "\n");
         snprintf(line, sizeof(line), "%.*s", (int)len, s);
         s += len + (s[len] == '\n');
-        char name[64], kind[32], target[128];
-        if (sscanf(line, "probe %63s %31s %127s", name, kind, target) == 3 &&
+        char name[64], kind[32], target[128], func[96] = "";
+        if (sscanf(line, "probe %63s %31s %127s %95s", name, kind, target, func) >= 3 &&
             r->nprobes < MAXPROBES) {
             struct probe_info *pi = &r->probes[r->nprobes++];
             snprintf(pi->name, sizeof(pi->name), "%s", name);
+            snprintf(pi->func, sizeof(pi->func), "%s", func);
             pi->kind = parse_kind(kind);
             snprintf(pi->target, sizeof(pi->target), "%s", target);
         } else if (!strcmp(line, "result ok")) {
@@ -1328,6 +1339,8 @@ static const char *kind_name(enum kind k)
     return k == K_TP     ? "tracepoint"
            : k == K_KP   ? "kprobe"
            : k == K_KRET ? "kretprobe"
+           : k == K_UP   ? "uprobe"
+           : k == K_URET ? "uretprobe"
            : k == K_PE   ? "perf_event"
                          : "none";
 }
@@ -1612,7 +1625,12 @@ int main(int argc, char **argv)
                         const struct probe_info *pi = &r->probes[k];
                         if (pi->kind == K_NONE)
                             continue;
-                        if (pi->kind == K_TP) {
+                        if (pi->func[0]) {
+                            snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "%s", pi->func);
+                            j.types[j.nplan] = pi->kind == K_TP   ? BPF_PROG_TYPE_TRACEPOINT
+                                               : pi->kind == K_PE ? BPF_PROG_TYPE_PERF_EVENT
+                                                                  : BPF_PROG_TYPE_KPROBE;
+                        } else if (pi->kind == K_TP) {
                             const char *colon = strchr(pi->target, ':');
                             snprintf(j.funcs[j.nplan], sizeof(j.funcs[0]), "tracepoint__%.*s__%s",
                                      colon ? (int)(colon - pi->target) : 0, pi->target,

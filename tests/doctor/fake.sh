@@ -27,7 +27,11 @@ mkroot() {
             shift ;;
         pmu)
             mkdir -p "$r/sys/bus/event_source/devices/kprobe"
-            echo 6 >"$r/sys/bus/event_source/devices/kprobe/type" ;;
+            echo 6 >"$r/sys/bus/event_source/devices/kprobe/type"
+            # and uprobes (threadsnoop, plockstat, memleak -p), which kernels with kprobes
+            # have as well
+            mkdir -p "$r/sys/bus/event_source/devices/uprobe"
+            echo 7 >"$r/sys/bus/event_source/devices/uprobe/type" ;;
         syms)
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \

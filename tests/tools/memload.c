@@ -10,6 +10,7 @@
  *   memload leak             on SIGUSR1: leak_a() leaks 10 x 1000 bytes (malloc), leak_b()
  *                            3 x 4096 (calloc 4 x 1024), churn() allocates and frees 100 x
  *                            500 bytes; then prints "leaked" and waits
+ *   memload leaknow          the same at once (for memleak -c), then waits
  *   memload mutex MS N       on SIGUSR1: two threads take one pthread mutex N times each,
  *                            holding it MS ms each time (hold_lock()); prints "done"
  *   memload thread           on SIGUSR1: pthread_create() of thread_main(); prints "done"
@@ -133,8 +134,9 @@ int main(int argc, char **argv)
                 return 1;
         }
         printf("filled\n");
-    } else if (!strcmp(mode, "leak")) {
-        wait_go();
+    } else if (!strcmp(mode, "leak") || !strcmp(mode, "leaknow")) {
+        if (!strcmp(mode, "leak"))
+            wait_go();
         leak_a();
         leak_b();
         churn();
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
         printf("done\n");
     } else {
-        fprintf(stderr, "usage: memload hog|pipe N|pipes N|leak|mutex MS N|thread\n");
+        fprintf(stderr, "usage: memload hog|pipe N|pipes N|leak|leaknow|mutex MS N|thread\n");
         return 2;
     }
     for (;;)

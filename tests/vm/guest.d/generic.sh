@@ -1,0 +1,47 @@
+# The generic tracers in the guest, where kernel functions can be probed: funccount,
+# funclatency and stackcount on vfs_read (kprobes and kretprobes from a pattern).
+# shellcheck shell=bash
+
+# read_file N: N reads through vfs_read by the shell itself (no forks: cheap under TCG).
+read_file() {
+  local i l
+  for ((i = 0; i < $1; i++)); do read -r l </proc/version; done
+}
+
+check_funccount() {
+  local mode=$1 out=$2
+  read_file 50
+  if vm_wait_match "$out" '^vfs_read +[0-9]+$' 30; then
+    vm_pass "funccount --probe=$mode -i 1 vfs_read: calls counted"
+  else
+    vm_fail "funccount --probe=$mode: vfs_read counted" "no 'vfs_read N' line"; vm_evidence "$out" 30
+  fi
+}
+
+check_funclatency() {
+  local mode=$1 out=$2
+  read_file 50
+  if vm_wait_match "$out" '^avg = [0-9]+ nsecs, total: [0-9]+ nsecs, count: [0-9]+$' 30 &&
+      vm_wait_match "$out" '^     nsecs +: count +distribution$' 0; then
+    vm_pass "funclatency --probe=$mode -i 1 vfs_read: histogram and avg line"
+  else
+    vm_fail "funclatency --probe=$mode: vfs_read timed" "no histogram or avg line"; vm_evidence "$out" 30
+  fi
+}
+
+check_stackcount() {
+  local mode=$1 out=$2
+  read_file 50
+  if vm_wait_match "$out" '^  ([0-9a-f]+ +)?(ksys_read|__x64_sys_read|sys_read)' 30; then
+    vm_pass "stackcount --probe=$mode -i 1 -K vfs_read: the read syscall in the stack"
+  else
+    vm_fail "stackcount --probe=$mode: vfs_read stacks" "no read syscall frame"; vm_evidence "$out" 30
+  fi
+}
+
+suite_generic() {
+  guest_tool funccount   '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
+  guest_tool funclatency '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
+  guest_tool stackcount  '^Tracing 1 functions for "vfs_read"' "-i 1 -K vfs_read" kprobe
+}
+GUEST_SUITES+=(suite_generic)
