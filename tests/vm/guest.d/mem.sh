@@ -24,7 +24,12 @@ check_klockstat() {
 
 check_oomkill() {
   local mode=$1 out=$2 cg= m hog
-  for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+  # The guest's init mounts no cgroup file system: mount cgroup2 (memory controller on).
+  if ! grep -q '^cgroup2\? ' /proc/mounts; then
+    mkdir -p "$T/cg2" && mount -t cgroup2 none "$T/cg2" 2>/dev/null &&
+      echo +memory >"$T/cg2/cgroup.subtree_control" 2>/dev/null
+  fi
+  for m in /sys/fs/cgroup /sys/fs/cgroup/unified "$T/cg2"; do
     grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || continue
     cg=$m/kscope-oom; mkdir -p "$cg" && echo 32M >"$cg/memory.max"; break
   done
@@ -40,7 +45,8 @@ check_oomkill() {
   else
     vm_fail "oomkill --probe=$mode: the victim" "no line for PID $hog"; vm_evidence "$out" 20
   fi
-  kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; rmdir "$cg" 2>/dev/null || true
+  kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; rmdir "$cg" 2>/dev/null
+  umount "$T/cg2" 2>/dev/null || true
 }
 
 suite_mem() {
