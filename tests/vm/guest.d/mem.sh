@@ -24,19 +24,22 @@ check_klockstat() {
 
 check_oomkill() {
   local mode=$1 out=$2 cg= m hog
-  # The guest's init mounts no cgroup file system: mount cgroup2 (memory controller on).
-  if ! grep -q '^cgroup2\? ' /proc/mounts; then
-    mkdir -p "$T/cg2" && mount -t cgroup2 none "$T/cg2" 2>/dev/null &&
-      echo +memory >"$T/cg2/cgroup.subtree_control" 2>/dev/null
-  fi
-  for m in /sys/fs/cgroup /sys/fs/cgroup/unified "$T/cg2"; do
+  # A cgroup2 hierarchy with the memory controller: the guest's own, or one mounted here.
+  grep -q '^[^ ]* [^ ]* cgroup2 ' /proc/mounts ||
+    { mkdir -p "$T/cg2" && mount -t cgroup2 none "$T/cg2" 2>/dev/null; }
+  for m in $(awk '$3 == "cgroup2" {print $2}' /proc/mounts); do
+    grep -qw memory "$m/cgroup.controllers" 2>/dev/null || continue
+    grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || echo +memory >"$m/cgroup.subtree_control" 2>/dev/null
     grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || continue
     cg=$m/kscope-oom; mkdir -p "$cg" && echo 32M >"$cg/memory.max"; break
   done
   if [ -z "$cg" ] && [ -d /sys/fs/cgroup/memory ]; then
     cg=/sys/fs/cgroup/memory/kscope-oom; mkdir -p "$cg" && echo $((32 << 20)) >"$cg/memory.limit_in_bytes"
   fi
-  if [ -z "$cg" ]; then vm_fail "oomkill --probe=$mode" "no memory cgroup in the guest"; return; fi
+  if [ -z "$cg" ]; then
+    vm_fail "oomkill --probe=$mode" "no memory cgroup in the guest: $(grep cgroup /proc/mounts | tr '\n' ';')"
+    return
+  fi
   # A bash string doubling in memory: no fork, no extra binary.
   bash -c 'echo $$ >"$1/cgroup.procs"; s=x; while :; do s=$s$s; done' _ "$cg" &
   hog=$!
