@@ -600,5 +600,26 @@ static __always_inline void ks_time_hist_add(u64 section, u64 delta_ns)
         lock_xadd(&ev->count, 1);
     }
 #endif
+
+/* Lock statistics (klockstat, plockstat; common/ks_lockstat.h reads them): per caller
+ * stack id, how many waits or holds, their total and the longest, in nanoseconds. */
+#ifdef KS_LOCK_STATS
+struct ks_lock_stat {
+    u64 count;
+    u64 total;
+    u64 max;
+};
+BPF_HASH(wait_stats, int, struct ks_lock_stat, 16384);
+BPF_HASH(hold_stats, int, struct ks_lock_stat, 16384);
+BPF_STACK_TRACE(stack_traces, STACK_STORAGE_SIZE);
+
+/* Add one of delta ns to an entry (found or inserted by the caller: bcc takes no map as a
+ * function argument). */
+static __always_inline void ks_lock_stat_add(struct ks_lock_stat *s, u64 delta)
+{
+    lock_xadd(&s->count, 1);
+    lock_xadd(&s->total, delta);
+    if (delta > s->max)
+        s->max = delta; /* a race with another CPU may keep the smaller: rare, and close */
 }
 #endif

@@ -85,6 +85,16 @@ const struct ks_ksym *ks_ksym_find(uint64_t addr)
     return &g_syms[lo];
 }
 
+uint64_t ks_ksym_addr(const char *name)
+{
+    if (!g_loaded)
+        ks_ksyms_load("/proc/kallsyms");
+    for (size_t i = 0; i < g_n; i++)
+        if (!g_syms[i].module && !strcmp(g_syms[i].name, name))
+            return g_syms[i].addr;
+    return 0;
+}
+
 const char *ks_ksym_str(uint64_t addr, bool offset, bool module, char *buf, size_t size)
 {
     const struct ks_ksym *s = ks_ksym_find(addr);

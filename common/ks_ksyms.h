@@ -20,6 +20,10 @@ struct ks_ksym {
  * the path is /proc/kallsyms unless ks_ksyms_load() named another (tests). */
 const struct ks_ksym *ks_ksym_find(uint64_t addr);
 
+/* The address of a code symbol of the kernel image by name (the first found), or 0.
+ * A linear search: for the few markers a tool needs once (__sched_text_start). */
+uint64_t ks_ksym_addr(const char *name);
+
 /* "name", "name+0x1a" (offset), "name [module]" (module), or "[unknown]", into buf. */
 const char *ks_ksym_str(uint64_t addr, bool offset, bool module, char *buf, size_t size);
 

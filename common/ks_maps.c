@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,73 @@ size_t ks_map_keys(int map_fd, unsigned key_size, void **keys)
     free(prev);
     free(next);
     *keys = out;
+    return n;
+}
+
+static unsigned g_cmp_size;
+static int cmp_key(const void *a, const void *b)
+{
+    return memcmp(a, b, g_cmp_size);
+}
+
+size_t ks_map_dump(int map_fd, unsigned key_size, unsigned value_size, void **keys,
+                   void **values)
+{
+    unsigned char *k = NULL, *v = NULL;
+    size_t n = 0, cap = 0;
+    uint32_t chunk = 4096, token = 0;
+    bool first = true;
+    for (;;) {
+        if (n + chunk > cap) {
+            cap = n + chunk * 2;
+            k = ks_xrealloc(k, cap * key_size);
+            v = ks_xrealloc(v, cap * value_size);
+        }
+        uint32_t count = chunk;
+        int rc = bpf_lookup_batch(map_fd, first ? NULL : &token, &token, k + n * key_size,
+                                  v + n * value_size, &count);
+        int e = errno;
+        if (rc == 0 || e == ENOENT) {
+            n += count;
+            first = false;
+            if (rc != 0)
+                break; /* ENOENT: that was the last of it */
+            continue;
+        }
+        if (e == ENOSPC && chunk < (1u << 20)) {
+            chunk *= 2; /* a bucket holds more than a chunk */
+            continue;
+        }
+        if (first) { /* no batch operations here (before 5.6): walk the keys */
+            free(k);
+            free(v);
+            void *ks;
+            size_t nk = ks_map_keys(map_fd, key_size, &ks);
+            g_cmp_size = key_size;
+            qsort(ks, nk, key_size, cmp_key);
+            k = ks_xmalloc((nk ? nk : 1) * key_size);
+            v = ks_xmalloc((nk ? nk : 1) * value_size);
+            n = 0;
+            for (size_t i = 0; i < nk; i++) {
+                const unsigned char *key = (unsigned char *)ks + i * key_size;
+                if (i && !memcmp(key, key - key_size, key_size))
+                    continue;
+                if (bpf_lookup_elem(map_fd, (void *)key, v + n * value_size) != 0)
+                    continue;
+                memcpy(k + n * key_size, key, key_size);
+                n++;
+            }
+            free(ks);
+        }
+        break; /* another error mid-way: what was read so far */
+    }
+    if (!n) {
+        free(k);
+        free(v);
+        k = v = NULL;
+    }
+    *keys = k;
+    *values = v;
     return n;
 }
 

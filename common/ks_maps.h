@@ -41,6 +41,13 @@ int ks_percpu_delete(int map_fd, const void *key, unsigned value_size);
  * empty). A snapshot: BPF programs may add keys meanwhile. Returns n. */
 size_t ks_map_keys(int map_fd, unsigned key_size, void **keys);
 
+/* Every (key, value) of a hash map whose BPF programs insert and delete all the while
+ * (memleak's allocations): with BPF_MAP_LOOKUP_BATCH (5.6+), one pass over the buckets;
+ * before, a key walk (which a deletion restarts) and a lookup per key, duplicate keys
+ * dropped. *keys and *values are malloc'ed (NULL when empty). Returns n. */
+size_t ks_map_dump(int map_fd, unsigned key_size, unsigned value_size, void **keys,
+                   void **values);
+
 /* Fill a u32 -> u32 map (kscope.bpf.h's ks_parent_of) with pid -> parent pid of every
  * process in /proc, without replacing what the kernel already recorded. Returns how many
  * were added. */

@@ -52,6 +52,19 @@ const struct ks_optset ks_optsets[] = {
     {"tcpstates", "-L 80 -D 81,82 -4", 0, NULL},
     {"tcpaccept", "", 0, NULL},
     {"tcpaccept", "-P 80,81 -p 1 -6", 0, NULL},
+    {"oomkill", "", 0, NULL},
+    {"klockstat", "", 0, NULL},
+    {"klockstat", "-i 1", 0, NULL}, /* the guest suite's */
+    {"klockstat", "-p 1 -s 3", 0, NULL},
+    {"klockstat", "-t 1", 0, NULL},
+    {"memleak", "", 0, NULL},
+    {"memleak", "--percpu", KV(4, 13, 0), "the percpu tracepoints came in 4.13"},
+    {"memleak", "-z 16 -Z 4096 -s 2 --wa-missing-free", 0, NULL},
+    {"memleak", "-t", 0, NULL},
+    {"memleak", "-c true", 0, NULL}, /* user mode: the program of every -p and -c */
+    {"threadsnoop", "", 0, NULL},
+    {"plockstat", "", 0, NULL}, /* -p is attach-time only: one program for every process */
+    {"plockstat", "-t 1", 0, NULL},
     /* The generic tracers build their probes from a pattern: fixed patterns of each kind
      * stand for them (a tracepoint, a kernel function, a libc function). */
     {"funccount", "t:sched:sched_process_fork", 0, NULL},

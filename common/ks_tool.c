@@ -146,6 +146,16 @@ void ks_define(struct ks_run *r, const char *name, long long value, const char *
     ks_buf_add(&r->defines, "\n");
 }
 
+void ks_require_pid(const struct ks_run *r)
+{
+    if (r->opt.pid < 0 || r->opt.ebpf || r->opt.check || r->opt.target)
+        return;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld", r->opt.pid);
+    if (!ks_path_exists(path))
+        ks_usage_error("-p %ld: no such process", r->opt.pid);
+}
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe)
 {
     for (int i = 0; i < r->tool->nprobes; i++)

@@ -66,6 +66,11 @@ void ks_define(struct ks_run *r, const char *name, long long value, const char *
  * why or why not, for -v and for errors. Usable from configure(). */
 bool ks_struct_reads(struct ks_run *r, const char **why);
 
+/* For tools whose -p names one process to attach to or watch (klockstat, memleak,
+ * threadsnoop, plockstat): a usage error (exit 2) when no such process exists now. Not
+ * when only compiling or checking (--ebpf, --check, --target). From configure(). */
+void ks_require_pid(const struct ks_run *r);
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe);
 int ks_map_fd(const struct ks_run *r, const char *map);
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map);

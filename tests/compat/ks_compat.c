@@ -211,6 +211,21 @@ static const struct sym_fact tracepoints[] = {
     {"vmscan:mm_vmscan_memcg_reclaim_begin", OLD, 0, "include/trace/events/vmscan.h (2.6.3x)"},
     {"vmscan:mm_vmscan_memcg_reclaim_end", OLD, 0, "include/trace/events/vmscan.h (2.6.3x)"},
     {"capability:cap_capable", KV(6, 16, 0), 0, "include/trace/events/capability.h, added in 6.16"},
+    {"oom:mark_victim", KV(4, 19, 0), 0,
+     "include/trace/events/oom.h, added in 4.19 (the victim's pid; comm and sizes from 6.8)"},
+    {"lock:contention_begin", KV(5, 19, 0), 0, "include/trace/events/lock.h, added in 5.19"},
+    {"lock:contention_end", KV(5, 19, 0), 0, "include/trace/events/lock.h, added in 5.19"},
+    {"kmem:kmalloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:kmem_cache_alloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    /* kmem:kmalloc_node and kmem_cache_alloc_node (before 6.1; memleak's optional probes)
+     * are left out: programs here compile against this host's tracefs formats, which no
+     * longer have them. */
+    {"kmem:kfree", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:kmem_cache_free", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:mm_page_alloc", OLD, 0, "include/trace/events/kmem.h (2.6.3x)"},
+    {"kmem:mm_page_free", OLD, 0, "include/trace/events/kmem.h (2.6.3x; mm_page_free_direct before 3.3)"},
+    {"percpu:percpu_alloc_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
+    {"percpu:percpu_free_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
 };
 
 /* Kernel functions the tools put kprobes on (x86_64), as /proc/kallsyms shows them. Only
@@ -252,6 +267,12 @@ static const struct sym_fact ksyms[] = {
     {"tcp_set_state", OLD, 0, "net/ipv4/tcp.c"},
     {"tcp_rcv_state_process", OLD, 0, "net/ipv4/tcp_input.c"},
     {"inet_csk_accept", OLD, 0, "net/ipv4/inet_connection_sock.c"},
+    {"oom_kill_process", OLD, 0,
+     "mm/oom_kill.c; (oc, message) since 4.8, before (oc, p, points, totalpages, ...)"},
+    {"mutex_lock", OLD, 0, "kernel/locking/mutex.c (mutex_lock_nested instead with lock debugging)"},
+    /* mutex_lock_nested (klockstat's first choice) exists only with
+     * CONFIG_DEBUG_LOCK_ALLOC, which distribution kernels do not set: not listed. */
+    {"mutex_unlock", OLD, 0, "kernel/locking/mutex.c"},
     {"vfs_read", OLD, 0, "fs/read_write.c (the generic tracers' fixed option sets)"},
     /* procs */
     {"handle_irq_event", OLD, 0, "kernel/irq/handle.c, called by the flow handlers"},

@@ -29,7 +29,11 @@ mkroot() {
             shift ;;
         pmu)
             mkdir -p "$r/sys/bus/event_source/devices/kprobe"
-            echo 6 >"$r/sys/bus/event_source/devices/kprobe/type" ;;
+            echo 6 >"$r/sys/bus/event_source/devices/kprobe/type"
+            # and uprobes (threadsnoop, plockstat, memleak -p), which kernels with kprobes
+            # have as well
+            mkdir -p "$r/sys/bus/event_source/devices/uprobe"
+            echo 7 >"$r/sys/bus/event_source/devices/uprobe/type" ;;
         syms)
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
@@ -38,7 +42,7 @@ mkroot() {
                 tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept \
                 handle_irq_event run_timer_softirq \
                 __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
-                try_to_free_pages; do
+                try_to_free_pages oom_kill_process mutex_lock mutex_unlock; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -62,7 +66,9 @@ R=$T/kp
 mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
     tp block:block_rq_complete tp block:block_rq_insert \
     tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers \
-    tp sched:sched_switch tp sched:sched_wakeup tp sched:sched_wakeup_new tp sched:sched_migrate_task
+    tp sched:sched_switch tp sched:sched_wakeup tp sched:sched_wakeup_new tp sched:sched_migrate_task \
+    tp kmem:kmalloc tp kmem:kmem_cache_alloc tp kmem:kfree tp kmem:kmem_cache_free \
+    tp kmem:mm_page_alloc tp kmem:mm_page_free
 # sched_switch's print fmt marks preempted threads (runqlat, runqlen read the bit from it).
 echo 'print fmt: "prev_state=%s%s", REC->prev_state & 0x7f ? "S" : "R", REC->prev_state & 0x100 ? "+" : ""' \
     >>"$R/$TR/events/sched/sched_switch/format"

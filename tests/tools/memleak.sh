@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# memleak, kernel mode, for real: memload opens 400 pipes and writes a byte into each, so
+# the kernel allocates 400 pipe pages in pipe_write (anon_pipe_write on 6.16+) and keeps
+# them while the pipes stay open. memleak's report has a stack through that function with
+# at least 400 allocations of at least 400 pages (other pipes of the machine may add), in
+# BCC's format (-a lists the addresses; --combined-only the same stack); --json validates.
+# Bad input: -z above -Z, --sort, -p (user mode).
+. "$(dirname "$0")/lib.sh"
+: "${MEMLOAD:?MEMLOAD must name the memload test workload}"
+cache=(--cache-dir "$T/cache")
+trap 'kill_workloads; cleanup' EXIT
+PAGE=$(getconf PAGESIZE)
+
+# stack_total FILE: the largest "N bytes in M allocations" block whose frames name the pipe
+# write path: prints "bytes allocations".
+stack_total() {
+    awk '/^\t[0-9]+ bytes in [0-9]+ allocations from stack$/ { b = $1; n = $4; next }
+         /^\t\t/ && /(anon_)?pipe_write\+0x/ && b != "" { if (b > best) { best = b; bn = n } ; b = "" }
+         END { print best + 0, bn + 0 }' "$1"
+}
+
+# 1) Text, -a, interval 2, twice: the pipes are filled after the banner and are older
+# than -o 500 ms at the second report.
+start_tool memleak "$T/o1" -a 2 2 "${cache[@]}"
+check "banner as BCC's" wait_ready "$T/o1" '^Attaching to kernel allocators, Ctrl\+C to quit\.$'
+workload "$T/w" "$MEMLOAD" pipes 400
+wait_for "$T/w" '^filled' 10
+check "ends after two reports, status 0" wait_exit 60
+check "BCC's report header" grep -qE '^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] Top 10 stacks with outstanding allocations:$' "$T/o1"
+read -r bytes allocs < <(stack_total "$T/o1")
+echo "pipe_write stack: $bytes bytes in $allocs allocations"
+check "a pipe_write stack with >= 400 allocations" test "$allocs" -ge 400
+check "... of >= 400 pages" test "$bytes" -ge $((400 * PAGE))
+check "frames as BCC's: 0x%016x, tab, name+0xoff [kernel]" grep -qP '^\t\t0x[0-9a-f]{16}\t(anon_)?pipe_write\+0x[0-9a-f]+ \[kernel\]$' "$T/o1"
+check "-a: the pages' lines (addr = hex size = N)" test "$(grep -cE "^	addr = [0-9a-f]+ size = $PAGE\$" "$T/o1")" -ge 400
+check "no program left loaded" progs_gone "$T/o1.err"
+
+kill_workloads
+
+# 2) --combined-only -T 50 --sort count: the same stack (counted as the pipes are filled,
+# after the start), frames without addresses, ascending counts.
+start_tool memleak "$T/o2" --combined-only -T 50 --sort count 2 1 "${cache[@]}"
+check "--combined-only: ready" wait_ready "$T/o2" '^Attaching to kernel allocators'
+workload "$T/w2" "$MEMLOAD" pipes 400
+wait_for "$T/w2" '^filled' 10
+check "--combined-only: status 0" wait_exit 60
+check "--combined-only: header says Top 50" grep -qE '^\[[0-9:]{8}\] Top 50 stacks with outstanding allocations:$' "$T/o2"
+check "--combined-only: at most 50 stacks" test "$(grep -cE '^	[0-9]+ bytes in [0-9]+ allocations from stack$' "$T/o2")" -le 50
+read -r bytes allocs < <(stack_total "$T/o2")
+check "--combined-only: the pipe_write stack, >= 400 allocations" test "$allocs" -ge 400
+check "--combined-only: frames without addresses" grep -qP '^\t\t(anon_)?pipe_write\+0x[0-9a-f]+ \[kernel\]$' "$T/o2"
+check "--sort count: ascending counts (the largest last)" awk '/allocations from stack$/ { if ($4 < prev) bad = 1; prev = $4 } END { exit bad }' "$T/o2"
+kill_workloads
+
+# 3) --json: one object per report.
+start_tool memleak "$T/j" --json -T 50 2 1 "${cache[@]}"
+check "--json: ready" wait_ready "$T/j.err" 'ready: tracing'
+workload "$T/w3" "$MEMLOAD" pipes 400
+wait_for "$T/w3" '^filled' 10
+check "--json: status 0" wait_exit 60
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    check "--json: valid against schemas/memleak.schema.json" python3 "$(dirname "$0")/json_validate.py" \
+        "$(dirname "$0")/../../schemas/memleak.schema.json" "$T/j" \
+        --expect "any(s['allocations'] >= 400 and any('pipe_write' in f['symbol'] for f in (s['stack'] or [])) for s in r['stacks'])"
+else
+    prereq "python3-jsonschema (Debian package)"
+fi
+kill_workloads
+
+# 4) Bad input.
+bad() {
+    local re=$1 rc=0; shift
+    "$BIN/memleak" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
+    [ "$rc" = 2 ] && grep -qE -- "$re" "$T/bad.err" || { echo "rc=$rc" >&2; cat "$T/bad.err" >&2; return 1; }
+}
+check "-z above -Z refused" bad "min_size \(-z\) can't be greater than max_size \(-Z\)" -z 100 -Z 10
+check "--sort other than size or count refused" bad "--sort 'bytes'" --sort bytes
+finish
