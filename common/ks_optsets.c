@@ -43,7 +43,6 @@ const struct ks_optset ks_optsets[] = {
     {"wakeuptime", "-p 1", 0, NULL},
     {"tcpconnect", "", 0, NULL},
     {"tcpconnect", "-L -U -P 80,443 -p 1 -u 0 -6", 0, NULL},
-    {"tcpconnect", "-c -4", 0, NULL},
     {"tcpconnlat", "", 0, NULL},
     {"tcpconnlat", "-L -p 1 -4 0.5", 0, NULL},
     {"tcplife", "", 0, NULL},
