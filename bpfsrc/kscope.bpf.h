@@ -24,10 +24,13 @@ static long (*ks_probe_read_user_str)(void *dst, u32 size, const void *src) =
     (void *)BPF_FUNC_probe_read_user_str;
 static long (*ks_probe_read_kernel)(void *dst, u32 size, const void *src) =
     (void *)BPF_FUNC_probe_read_kernel;
+static long (*ks_probe_read_kernel_str)(void *dst, u32 size, const void *src) =
+    (void *)BPF_FUNC_probe_read_kernel_str;
 #else
 #define ks_probe_read_user bpf_probe_read
 #define ks_probe_read_user_str bpf_probe_read_str
 #define ks_probe_read_kernel bpf_probe_read
+#define ks_probe_read_kernel_str bpf_probe_read_str
 #endif
 
 /* Sending events to the tool: ks_submit(ctx, data, size).
