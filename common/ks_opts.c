@@ -196,6 +196,11 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
 
 const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 {
+    static char own[64];
+    if (s->positional) {
+        snprintf(own, sizeof(own), "[%s]", s->positional->metavar);
+        return own;
+    }
     return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
            : (s->common & KS_C_POS_DURATION) ? "[duration]"
                                              : "";
@@ -204,6 +209,9 @@ const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 void ks_opts_each_positional(const struct ks_opts_spec *s,
                              void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
 {
+    if (s->positional)
+        fn(&(struct ks_opt_doc){.lname = s->positional->metavar, .help = s->positional->help},
+           ctx);
     if (s->common & KS_C_POS_DURATION)
         fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
            ctx);
@@ -434,8 +442,11 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
             ks_usage_error("unexpected argument '%s'", argv[optind + 1]);
         if (npos == 1)
             set_long(argv[optind], "duration", 1, 100000000, &c->duration);
+    } else if (s->positional && npos <= 1) {
+        if (npos == 1 && !s->positional->parse(argv[optind], s->positional->dest))
+            ks_usage_error("invalid %s '%s'", s->positional->metavar, ks_q(argv[optind]));
     } else if (npos > 0) {
-        ks_usage_error("unexpected argument '%s'", ks_q(argv[optind]));
+        ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + (s->positional ? 1 : 0)]));
     }
     ks_verbose = c->verbose;
 }

@@ -88,6 +88,10 @@ struct ks_opts_spec {
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
     bool json;          /* the tool prints through ks_record: it takes --json */
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
+    /* One optional positional argument of the tool's own (tcpconnlat's [duration_ms]):
+     * a KS_FUNC entry whose metavar names it; with neither KS_C_INTERVAL nor
+     * KS_C_POS_DURATION. NULL: none. */
+    const struct ks_opt *positional;
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */
