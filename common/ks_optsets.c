@@ -53,6 +53,18 @@ const struct ks_optset ks_optsets[] = {
     {"statsnoop", "-x -p 1", 0, NULL},
     {"mountsnoop", "", 0, NULL},
     {"mountsnoop", "-P", 0, NULL},
+    {"solisten", "", 0, NULL},
+    {"solisten", "--show-netns", 0, NULL},
+    {"bindsnoop", "", 0, NULL},
+    {"bindsnoop", "-E", 0, NULL},
+    {"bindsnoop", "-E -P 80,81 -u 0", 0, NULL},
+    {"tcpretrans", "", 0, NULL},
+    {"tcpretrans", "-s", 0, NULL},
+    {"tcpretrans", "-c -4", 0, NULL},
+    {"tcpretrans", "-l", 0, NULL},
+    {"tcptop", "", 0, NULL},
+    {"tcptop", "-4", 0, NULL},
+    {"tcptop", "-C -S --json", 0, NULL}, /* the guest suite's */
     /* The guest suite's (tests/vm/guest-tools.sh), after the compat check's own. */
     {"execsnoop", "-x", 0, NULL},
     {"syscount", "-x", 0, NULL},

@@ -188,6 +188,10 @@ static const struct sym_fact tracepoints[] = {
     {"block:block_io_done", KV(6, 5, 0), 0, "block_io_start/done were added in 6.5"},
     {"tcp:tcp_retransmit_skb", KV(4, 15, 0), 0, "include/trace/events/tcp.h, added in 4.15"},
     {"sock:inet_sock_set_state", KV(4, 16, 0), 0, "include/trace/events/sock.h, added in 4.16"},
+    {"syscalls:sys_enter_listen", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_exit_listen", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_enter_bind", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_exit_bind", OLD, 0, "syscall trace events"},
 };
 
 /* Kernel functions the tools put kprobes on (x86_64), as /proc/kallsyms shows them. Only
@@ -219,6 +223,14 @@ static const struct sym_fact ksyms[] = {
      "kernel/sched/core.c; some compilers emit it only as a copy, `finish_task_switch.isra.0`"},
     {"try_to_wake_up", OLD, 0, "kernel/sched/core.c"},
     {"schedule", OLD, 0, "kernel/sched/core.c"},
+    {"inet_listen", OLD, 0, "net/ipv4/af_inet.c"},
+    {"inet_bind", OLD, 0, "net/ipv4/af_inet.c"},
+    {"inet6_bind", OLD, 0, "net/ipv6/af_inet6.c"},
+    {"tcp_retransmit_skb", OLD, 0, "net/ipv4/tcp_output.c"},
+    {"tcp_send_loss_probe", KV(3, 10, 0), 0, "net/ipv4/tcp_output.c, tail loss probes (3.10)"},
+    {"tcp_sendmsg", OLD, 0, "net/ipv4/tcp.c"},
+    {"tcp_cleanup_rbuf", OLD, 0, "net/ipv4/tcp.c"},
+    {"tcp_sendpage", OLD, KV(6, 5, 0), "net/ipv4/tcp.c; removed in 6.5 (sendmsg with MSG_SPLICE_PAGES)"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)

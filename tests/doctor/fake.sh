@@ -37,7 +37,8 @@ mkroot() {
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
                 try_to_wake_up schedule __x64_sys_sync __x64_sys_fsync __x64_sys_fdatasync \
                 __x64_sys_msync __x64_sys_sync_file_range __x64_sys_syncfs __x64_sys_statfs \
-                __x64_sys_mount __x64_sys_umount; do
+                __x64_sys_mount __x64_sys_umount \
+                inet_listen inet_bind inet6_bind tcp_retransmit_skb tcp_sendmsg tcp_cleanup_rbuf; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
