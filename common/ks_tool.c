@@ -675,7 +675,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
         ks_err("%s", err.s);
-        if (r->opt.probe_mode != KS_MODE_AUTO)
+        /* A kprobe-only tool without kprobes: its one line says all there is. */
+        if (r->opt.probe_mode != KS_MODE_AUTO && rc != KS_PROBES_NEED_KPROBES)
             fprintf(stderr, "Try --probe=auto, or run kscope-doctor to see what this kernel "
                             "supports.\n");
         return 1;
