@@ -213,7 +213,10 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
     ks_buf_add(text, ks_bpfsrc_kscope_bpf_h);
     if (t->bpf_lib) {
-        ks_buf_printf(text, "\n/* ---- bpfsrc/%s ---- */\n", t->bpf_lib_name);
+        if (t->bpf_lib_name)
+            ks_buf_printf(text, "\n/* ---- bpfsrc/%s ---- */\n", t->bpf_lib_name);
+        else
+            ks_buf_add(text, "\n/* ---- a shared part (named in its first line) ---- */\n");
         ks_buf_add(text, t->bpf_lib);
     }
     if (t->bpf_header) {
@@ -693,7 +696,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
         ks_err("%s", err.s);
-        if (r->opt.probe_mode != KS_MODE_AUTO)
+        /* A kprobe-only tool without kprobes: its one line says all there is. */
+        if (r->opt.probe_mode != KS_MODE_AUTO && rc != KS_PROBES_NEED_KPROBES)
             fprintf(stderr, "Try --probe=auto, or run kscope-doctor to see what this kernel "
                             "supports.\n");
         return 1;

@@ -20,8 +20,9 @@ struct ks_tool {
     const char *bpf_source; /* bpfsrc/<tool>.bpf.c, embedded at build time */
     const char *bpf_name;   /* its file name, for --ebpf */
     const char *bpf_header; /* bpfsrc/<tool>.h (event structs shared with the tool), or NULL */
-    /* A family's shared header from bpfsrc/ (e.g. ks_inet.h, KS_INET_BPF_LIB), prepended
-     * before bpf_header; bpf_lib_name is its file name. NULL: none. */
+    /* A BPF part several tools share (ks_inet.h: KS_INET_BPF_LIB; KS_BLKREQ_BPF), prepended
+     * before bpf_header; bpf_lib_name is its file name for the program text (NULL: the
+     * part names itself in its first line). NULL: none. */
     const char *bpf_lib, *bpf_lib_name;
     struct ks_probe *probes;
     int nprobes;

@@ -226,6 +226,10 @@ static const struct sym_fact tracepoints[] = {
     {"kmem:mm_page_free", OLD, 0, "include/trace/events/kmem.h (2.6.3x; mm_page_free_direct before 3.3)"},
     {"percpu:percpu_alloc_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
     {"percpu:percpu_free_percpu", KV(4, 13, 0), 0, "include/trace/events/percpu.h, added in 4.13"},
+    {"syscalls:sys_enter_listen", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_exit_listen", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_enter_bind", OLD, 0, "syscall trace events"},
+    {"syscalls:sys_exit_bind", OLD, 0, "syscall trace events"},
 };
 
 /* Kernel functions the tools put kprobes on (x86_64), as /proc/kallsyms shows them. Only
@@ -303,6 +307,14 @@ static const struct sym_fact ksyms[] = {
     {"sched_fork", OLD, 0, "kernel/sched/core.c"},
     {"try_to_free_pages", OLD, 0, "mm/vmscan.c: direct reclaim"},
     {"try_to_free_mem_cgroup_pages", OLD, 0, "mm/vmscan.c: reclaim at a cgroup's limit"},
+    {"inet_listen", OLD, 0, "net/ipv4/af_inet.c"},
+    {"inet_bind", OLD, 0, "net/ipv4/af_inet.c"},
+    {"inet6_bind", OLD, 0, "net/ipv6/af_inet6.c"},
+    {"tcp_retransmit_skb", OLD, 0, "net/ipv4/tcp_output.c"},
+    {"tcp_send_loss_probe", KV(3, 10, 0), 0, "net/ipv4/tcp_output.c, tail loss probes (3.10)"},
+    {"tcp_sendmsg", OLD, 0, "net/ipv4/tcp.c"},
+    {"tcp_cleanup_rbuf", OLD, 0, "net/ipv4/tcp.c"},
+    {"tcp_sendpage", OLD, KV(6, 5, 0), "net/ipv4/tcp.c; removed in 6.5 (sendmsg with MSG_SPLICE_PAGES)"},
 };
 
 static bool present(const struct sym_fact *f, unsigned kv)

@@ -11,6 +11,9 @@ NT=${KS_NTOOLS:?KS_NTOOLS: the number of tools (from CMake)}
 NPERF=1
 # Tools that run on sched:sched_process_fork alone (pidpersec), besides biolatency.
 NFORK=1
+# Tools on the block tracepoints alone (biolatency counted apart): biosnoop, biotop,
+# bitesize, biopattern.
+NBLK=4
 TR=sys/kernel/tracing
 
 # mkroot DIR [tp cat:event]... [pmu] [syms] [headers]: build a fake kernel.
@@ -42,7 +45,11 @@ mkroot() {
                 tcp_v4_connect tcp_v6_connect tcp_set_state tcp_rcv_state_process inet_csk_accept \
                 handle_irq_event run_timer_softirq \
                 __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
-                try_to_free_pages oom_kill_process mutex_lock mutex_unlock; do
+                try_to_free_pages oom_kill_process mutex_lock mutex_unlock \
+                __x64_sys_sync __x64_sys_fsync __x64_sys_fdatasync \
+                __x64_sys_msync __x64_sys_sync_file_range __x64_sys_syncfs __x64_sys_statfs \
+                __x64_sys_mount __x64_sys_umount \
+                inet_listen inet_bind inet6_bind tcp_retransmit_skb tcp_sendmsg tcp_cleanup_rbuf; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -113,14 +120,14 @@ check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL 
 check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
-check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NFORK + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
+check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NFORK + NBLK + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "
 assert j['features']['kprobes'] is False
 assert tool['execsnoop']['runs'] is False and tool['execsnoop']['check'] == 'unsupported'
 assert tool['execsnoop']['fix'] and tool['execsnoop']['reason']
 assert tool['execsnoop']['modes']['auto']['stderr'], tool['execsnoop']
-assert j['summary']['tools_runnable'] == $((1 + NFORK + NPERF)) and j['summary']['all_runnable'] is False"
+assert j['summary']['tools_runnable'] == $((1 + NFORK + NBLK + NPERF)) and j['summary']['all_runnable'] is False"
 
 # --- 3: no tracefs, no kprobes, no headers ---------------------------------------------------
 R=$T/bare

@@ -90,6 +90,11 @@ workload() {
 }
 kill_workloads() { for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; }
 
+# prog_misses PID: runs of process PID's BPF programs the kernel skipped because another
+# BPF program was running on that CPU (other tracers on a busy machine; fdinfo, 5.12+).
+# Tests that count events exactly allow for them.
+prog_misses() { cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^recursion_misses:/ { s += $2 } END { print s + 0 }'; }
+
 # progs_gone ERRFILE: every program id the tool reported with -v is unloaded.
 progs_gone() {
     local ids id i
