@@ -64,18 +64,18 @@ static void on_interval(struct ks_run *r)
         ks_err("internal: map counts is missing or not laid out as expected");
         exit(1);
     }
-    void *keys;
-    size_t nkeys = ks_map_keys(fd, sizeof(__u32), &keys), n = 0;
-    struct row *rows = ks_xcalloc(nkeys ? nkeys : 1, sizeof(*rows));
-    for (size_t i = 0; i < nkeys; i++) {
-        memcpy(&rows[n].dev, (char *)keys + i * sizeof(__u32), sizeof(__u32));
-        if (bpf_lookup_elem(fd, &rows[n].dev, &rows[n].c) != 0)
-            continue;
-        bpf_delete_elem(fd, &rows[n].dev);
+    void *recs;
+    const size_t ksz = sizeof(__u32), vsz = sizeof(struct biopattern_counts);
+    size_t nrecs = ks_map_drain(fd, ksz, vsz, &recs), n = 0;
+    struct row *rows = ks_xcalloc(nrecs ? nrecs : 1, sizeof(*rows));
+    for (size_t i = 0; i < nrecs; i++) {
+        const char *p = (const char *)recs + i * (ksz + vsz);
+        memcpy(&rows[n].dev, p, ksz);
+        memcpy(&rows[n].c, p + ksz, vsz);
         if (rows[n].c.random + rows[n].c.sequential)
             n++;
     }
-    free(keys);
+    free(recs);
     qsort(rows, n, sizeof(*rows), cmp_dev);
     for (size_t i = 0; i < n && ks_prom_enabled(); i++) {
         const char *disk = ks_disk_name(rows[i].dev);

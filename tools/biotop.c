@@ -25,10 +25,12 @@ static const struct ks_opt opts[] = {
 
 static struct ks_probe probes[] = {KS_BLKREQ_PROBES};
 
-struct row {
+struct row { /* as ks_map_drain packs an entry: the key, then the value */
     struct biotop_key k;
     struct biotop_val v;
 };
+_Static_assert(sizeof(struct row) == sizeof(struct biotop_key) + sizeof(struct biotop_val),
+               "struct row is a packed entry");
 
 /* BCC: by bytes, largest first. Ties (BCC leaves them in hash order) by pid, disk, R/W. */
 static int cmp_rows(const void *a, const void *b)
@@ -104,19 +106,12 @@ static size_t read_rows(struct ks_run *r, struct row **out)
         ks_err("internal: map counts is missing or not laid out as expected");
         exit(1);
     }
-    void *keys;
-    size_t nkeys = ks_map_keys(fd, sizeof(struct biotop_key), &keys), n = 0;
-    struct row *rows = ks_xcalloc(nkeys ? nkeys : 1, sizeof(*rows));
-    for (size_t i = 0; i < nkeys; i++) {
-        struct row *w = &rows[n];
-        memcpy(&w->k, (char *)keys + i * sizeof(w->k), sizeof(w->k));
-        if (bpf_lookup_elem(fd, &w->k, &w->v) != 0)
-            continue;
-        bpf_delete_elem(fd, &w->k);
-        if (w->v.io)
-            n++;
-    }
-    free(keys);
+    void *recs;
+    size_t n = ks_map_drain(fd, sizeof(struct biotop_key), sizeof(struct biotop_val), &recs);
+    struct row *rows = ks_xcalloc(n ? n : 1, sizeof(*rows));
+    for (size_t i = 0; i < n; i++)
+        memcpy(&rows[i], (char *)recs + i * sizeof(*rows), sizeof(*rows)); /* key, value */
+    free(recs);
     *out = rows;
     return n;
 }
