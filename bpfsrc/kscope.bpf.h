@@ -624,6 +624,8 @@ static __always_inline void ks_time_hist_add(u64 section, u64 delta_ns)
         lock_xadd(&ev->count, 1);
     }
 #endif
+}
+#endif
 
 /* Lock statistics (klockstat, plockstat; common/ks_lockstat.h reads them): per caller
  * stack id, how many waits or holds, their total and the longest, in nanoseconds. */
