@@ -195,34 +195,6 @@ bool ks_tracepoint_exists(const char *category, const char *event)
     return ks_path_exists(p);
 }
 
-bool ks_tracepoint_field(const char *category, const char *event, const char *field)
-{
-    const char *t = ks_tracefs(NULL);
-    if (!t)
-        return false;
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/events/%s/%s/format", t, category, event);
-    char *text = ks_read_file(p, NULL);
-    if (!text)
-        return false;
-    /* "\tfield:unsigned long total_vm;\toffset:..." or "field:__data_loc char[] comm;":
-     * the name is the last word before the ';' (after any array brackets). */
-    bool found = false;
-    size_t flen = strlen(field);
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && !found;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *f = strstr(line, "field:"), *semi = f ? strchr(f, ';') : NULL;
-        if (!semi || (size_t)(semi - f) < flen)
-            continue;
-        char *name = semi - flen;
-        found = !strncmp(name, field, flen) && (name[-1] == ' ' || name[-1] == '*' ||
-                                               name[-1] == ':');
-    }
-    free(text);
-    return found;
-}
-
 bool ks_kprobes_supported(const char **why)
 {
     if (g_kprobes < 0) {

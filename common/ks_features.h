@@ -20,10 +20,6 @@ const char *ks_features_root(void);
 const char *ks_tracefs(const char **why);
 
 bool ks_tracepoint_exists(const char *category, const char *event);
-/* Does the tracepoint's format (on the kernel in use) have this field? Fields come and go
- * between kernels (oom:mark_victim gained comm and the RSS counters in 6.8): ask, never
- * assume from a version number. */
-bool ks_tracepoint_field(const char *category, const char *event, const char *field);
 
 /* Kprobe support: the kprobe PMU or a kprobe_events file. */
 bool ks_kprobes_supported(const char **why);

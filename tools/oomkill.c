@@ -9,6 +9,7 @@
 #include "ks_features.h"
 #include "ks_record.h"
 #include "ks_tool.h"
+#include "ks_tpfmt.h"
 
 extern const char ks_bpfsrc_oomkill_bpf_c[], ks_bpfsrc_oomkill_h[];
 
@@ -109,10 +110,10 @@ static void configure(struct ks_run *r)
 {
     if (r->opt.probe_mode == KS_MODE_KPROBE)
         return;
-    if (ks_tracepoint_field("oom", "mark_victim", "comm"))
+    if (ks_tp_has_field("oom", "mark_victim", "comm"))
         ks_define(r, "MARK_VICTIM_COMM", 1, "oom:mark_victim has the victim's comm (6.8+)");
-    if (ks_tracepoint_field("oom", "mark_victim", "total_vm") &&
-        ks_tracepoint_field("oom", "mark_victim", "shmem_rss"))
+    if (ks_tp_has_field("oom", "mark_victim", "total_vm") &&
+        ks_tp_has_field("oom", "mark_victim", "shmem_rss"))
         ks_define(r, "MARK_VICTIM_RSS", 1, "oom:mark_victim has the victim's sizes (6.8+)");
 }
 
@@ -125,7 +126,7 @@ static void on_start(struct ks_run *r)
                 "\"-\"; the tracepoint does not carry them and reading them would need the "
                 "oom_kill_process kprobe: --probe=kprobe)%s; the victim PID is the task "
                 "chosen (its thread id)",
-                ks_tracepoint_field("oom", "mark_victim", "comm")
+                ks_tp_has_field("oom", "mark_victim", "comm")
                     ? ""
                     : ", and the victim's name is read from /proc when the event arrives "
                       "(\"-\" when it is already gone)");
