@@ -46,7 +46,11 @@ ext_ok() { # avg = total / count per line; the counts add up to the histograms' 
 check "-e: count and average agree with the histogram" ext_ok "$T/out3"
 total3=$(awk '/->/{s += $5} END{print s+0}' "$T/out3")
 check "-d $disk: at least 16 I/Os counted (got $total3)" test "$total3" -ge 16
-other=$(lsblk -dno NAME | grep -vx "$disk" | head -n1 || true)
+# The other disk: an idle loop device of this test's own (any real disk may carry other
+# tests' I/O while this one runs).
+. "$(dirname "$0")/blockio.bash"
+loop_disk 4
+other=$LOOP_NAME
 if [ -n "$other" ]; then
     start_tool biolatency "$T/out4" -d "$other" 1 2 --cache-dir "$T/cache"
     wait_ready "$T/out4" '^Tracing block device I/O'
