@@ -196,6 +196,11 @@ void ks_opts_each(const struct ks_opts_spec *s, void (*fn)(const struct ks_opt_d
 
 const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 {
+    static char own[64];
+    if (s->pos_name) {
+        snprintf(own, sizeof(own), "[%s]", s->pos_name);
+        return own;
+    }
     return (s->common & KS_C_INTERVAL)       ? "[interval [count]]"
            : (s->common & KS_C_POS_DURATION) ? "[duration]"
                                              : "";
@@ -204,6 +209,8 @@ const char *ks_opts_synopsis(const struct ks_opts_spec *s)
 void ks_opts_each_positional(const struct ks_opts_spec *s,
                              void (*fn)(const struct ks_opt_doc *d, void *ctx), void *ctx)
 {
+    if (s->pos_name)
+        fn(&(struct ks_opt_doc){.lname = s->pos_name, .help = s->pos_help}, ctx);
     if (s->common & KS_C_POS_DURATION)
         fn(&(struct ks_opt_doc){.lname = "duration", .help = "duration of trace, in seconds"},
            ctx);
@@ -422,7 +429,12 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         }
     }
     int npos = argc - optind;
-    if (s->common & KS_C_INTERVAL) {
+    if (s->pos_name) {
+        if (npos > 1)
+            ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + 1]));
+        if (npos == 1)
+            set_long(argv[optind], s->pos_name, s->pos_min, s->pos_max, s->pos_dest);
+    } else if (s->common & KS_C_INTERVAL) {
         if (npos > 2)
             ks_usage_error("unexpected argument '%s'", ks_q(argv[optind + 2]));
         if (npos >= 1)

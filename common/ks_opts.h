@@ -88,6 +88,11 @@ struct ks_opts_spec {
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
     bool json;          /* the tool prints through ks_record: it takes --json */
     char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
+    /* One optional positional number of the tool's own (BCC's "min_ms"), instead of the
+     * shared ones: its name, help, destination (left as is when not given) and range. */
+    const char *pos_name, *pos_help;
+    long *pos_dest;
+    long pos_min, pos_max;
 };
 
 /* Parses argv; on -h/--help or --version prints and exits 0; on errors prints and exits 2. */

@@ -254,6 +254,24 @@ static void unify_groups(const struct ks_probe *probes, int n, enum ks_probe_mod
     }
 }
 
+/* A probe no tracepoint can stand in for (principle 1: kprobe-only), on a kernel that
+ * cannot probe functions at all: one line saying so, whatever else failed. */
+static bool kprobe_only_refusal(const struct ks_probe *p, enum ks_probe_mode mode,
+                                struct ks_buf *err)
+{
+    const char *why = NULL;
+    if (p->tp || p->perf || !p->kprobes[0] || mode == KS_MODE_TRACEPOINT ||
+        ks_kprobes_supported(&why))
+        return false;
+    ks_buf_free(err);
+    ks_buf_printf(err,
+                  "cannot attach probe '%s' (--probe=%s): no tracepoint measures it; it needs a "
+                  "kprobe on the kernel function %s, and %s %s\n",
+                  p->name, ks_probe_mode_name(mode), p->kprobes[0], KS_NO_KPROBES_MSG,
+                  why ? why : "");
+    return true;
+}
+
 int ks_probes_resolve(const struct ks_probe *probes, int n, enum ks_probe_mode mode,
                       struct ks_probe_choice *choices, struct ks_buf *err)
 {
@@ -262,6 +280,13 @@ int ks_probes_resolve(const struct ks_probe *probes, int n, enum ks_probe_mode m
     for (int i = 0; i < n; i++)
         resolve_one(&probes[i], mode, &choices[i]);
     unify_groups(probes, n, mode, choices);
+    for (int i = 0; i < n; i++) {
+        const struct ks_probe *p = &probes[i];
+        struct ks_probe_choice *c = &choices[i];
+        if (c->kind == KS_KIND_NONE && !p->optional && !p->off &&
+            kprobe_only_refusal(p, mode, err))
+            return KS_PROBES_NEED_KPROBES;
+    }
     for (int i = 0; i < n; i++) {
         const struct ks_probe *p = &probes[i];
         struct ks_probe_choice *c = &choices[i];

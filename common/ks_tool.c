@@ -146,6 +146,29 @@ void ks_define(struct ks_run *r, const char *name, long long value, const char *
     ks_buf_add(&r->defines, "\n");
 }
 
+uint64_t ks_interval_elapsed_ns(struct ks_run *r)
+{
+    static uint64_t last;
+    uint64_t now = ks_now_ns(), from = last ? last : r->start_ns;
+    last = now;
+    return now > from ? now - from : 0;
+}
+
+uint64_t ks_interval_secs(struct ks_run *r)
+{
+    uint64_t s = (ks_interval_elapsed_ns(r) + 500000000ull) / 1000000000ull;
+    return s ? s : 1;
+}
+
+void ks_counters_delta(struct ks_run *r, const char *map, uint32_t n, uint64_t *prev,
+                       uint64_t *delta)
+{
+    if (ks_percpu_counters_delta(ks_map_fd(r, map), n, prev, delta) != 0) {
+        ks_err("internal: cannot read the %s map: %s", map, strerror(errno));
+        exit(1);
+    }
+}
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe)
 {
     for (int i = 0; i < r->tool->nprobes; i++)
@@ -668,7 +691,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (err.len && err.s[err.len - 1] == '\n')
             err.s[--err.len] = '\0';
         ks_err("%s", err.s);
-        if (r->opt.probe_mode != KS_MODE_AUTO)
+        /* A kprobe-only tool without kprobes: its one line says all there is. */
+        if (r->opt.probe_mode != KS_MODE_AUTO && rc != KS_PROBES_NEED_KPROBES)
             fprintf(stderr, "Try --probe=auto, or run kscope-doctor to see what this kernel "
                             "supports.\n");
         return 1;

@@ -56,8 +56,9 @@
  *                         status ("ok"|"info"|"warn"|"fail"), value,
  *                         fix (string|null), detail [lines]}]: every line of the human
  *                         report, in order
- *   summary             {tools_total, tools_runnable, all_runnable (bool), warnings,
- *                        failures, text}
+ *   summary             {tools_total, tools_runnable, all_runnable (bool),
+ *                        kprobe_only_unsupported (kprobe-only tools on a kernel without
+ *                        kprobes), warnings, failures, text}
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -84,6 +85,7 @@
 #include "ks_headers.h"
 #include "ks_json.h"
 #include "ks_opts.h"
+#include "ks_probe.h"
 #include "ks_profile.h"
 #include "ks_util.h"
 
@@ -490,6 +492,7 @@ struct tool {
     const char *check; /* "ok", "unsupported", "error", "missing" */
     char variant[32];
     bool runs;
+    bool kprobe_only; /* needs kprobes, which this kernel has not: unsupported here */
     const char *blocked_by[4];
     int nblocked;
     char reason[512];
@@ -1043,9 +1046,16 @@ static void check_tool(struct tool *t)
     }
     if (!a->ok) {
         snprintf(t->reason, sizeof(t->reason), "%s", a->reason);
+        /* The tool's one line (ks_probes_resolve): no tracepoint can stand in for it. */
+        t->kprobe_only = err_has(a, KS_NO_KPROBES_MSG);
         if (!F.root && !F.fake) {
             t->status = ST_WARN;
             snprintf(t->fix, sizeof(t->fix), "run as root: sudo kscope-doctor");
+        } else if (t->kprobe_only) {
+            t->status = ST_WARN;
+            snprintf(t->fix, sizeof(t->fix),
+                     "kprobe-only (no tracepoint measures what it shows): run it on a kernel "
+                     "with kprobes (CONFIG_KPROBES=y, CONFIG_KPROBE_EVENTS=y)");
         } else if (a->exit == 2) {
             t->status = ST_FAIL;
             snprintf(t->fix, sizeof(t->fix),
@@ -1118,6 +1128,8 @@ static void check_tools(const char *argv0, bool verbose)
             it = add_item(SEC_TOOLS, id, t->name, t->status,
                           "not verified: its probe checks need root (tracefs is not readable "
                           "by this user)");
+        else if (t->kprobe_only)
+            it = add_item(SEC_TOOLS, id, t->name, t->status, "unsupported here: %s", t->reason);
         else
             it = add_item(SEC_TOOLS, id, t->name, t->status, "cannot run: %s", t->reason);
         if (t->fix[0]) set_fix(it, "%s", t->fix);
@@ -1187,7 +1199,7 @@ static void check_tools(const char *argv0, bool verbose)
 /* ---- output ------------------------------------------------------------------------------- */
 
 struct summary {
-    int total, runnable, warnings, failures;
+    int total, runnable, kprobe_only, warnings, failures;
     bool all;
     char text[512];
 };
@@ -1198,6 +1210,7 @@ static void summarize(struct summary *s)
     s->total = g_ntools;
     bool tp = false, kp = false;
     for (int i = 0; i < g_ntools; i++) {
+        s->kprobe_only += g_tools[i].kprobe_only;
         if (!g_tools[i].runs) continue;
         s->runnable++;
         tp |= strstr(g_tools[i].variant, "tracepoints") != NULL;
@@ -1219,6 +1232,10 @@ static void summarize(struct summary *s)
     if (F.kprobes == 0)
         n += snprintf(s->text + n, sizeof(s->text) - (size_t)n,
                       "; kprobe fallbacks unavailable on this kernel");
+    if (s->kprobe_only)
+        n += snprintf(s->text + n, sizeof(s->text) - (size_t)n,
+                      "; %d kprobe-only tool%s unsupported here", s->kprobe_only,
+                      s->kprobe_only == 1 ? "" : "s");
     if (!F.root && !F.fake)
         n += snprintf(s->text + n, sizeof(s->text) - (size_t)n,
                       "; run as root for a full check (sudo kscope-doctor)");
@@ -1405,6 +1422,7 @@ static void print_json(const struct summary *s)
     ks_json_int(j, "tools_total", s->total);
     ks_json_int(j, "tools_runnable", s->runnable);
     ks_json_bool(j, "all_runnable", s->all);
+    ks_json_int(j, "kprobe_only_unsupported", s->kprobe_only);
     ks_json_int(j, "warnings", s->warnings);
     ks_json_int(j, "failures", s->failures);
     ks_json_str(j, "text", s->text);
@@ -1483,7 +1501,8 @@ static void usage(void)
            "                          BPF features) for kscope-cache build --target, and exit\n"
            "  --version               print the version and exit\n"
            "\n"
-           "exit status: 0 when every tool can run, 1 when some cannot, 2 on usage errors.\n"
+           "exit status: 0 when every tool can run (kprobe-only tools on a kernel without kprobes\n"
+           "aside: listed as unsupported here), 1 when some cannot, 2 on usage errors.\n"
            "\n"
            "examples:\n"
            "  sudo kscope-doctor            # the report\n"
@@ -1561,5 +1580,7 @@ int main(int argc, char **argv)
     else
         print_human(&s);
     if (fflush(stdout) != 0 || ferror(stdout)) return 1;
-    return s.all ? 0 : 1;
+    /* Kprobe-only tools on a kernel without kprobes are listed, not a failure: nothing on
+     * this machine can make them run. */
+    return s.all || s.runnable + s.kprobe_only == s.total ? 0 : 1;
 }

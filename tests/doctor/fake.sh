@@ -32,7 +32,14 @@ mkroot() {
             local s
             for s in __x64_sys_execve __x64_sys_execveat do_sys_openat2 blk_mq_start_request \
                 __blk_account_io_start __blk_account_io_done finish_task_switch.isra.0 \
-                try_to_wake_up schedule; do
+                try_to_wake_up schedule \
+                vfs_read vfs_write vfs_fsync_range vfs_open vfs_create vfs_unlink vfs_mkdir \
+                vfs_rmdir security_inode_create filemap_add_folio folio_mark_accessed \
+                __folio_mark_dirty mark_buffer_dirty lookup_fast d_lookup md_flush_request \
+                ext4_file_read_iter ext4_file_write_iter ext4_file_open ext4_sync_file \
+                xfs_file_read_iter xfs_file_write_iter xfs_file_open xfs_file_fsync \
+                btrfs_file_read_iter btrfs_file_write_iter btrfs_file_open btrfs_sync_file \
+                nfs_file_read nfs_file_write nfs_file_open nfs_getattr; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -98,6 +105,10 @@ check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this 
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
 check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
+check "no kprobes: a kprobe-only tool is unsupported here (WARN, not FAIL)" \
+    hasre "$T/none.txt" "^  WARN  vfsstat +unsupported here: cannot attach probe 'read': no tracepoint measures it; it needs a kprobe on the kernel function vfs_read, and this kernel cannot probe kernel functions"
+check "no kprobes: the summary counts the kprobe-only tools" \
+    hasre "$T/none.txt" "kprobe fallbacks unavailable on this kernel; [0-9]+ kprobe-only tools? unsupported here"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "
 assert j['features']['kprobes'] is False

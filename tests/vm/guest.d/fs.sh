@@ -1,0 +1,186 @@
+# The file-system family (kprobe-only tools) in the guest kernels, against workloads on an
+# ext4 file system made here on the scratch disk. Sourced by guest-tools.sh (T, BIN,
+# CACHE, guest_tool, vm_* come from there). Workloads are shell builtins and redirections
+# with few forks: each fork+exec costs 0.1-1 s under TCG.
+#
+# Not here: xfsslower and btrfsslower (no mkfs.xfs or mkfs.btrfs on the host image, and
+# their modules are not in the guest), nfsslower (no NFS server), mdflush's events (no md
+# array: it is started, attached to md_flush_request, and stopped).
+
+FS_DIR=/tmp/ks-ext4
+FS_OK=0
+fs_setup() {
+  [ "$FS_OK" = 1 ] && return 0
+  if [ -z "${KSCOPE_VM_DISK:-}" ] || [ ! -b "$KSCOPE_VM_DISK" ]; then
+    vm_fail "fs: an ext4 file system on the scratch disk" "no scratch disk in this guest"
+    return 1
+  fi
+  mkdir -p "$FS_DIR"
+  if mkfs.ext4 -q -F "$KSCOPE_VM_DISK" >"$T/mkfs.out" 2>&1 &&
+      mount -t ext4 "$KSCOPE_VM_DISK" "$FS_DIR" >>"$T/mkfs.out" 2>&1; then
+    vm_pass "fs: ext4 made and mounted on $KSCOPE_VM_DISK"
+    FS_OK=1
+  else
+    vm_fail "fs: ext4 on $KSCOPE_VM_DISK" "mkfs or mount failed"; vm_evidence "$T/mkfs.out"
+    return 1
+  fi
+}
+
+# col_sum FILE N: the sum of column N over the lines that start with HH:MM:SS (interval
+# tools' rows; their count per second is the interval's count, the interval being 1 s).
+col_sum() {
+  local file=$1 n=$2 sum=0 l f
+  while read -r -a f; do
+    [[ ${f[0]:-} =~ ^[0-9]{2}:[0-9]{2}:[0-9]{2}:?$ ]] && sum=$((sum + ${f[n - 1]:-0}))
+  done <"$file"
+  echo "$sum"
+}
+# expect_at_least NAME VALUE MIN OUTFILE
+expect_at_least() {
+  if [ "$2" -ge "$3" ]; then vm_pass "$1: $2 (>= $3)"
+  else vm_fail "$1" "$2 < $3"; vm_evidence "$4" 30; fi
+}
+
+# vfsstat: 1000 opens and writes (echo >> f, a builtin), 10 unlinks (one rm), a mkdir and
+# an rmdir; the per-second columns of 1-second intervals add up to at least those.
+check_vfsstat() {
+  local mode=$1 out=$2 i
+  fs_setup || return
+  for ((i = 0; i < 1000; i++)); do echo x >>"$FS_DIR/vfs-$((i % 10))"; done
+  rm -f "$FS_DIR"/vfs-?
+  mkdir "$FS_DIR/vfs-dir" && rmdir "$FS_DIR/vfs-dir"
+  vm_sleep 1.5
+  vm_tracer_stop
+  if vm_wait_match "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' 1; then
+    vm_pass "vfsstat --probe=$mode: BCC's row, eight columns"
+  else vm_fail "vfsstat --probe=$mode: rows" "no HH:MM:SS: row of 8 numbers"; vm_evidence "$out" 20; fi
+  expect_at_least "vfsstat --probe=$mode: WRITE/s summed" "$(col_sum "$out" 3)" 1000 "$out"
+  expect_at_least "vfsstat --probe=$mode: OPEN/s summed" "$(col_sum "$out" 5)" 1000 "$out"
+  expect_at_least "vfsstat --probe=$mode: UNLINK/s summed" "$(col_sum "$out" 7)" 10 "$out"
+  expect_at_least "vfsstat --probe=$mode: MKDIR/s summed" "$(col_sum "$out" 8)" 1 "$out"
+  expect_at_least "vfsstat --probe=$mode: RMDIR/s summed" "$(col_sum "$out" 9)" 1 "$out"
+}
+
+# filelife: a file created by this shell, deleted a second later by rm (pid known).
+check_filelife() {
+  local mode=$1 out=$2 f=fl-marker-$1-$$ rp
+  fs_setup || return
+  echo x >"$FS_DIR/$f"
+  vm_sleep 1
+  rm "$FS_DIR/$f" &
+  rp=$!
+  wait "$rp"
+  if vm_wait_match "$out" "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$rp +rm +([1-9]|[1-9][0-9])\.[0-9]{2} +$f\$" 30; then
+    vm_pass "filelife --probe=$mode: the file, its deleter (pid $rp) and its age (>= 1 s)"
+  else vm_fail "filelife --probe=$mode" "no line for $f deleted by rm $rp"; vm_evidence "$out" 20; fi
+}
+
+# fileslower 0: this shell writes 6 bytes and reads the file back (builtins).
+check_fileslower() {
+  local mode=$1 out=$2 f=fsl-marker-$1-$$ l
+  fs_setup || return
+  echo hello >"$FS_DIR/$f"
+  read -r l <"$FS_DIR/$f"
+  if vm_wait_match "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +W +6 +[0-9]+\.[0-9]{2} $f\$" 30; then
+    vm_pass "fileslower 0 --probe=$mode: the 6-byte write, thread $$"
+  else vm_fail "fileslower 0 --probe=$mode: the write" "no W line for $f"; vm_evidence "$out" 20; fi
+  if vm_wait_match "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +R +[0-9]+ +[0-9]+\.[0-9]{2} $f\$" 10; then
+    vm_pass "fileslower 0 --probe=$mode: the read"
+  else vm_fail "fileslower 0 --probe=$mode: the read" "no R line for $f"; vm_evidence "$out" 20; fi
+}
+
+# ext4slower 0: open, write (6 bytes at offset 0) and read by this shell; an fsync by dd.
+check_ext4slower() {
+  local mode=$1 out=$2 f=e4-marker-$1-$$ l dp
+  fs_setup || return
+  echo hello >"$FS_DIR/$f"
+  read -r l <"$FS_DIR/$f"
+  dd if=/dev/zero of="$FS_DIR/$f.sync" bs=4k count=1 conv=fsync status=none &
+  dp=$!
+  wait "$dp"
+  local row="^[0-9]{2}:[0-9]{2}:[0-9]{2} +"
+  if vm_wait_match "$out" "${row}bash +$$ +W +6 +0 +[0-9]+\.[0-9]{2} $f\$" 30; then
+    vm_pass "ext4slower 0 --probe=$mode: the write: 6 bytes at offset 0"
+  else vm_fail "ext4slower 0 --probe=$mode: the write" "no W line for $f"; vm_evidence "$out" 20; fi
+  if vm_wait_match "$out" "${row}bash +$$ +O +0 +0 +[0-9]+\.[0-9]{2} $f\$" 5; then
+    vm_pass "ext4slower 0 --probe=$mode: the open"
+  else vm_fail "ext4slower 0 --probe=$mode: the open" "no O line for $f"; vm_evidence "$out" 20; fi
+  if vm_wait_match "$out" "${row}bash +$$ +R +[0-9]+ +0 +[0-9]+\.[0-9]{2} $f\$" 5; then
+    vm_pass "ext4slower 0 --probe=$mode: the read"
+  else vm_fail "ext4slower 0 --probe=$mode: the read" "no R line for $f"; vm_evidence "$out" 20; fi
+  if vm_wait_match "$out" "${row}dd +$dp +S +0 +0 +[0-9]+\.[0-9]{2} $f\.sync\$" 10; then
+    vm_pass "ext4slower 0 --probe=$mode: dd's fsync (pid $dp)"
+  else vm_fail "ext4slower 0 --probe=$mode: the fsync" "no S line for $f.sync"; vm_evidence "$out" 20; fi
+  if grep -qE " (/dev/|/tmp/kscope-guest)" "$out" 2>/dev/null; then
+    vm_fail "ext4slower: only ext4 files" "files of other file systems shown"
+  fi
+}
+
+# dcsnoop -a: a new file's name misses the dcache (d_lookup finds nothing when the open
+# creates it: M); an existing one's lookups are references (R).
+check_dcsnoop() {
+  local mode=$1 out=$2 f=dc-new-$1-$$
+  fs_setup || return
+  echo x >"$FS_DIR/$f"
+  : <"$FS_DIR/$f"
+  if vm_wait_match "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +M +$f\$" 30; then
+    vm_pass "dcsnoop -a --probe=$mode: the new name missed (M), by this shell"
+  else vm_fail "dcsnoop -a --probe=$mode: a miss" "no M line for $f"; vm_evidence "$out" 20; fi
+  if vm_wait_match "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +R +$f\$" 10; then
+    vm_pass "dcsnoop -a --probe=$mode: the existing name referenced (R)"
+  else vm_fail "dcsnoop -a --probe=$mode: a reference" "no R line for $f"; vm_evidence "$out" 20; fi
+}
+
+# dcstat: 500 lookups of an existing path and 20 new names (misses).
+check_dcstat() {
+  local mode=$1 out=$2 i
+  fs_setup || return
+  for ((i = 0; i < 500; i++)); do : <"$FS_DIR/dcs-$((i % 20))" 2>/dev/null || echo >"$FS_DIR/dcs-$((i % 20))"; done
+  vm_sleep 1.5
+  vm_tracer_stop
+  if vm_wait_match "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+\.[0-9]{2}| +-%)$' 1; then
+    vm_pass "dcstat --probe=$mode: BCC's row"
+  else vm_fail "dcstat --probe=$mode: rows" "no row"; vm_evidence "$out" 20; fi
+  expect_at_least "dcstat --probe=$mode: REFS/s summed" "$(col_sum "$out" 2)" 500 "$out"
+  expect_at_least "dcstat --probe=$mode: MISS/s summed" "$(col_sum "$out" 4)" 20 "$out"
+}
+
+# cachestat: a 4 MiB file written, the caches dropped, the file read twice (cat): it
+# misses once, then hits. Accesses are calls of folio_mark_accessed: one per page on 5.10,
+# one per batch of up to 15 pages on 6.1 (filemap_read marks a batch's first folio), so
+# at least 32 (32 reads of 128 KiB) either way.
+check_cachestat() {
+  local mode=$1 out=$2 hits misses
+  fs_setup || return
+  dd if=/dev/urandom of="$FS_DIR/cs-$mode" bs=64k count=64 status=none
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  cat "$FS_DIR/cs-$mode" >/dev/null
+  cat "$FS_DIR/cs-$mode" >/dev/null
+  vm_sleep 1.5
+  vm_tracer_stop
+  hits=0 misses=0
+  while read -r -a f; do
+    [[ ${f[0]:-} =~ ^[0-9]+$ && ${f[3]:-} =~ %$ ]] || continue
+    hits=$((hits + f[0])) misses=$((misses + f[1]))
+  done <"$out"
+  expect_at_least "cachestat --probe=$mode: MISSES after dropping caches" "$misses" 32 "$out"
+  expect_at_least "cachestat --probe=$mode: HITS on the second read" "$hits" 32 "$out"
+}
+
+# mdflush: no md array here; attached to md_flush_request (md_mod is loaded) is all.
+check_mdflush() { :; }
+
+suite_fs() {
+  fs_setup || return
+  guest_tool vfsstat    '^TIME +READ/s +WRITE/s'        ""     kprobe
+  guest_tool filelife   '^TIME +PID +COMM +AGE\(s\)'     ""     kprobe
+  guest_tool fileslower '^TIME\(s\) +COMM +TID'          "0"    kprobe
+  guest_tool ext4slower '^TIME +COMM +PID +T +BYTES'    "0"    kprobe
+  guest_tool dcsnoop    '^TIME\(s\) +PID +COMM +T +FILE' "-a"   kprobe
+  guest_tool dcstat     '^TIME +REFS/s'                  ""     kprobe
+  guest_tool cachestat  '^ +HITS +MISSES'                ""     "kprobe auto"
+  guest_tool mdflush    '^TIME +PID +COMM +DEVICE'       ""     kprobe
+  umount "$FS_DIR" 2>/dev/null
+}
+GUEST_SUITES+=(suite_fs)
