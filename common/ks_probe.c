@@ -260,9 +260,24 @@ static bool kprobe_only_refusal(const struct ks_probe *p, enum ks_probe_mode mod
                                 struct ks_buf *err)
 {
     const char *why = NULL;
-    if (p->tp || p->perf || !p->kprobes[0] || mode == KS_MODE_TRACEPOINT ||
-        ks_kprobes_supported(&why))
+    if (p->tp || p->perf || !p->kprobes[0] || mode == KS_MODE_TRACEPOINT)
         return false;
+    if (ks_kprobes_supported(&why)) {
+        /* Kprobes work, but none of its functions is in this kernel (a module that is not
+         * loaded: xfsslower without xfs): one line too. */
+        for (int k = 0; k < KS_MAX_KPROBES && p->kprobes[k]; k++)
+            if (ks_ksym_exists(p->kprobes[k]))
+                return false;
+        ks_buf_free(err);
+        ks_buf_printf(err, "cannot attach probe '%s' (--probe=%s): no tracepoint measures it, "
+                           "and %s ",
+                      p->name, ks_probe_mode_name(mode), KS_NO_KFUNC_MSG);
+        for (int k = 0; k < KS_MAX_KPROBES && p->kprobes[k]; k++)
+            ks_buf_printf(err, "%s%s", k ? ", " : "", p->kprobes[k]);
+        ks_buf_add(err, " (not in /proc/kallsyms: a module that is not loaded, or not in this "
+                        "kernel)\n");
+        return true;
+    }
     ks_buf_free(err);
     ks_buf_printf(err,
                   "cannot attach probe '%s' (--probe=%s): no tracepoint measures it; it needs a "

@@ -70,10 +70,13 @@ const char *ks_probe_mode_name(enum ks_probe_mode m);
 /* Resolve every probe. Returns 0, or -1 with a message naming the probe and all that was
  * tried in *err. choices[] must have n entries; free them with ks_probes_free.
  * KS_PROBES_NEED_KPROBES: a probe without a tracepoint (a kprobe-only tool) on a kernel
- * without kprobes; *err is then one line naming the kernel function, containing
- * KS_NO_KPROBES_MSG (kscope-doctor lists such tools as unsupported here). */
+ * without kprobes, or without any of its kernel functions; *err is then one line naming
+ * the function(s), containing KS_NO_KPROBES_MSG or KS_NO_KFUNC_MSG (kscope-doctor lists
+ * such tools as unsupported here). */
 #define KS_PROBES_NEED_KPROBES (-2)
 #define KS_NO_KPROBES_MSG "this kernel cannot probe kernel functions:"
+/* ... or one whose kernel functions are all absent (KS_PROBES_NEED_KPROBES too). */
+#define KS_NO_KFUNC_MSG "this kernel has none of its kernel functions:"
 
 int ks_probes_resolve(const struct ks_probe *probes, int n, enum ks_probe_mode mode,
                       struct ks_probe_choice *choices, struct ks_buf *err);

@@ -1047,15 +1047,18 @@ static void check_tool(struct tool *t)
     if (!a->ok) {
         snprintf(t->reason, sizeof(t->reason), "%s", a->reason);
         /* The tool's one line (ks_probes_resolve): no tracepoint can stand in for it. */
-        t->kprobe_only = err_has(a, KS_NO_KPROBES_MSG);
+        t->kprobe_only = err_has(a, KS_NO_KPROBES_MSG) || err_has(a, KS_NO_KFUNC_MSG);
         if (!F.root && !F.fake) {
             t->status = ST_WARN;
             snprintf(t->fix, sizeof(t->fix), "run as root: sudo kscope-doctor");
         } else if (t->kprobe_only) {
             t->status = ST_WARN;
-            snprintf(t->fix, sizeof(t->fix),
-                     "kprobe-only (no tracepoint measures what it shows): run it on a kernel "
-                     "with kprobes (CONFIG_KPROBES=y, CONFIG_KPROBE_EVENTS=y)");
+            snprintf(t->fix, sizeof(t->fix), "%s",
+                     err_has(a, KS_NO_KFUNC_MSG)
+                         ? "kprobe-only, and the kernel functions it needs are not here: load "
+                           "the module that has them (a file system's: modprobe it or mount one)"
+                         : "kprobe-only (no tracepoint measures what it shows): run it on a "
+                           "kernel with kprobes (CONFIG_KPROBES=y, CONFIG_KPROBE_EVENTS=y)");
         } else if (a->exit == 2) {
             t->status = ST_FAIL;
             snprintf(t->fix, sizeof(t->fix),

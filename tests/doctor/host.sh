@@ -27,7 +27,7 @@ for f in "$BIN"/*; do
     case $n in kscope-*) continue ;; esac
     [ -x "$f" ] || continue
     if ! "$f" --check >/dev/null 2>"$T/kpo.err" &&
-        grep -q 'this kernel cannot probe kernel functions:' "$T/kpo.err"; then
+        grep -qE 'this kernel (cannot probe kernel functions|has none of its kernel functions):' "$T/kpo.err"; then
         KPO_TOOLS+=("$n")
     fi
 done
