@@ -12,6 +12,9 @@
 # sanitizer build (build-asan: -fsanitize=address,undefined, every finding fatal), so
 # memory errors, leaks and undefined behaviour fail the run. KSCOPE_SANITIZE=0 skips it.
 # gcc's libasan and libubsan come with gcc itself (libgcc-*-dev).
+#
+# Tests run two at a time (KSCOPE_TEST_JOBS): most of a tool test is waiting for events,
+# and the guest-kernel tests reserve both CPUs (PROCESSORS 2), so they still run alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils python3-jsonschema \
@@ -19,7 +22,8 @@ bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils pytho
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0
-(cd build && ctest --output-on-failure --timeout 1800 "$@") || rc=$?
+JOBS=${KSCOPE_TEST_JOBS:-2}
+(cd build && ctest -j"$JOBS" --output-on-failure --timeout 1800 "$@") || rc=$?
 if [ $# -eq 0 ] && [ "${KSCOPE_SANITIZE:-1}" != 0 ]; then
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_SANITIZE=address,undefined \
         >/dev/null
@@ -29,7 +33,7 @@ if [ $# -eq 0 ] && [ "${KSCOPE_SANITIZE:-1}" != 0 ]; then
     (cd build-asan &&
         ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --output-on-failure --timeout 900 -L 'unit|tools|doctor' -LE 'vm|container') ||
+        ctest -j"$JOBS" --output-on-failure --timeout 900 -L 'unit|tools|doctor' -LE 'vm|container') ||
         rc=$?
 fi
 exit $rc

@@ -32,8 +32,8 @@ static bool parse_errno(const char *arg, void *dest)
     if (e > 0)
         v = e;
     else if (!ks_parse_long(arg[0] == '-' ? arg + 1 : arg, 1, MAX_ERRNO, &v))
-        ks_usage_error("couldn't map '%s' to an errno (use a name like EPERM, or 1-%d)", arg,
-                       MAX_ERRNO);
+        ks_usage_error("couldn't map '%s' to an errno (use a name like EPERM, or 1-%d)",
+                       ks_q(arg), MAX_ERRNO);
     *(long *)dest = v;
     return true;
 }
@@ -45,7 +45,7 @@ static bool parse_syscall(const char *arg, void *dest)
     if (nr < 0 && !ks_parse_long(arg, 0, SYSCALL_SLOTS - 1, &nr))
         ks_usage_error("syscall '%s' not found (syscount -l lists the names; numbers 0-%d "
                        "work too)",
-                       arg, SYSCALL_SLOTS - 1);
+                       ks_q(arg), SYSCALL_SLOTS - 1);
     *(long *)dest = nr;
     opt_syscall_name = arg;
     return true;
