@@ -14,9 +14,7 @@
  * and count besides the histogram), KS_PROM (--prom: also add up the latencies in
  * nanoseconds), and the probe choices for insert, issue and done. */
 
-#if !defined(KS_TP_done)
-#include <linux/blk-mq.h> /* struct request (in blkdev.h before 5.16; blk-mq.h has it) */
-#endif
+/* Kprobe paths: struct request and blk_rq_dev() (its disk) come from blkreq.bpf.h. */
 
 struct start_key {
     u64 a; /* tracepoints: device; kprobes: request pointer */
@@ -133,33 +131,9 @@ TRACEPOINT_PROBE(block, block_rq_complete)
 
 /* ---------------- kprobe path ---------------- */
 #if !defined(KS_TP_done)
-/* The request's disk as the kernel's dev_t (major << 20 | minor), for -D and -d. Struct
- * reads, so only here: rq->rq_disk went away in 5.17 for rq->q->disk. The check is on the
- * version of the headers being compiled against (their version.h), which is what decides
- * the layout these reads assume: kprobe paths need headers that match the running kernel,
- * and the runtime warns when they do not. */
-static __always_inline u64 rq_dev(struct request *rq)
-{
-    struct gendisk *disk = NULL;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0)
-    struct request_queue *q = NULL;
-    ks_probe_read_kernel(&q, sizeof(q), &rq->q);
-    if (q)
-        ks_probe_read_kernel(&disk, sizeof(disk), &q->disk);
-#else
-    ks_probe_read_kernel(&disk, sizeof(disk), &rq->rq_disk);
-#endif
-    if (!disk)
-        return 0;
-    int major = 0, minor = 0;
-    ks_probe_read_kernel(&major, sizeof(major), &disk->major);
-    ks_probe_read_kernel(&minor, sizeof(minor), &disk->first_minor);
-    return ((u64)major << 20) | (u64)minor;
-}
-
 /* The disk only when something asks for it: three reads per request otherwise saved. */
 #if defined(DISK_FILTER)
-#define START_DEV(rq) rq_dev((struct request *)(rq))
+#define START_DEV(rq) blk_rq_dev((struct request *)(rq))
 #else
 #define START_DEV(rq) 0
 #endif
@@ -203,7 +177,7 @@ int kp_done(struct pt_regs *ctx)
     struct start_key key = {.a = (u64)rq};
     u64 section = 0;
 #if defined(PER_DISK)
-    section = rq_dev(rq);
+    section = blk_rq_dev(rq);
 #elif defined(PER_FLAG)
     unsigned int flags = 0;
     ks_probe_read_kernel(&flags, sizeof(flags), &rq->cmd_flags);

@@ -139,7 +139,7 @@ static __always_inline u32 ks_parent_tgid(u32 tgid)
 #ifdef KS_CGROUPMAP
 BPF_TABLE("hash", u64, u64, ks_cgroupset, 1024);
 #endif
-#ifdef KS_MNTNSMAP
+#if defined(KS_MNTNSMAP) || defined(KS_WANT_MNT_NS)
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
 #include <linux/sched.h>
@@ -149,6 +149,25 @@ struct mnt_namespace {
 #endif
     struct ns_common ns;
 };
+
+/* The current task's mount namespace id (what /proc/PID/ns/mnt shows): struct reads. A
+ * tool that shows it (mountsnoop's MNT_NS) defines KS_WANT_MNT_NS only where struct reads
+ * are allowed. */
+static __always_inline u32 ks_mnt_ns(void)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct nsproxy *nsproxy = NULL;
+    struct mnt_namespace *mnt_ns = NULL;
+    unsigned int inum = 0;
+    ks_probe_read_kernel(&nsproxy, sizeof(nsproxy), &task->nsproxy);
+    if (nsproxy)
+        ks_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), &nsproxy->mnt_ns);
+    if (mnt_ns)
+        ks_probe_read_kernel(&inum, sizeof(inum), &mnt_ns->ns.inum);
+    return inum;
+}
+#endif
+#ifdef KS_MNTNSMAP
 BPF_TABLE("hash", u64, u32, ks_mntns_set, 1024);
 #endif
 
@@ -160,16 +179,7 @@ static __always_inline bool ks_container_filtered(void)
         return true;
 #endif
 #ifdef KS_MNTNSMAP
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct nsproxy *nsproxy = NULL;
-    struct mnt_namespace *mnt_ns = NULL;
-    unsigned int inum = 0;
-    ks_probe_read_kernel(&nsproxy, sizeof(nsproxy), &task->nsproxy);
-    if (nsproxy)
-        ks_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), &nsproxy->mnt_ns);
-    if (mnt_ns)
-        ks_probe_read_kernel(&inum, sizeof(inum), &mnt_ns->ns.inum);
-    u64 ns_id = inum;
+    u64 ns_id = ks_mnt_ns();
     if (!ks_mntns_set.lookup(&ns_id))
         return true;
 #endif
@@ -187,6 +197,7 @@ static __always_inline bool ks_container_filtered(void)
 #define KS_SYSCALL_REG2 si
 #define KS_SYSCALL_REG3 dx
 #define KS_SYSCALL_REG4 r10
+#define KS_SYSCALL_REG5 r8
 #endif
 
 #define KS_SYSCALL_ARG_WRAPPED(ctx, reg)                                                       \
@@ -196,6 +207,19 @@ static __always_inline bool ks_container_filtered(void)
         ks_probe_read_kernel(&__v, sizeof(__v), &__regs->reg);                                \
         __v;                                                                                   \
     })
+
+/* KS_SYSCALL_ARG(ctx, probe, n): argument n (1-4) of the syscall in the kprobe program of
+ * the named probe, wherever the kprobe found it: in the saved registers when the resolver
+ * picked a wrapper (KS_KP_<probe>_WRAPPED is 1), else in the registers. (KS_IS_ONE is the
+ * kernel's IS_ENABLED trick: 1 when its argument is a macro defined as 1, else 0.) */
+#define KS_ONE_PLACEHOLDER_1 0,
+#define KS_SECOND_ARG(ignored, val, ...) val
+#define KS_IS_ONE(x) KS_IS_ONE_(x)
+#define KS_IS_ONE_(val) KS_IS_ONE__(KS_ONE_PLACEHOLDER_##val)
+#define KS_IS_ONE__(arg1_or_junk) KS_SECOND_ARG(arg1_or_junk 1, 0)
+#define KS_SYSCALL_ARG(ctx, probe, n)                                                          \
+    (KS_IS_ONE(KS_KP_##probe##_WRAPPED) ? KS_SYSCALL_ARG_WRAPPED(ctx, KS_SYSCALL_REG##n)       \
+                                        : PT_REGS_PARM##n(ctx))
 
 /* Processes whose user stacks the tool will symbolize (KS_NOTE_PIDS): the first time a
  * process shows up, tell the tool, so that it reads the process's memory map and symbols

@@ -104,6 +104,24 @@ size_t ks_map_keys(int map_fd, unsigned key_size, void **keys)
     return n;
 }
 
+size_t ks_map_drain(int map_fd, unsigned key_size, unsigned value_size, void **out)
+{
+    void *keys;
+    size_t nkeys = ks_map_keys(map_fd, key_size, &keys), n = 0, rec = key_size + value_size;
+    unsigned char *recs = nkeys ? ks_xmalloc(nkeys * rec) : NULL;
+    for (size_t i = 0; i < nkeys; i++) {
+        unsigned char *r = recs + n * rec;
+        memcpy(r, (char *)keys + i * key_size, key_size);
+        if (bpf_lookup_elem(map_fd, r, r + key_size) != 0)
+            continue; /* deleted meanwhile */
+        bpf_delete_elem(map_fd, r);
+        n++;
+    }
+    free(keys);
+    *out = recs;
+    return n;
+}
+
 size_t ks_map_seed_parents(int map_fd)
 {
     DIR *d = opendir("/proc");

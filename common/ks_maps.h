@@ -47,6 +47,12 @@ int ks_percpu_delete(int map_fd, const void *key, unsigned value_size);
  * empty). A snapshot: BPF programs may add keys meanwhile. Returns n. */
 size_t ks_map_keys(int map_fd, unsigned key_size, void **keys);
 
+/* Every entry of a hash map, read and deleted (BCC's items() then clear(), as the top and
+ * per-interval table tools print them): n records of key_size + value_size bytes each, key
+ * first, packed, in *out (malloc'ed; NULL when empty). An entry the BPF program adds or
+ * updates between the read and the delete loses that update, as in BCC. Returns n. */
+size_t ks_map_drain(int map_fd, unsigned key_size, unsigned value_size, void **out);
+
 /* Fill a u32 -> u32 map (kscope.bpf.h's ks_parent_of) with pid -> parent pid of every
  * process in /proc, without replacing what the kernel already recorded. Returns how many
  * were added. */

@@ -298,9 +298,16 @@ void ks_table_begin(struct ks_record *r, const char *key)
         ks_record_header(r);
         return;
     }
+    ks_table_begin_named(r, key, "rows");
+}
+
+void ks_table_begin_named(struct ks_record *r, const char *key, const char *member)
+{
+    prepare(r);
+    if (!g_json) return;
     struct ks_json *j = ks_out_writer();
-    ks_json_str(j, "key", key);
-    ks_json_array(j, "rows");
+    if (key) ks_json_str(j, "key", key);
+    ks_json_array(j, member);
     g_in_table = 1;
 }
 

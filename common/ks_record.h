@@ -101,6 +101,9 @@ void ks_interval_begin(void);
 void ks_interval_end(void);
 void ks_table_begin(struct ks_record *r, const char *key);
 void ks_table_end(void);
+/* JSON only (text: nothing): the rows' array under another name (a second table in one
+ * interval), with "key" only when key is not NULL. ks_table_begin is (key, "rows"). */
+void ks_table_begin_named(struct ks_record *r, const char *key, const char *member);
 
 /* For tests: the text format line (header or values) of the fields that are on. */
 void ks_record_formats(struct ks_record *r, char *hfmt, char *fmt, unsigned size);

@@ -225,6 +225,10 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
     ks_probes_prelude(t->probes, r->choices, t->nprobes, text);
     ks_buf_add(text, "\n/* ---- bpfsrc/kscope.bpf.h ---- */\n");
     ks_buf_add(text, ks_bpfsrc_kscope_bpf_h);
+    if (t->bpf_lib) {
+        ks_buf_add(text, "\n/* ---- a shared part (named in its first line) ---- */\n");
+        ks_buf_add(text, t->bpf_lib);
+    }
     if (t->bpf_header) {
         ks_buf_printf(text, "\n/* ---- bpfsrc/%s.h ---- */\n", t->spec.name);
         ks_buf_add(text, t->bpf_header);

@@ -20,6 +20,7 @@ struct ks_tool {
     const char *bpf_source; /* bpfsrc/<tool>.bpf.c, embedded at build time */
     const char *bpf_name;   /* its file name, for --ebpf */
     const char *bpf_header; /* bpfsrc/<tool>.h (event structs shared with the tool), or NULL */
+    const char *bpf_lib;    /* a BPF part several tools share (KS_BLKREQ_BPF), or NULL */
     struct ks_probe *probes;
     int nprobes;
     /* After options: validate the tool's own (ks_usage_error), turn probes off, define. */

@@ -2,14 +2,11 @@
 #define _GNU_SOURCE
 #include <bcc/libbpf.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
-#include "ks_features.h"
+#include "ks_block.h"
 #include "ks_hist.h"
 #include "ks_record.h"
 #include "ks_prom.h"
@@ -198,26 +195,6 @@ static void on_interval(struct ks_run *r)
     ks_interval_end();
 }
 
-/* -d: the disk as the kernel numbers it in requests (major << 20 | minor), from its
- * device node, as BCC takes it. */
-static long disk_dev(const char *name)
-{
-    char path[PATH_MAX];
-    struct stat st;
-    unsigned ma, mi;
-    /* --target: a disk of the profile's machine, as its sysfs numbered it. */
-    if (ks_kernel_is_profile()) {
-        if (!ks_kernel_block_dev(name, &ma, &mi))
-            ks_usage_error("no such disk '%s' in the profile (its /sys/class/block)", name);
-        return ((long)ma << 20) | (long)mi;
-    }
-    snprintf(path, sizeof(path), "/dev/%s", name);
-    if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISBLK(st.st_mode))
-        ks_usage_error("no such disk '%s' (a block device name in /dev, as lsblk lists them)",
-                       name);
-    return ((long)major(st.st_rdev) << 20) | (long)minor(st.st_rdev);
-}
-
 static void configure(struct ks_run *r)
 {
     if (opt_disks && opt_flags)
@@ -235,7 +212,7 @@ static void configure(struct ks_run *r)
     if (opt_extension)
         ks_define(r, "EXTENSION", 1, "-e");
     if (opt_disk)
-        ks_define(r, "DISK_FILTER", disk_dev(opt_disk), "-d");
+        ks_define(r, "DISK_FILTER", ks_block_disk_arg(opt_disk), "-d");
 }
 
 static void on_start(struct ks_run *r)
@@ -268,6 +245,7 @@ static const struct ks_tool tool = {
         },
     .bpf_source = ks_bpfsrc_biolatency_bpf_c,
     .bpf_name = "biolatency.bpf.c",
+    .bpf_lib = KS_BLKREQ_BPF, /* blk_rq_dev() */
     .probes = probes,
     .nprobes = sizeof(probes) / sizeof(probes[0]),
     .configure = configure,

@@ -9,6 +9,9 @@ REL=$(uname -r)
 NT=${KS_NTOOLS:?KS_NTOOLS: the number of tools (from CMake)}
 # Tools on perf events only (profile): they run on every fake kernel that has headers.
 NPERF=1
+# Tools on the block tracepoints alone (biolatency counted apart): biosnoop, biotop,
+# bitesize, biopattern.
+NBLK=4
 TR=sys/kernel/tracing
 
 # mkroot DIR [tp cat:event]... [pmu] [syms] [headers]: build a fake kernel.
@@ -39,7 +42,10 @@ mkroot() {
                 ext4_file_read_iter ext4_file_write_iter ext4_file_open ext4_sync_file \
                 xfs_file_read_iter xfs_file_write_iter xfs_file_open xfs_file_fsync \
                 btrfs_file_read_iter btrfs_file_write_iter btrfs_file_open btrfs_sync_file \
-                nfs_file_read nfs_file_write nfs_file_open nfs_getattr; do
+                nfs_file_read nfs_file_write nfs_file_open nfs_getattr \
+                __x64_sys_sync __x64_sys_fsync __x64_sys_fdatasync \
+                __x64_sys_msync __x64_sys_sync_file_range __x64_sys_syncfs __x64_sys_statfs \
+                __x64_sys_mount __x64_sys_umount; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
@@ -104,18 +110,18 @@ check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL 
 check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
-check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 check "no kprobes: a kprobe-only tool is unsupported here (WARN, not FAIL)" \
     hasre "$T/none.txt" "^  WARN  vfsstat +unsupported here: cannot attach probe 'read': no tracepoint measures it; it needs a kprobe on the kernel function vfs_read, and this kernel cannot probe kernel functions"
 check "no kprobes: the summary counts the kprobe-only tools" \
     hasre "$T/none.txt" "kprobe fallbacks unavailable on this kernel; [0-9]+ kprobe-only tools? unsupported here"
+check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NBLK + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "
 assert j['features']['kprobes'] is False
 assert tool['execsnoop']['runs'] is False and tool['execsnoop']['check'] == 'unsupported'
 assert tool['execsnoop']['fix'] and tool['execsnoop']['reason']
 assert tool['execsnoop']['modes']['auto']['stderr'], tool['execsnoop']
-assert j['summary']['tools_runnable'] == $((1 + NPERF)) and j['summary']['all_runnable'] is False"
+assert j['summary']['tools_runnable'] == $((1 + NBLK + NPERF)) and j['summary']['all_runnable'] is False"
 
 # --- 3: no tracefs, no kprobes, no headers ---------------------------------------------------
 R=$T/bare

@@ -14,7 +14,10 @@
  *   ks_testutil pin-hash PATH K V   create a BPF hash map (K-byte keys, V-byte values, 1024
  *                                   entries) and pin it at PATH (as BCC's users do for
  *                                   --cgroupmap and --mntnsmap)
- *   ks_testutil map-put PATH KEY    add KEY (a u64) with a zero value to the pinned map */
+ *   ks_testutil map-put PATH KEY    add KEY (a u64) with a zero value to the pinned map
+ *   ks_testutil syncs FIFO FILE     for syncsnoop: wait for a line on FIFO, then call sync(),
+ *                                   fsync(), fdatasync(), msync(), sync_file_range() and
+ *                                   syncfs() once each, in that order, on FILE */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -238,6 +242,22 @@ static int map_put(const char *path, const char *keystr)
     return 0;
 }
 
+static int syncs(const char *fifo, const char *file)
+{
+    int fd = open(file, O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, 4096) != 0)
+        return 2;
+    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED || wait_line(fifo) != 0)
+        return 2;
+    sync();
+    int bad = fsync(fd) | fdatasync(fd) | msync(m, 4096, MS_SYNC) |
+              sync_file_range(fd, 0, 4096, SYNC_FILE_RANGE_WRITE) | syncfs(fd);
+    munmap(m, 4096);
+    close(fd);
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
@@ -259,7 +279,10 @@ int main(int argc, char **argv)
         return pin_hash(argv[2], argv[3], argv[4]);
     if (argc == 4 && !strcmp(argv[1], "map-put"))
         return map_put(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "syncs"))
+        return syncs(argv[2], argv[3]);
     fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C | "
-                    "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY\n");
+                    "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY | "
+                    "syncs FIFO FILE\n");
     return 2;
 }
