@@ -35,6 +35,11 @@ col_sum() {
   done <"$file"
   echo "$sum"
 }
+# expect_line NAME OUTFILE ERE SECONDS WHY: a line matching ERE shows up in time.
+expect_line() {
+  if vm_wait_match "$2" "$3" "$4"; then vm_pass "$1"
+  else vm_fail "$1" "$5"; vm_evidence "$2" 20; fi
+}
 # expect_at_least NAME VALUE MIN OUTFILE
 expect_at_least() {
   if [ "$2" -ge "$3" ]; then vm_pass "$1: $2 (>= $3)"
@@ -51,9 +56,8 @@ check_vfsstat() {
   mkdir "$FS_DIR/vfs-dir" && rmdir "$FS_DIR/vfs-dir"
   vm_sleep 1.5
   vm_tracer_stop
-  if vm_wait_match "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' 1; then
-    vm_pass "vfsstat --probe=$mode: BCC's row, eight columns"
-  else vm_fail "vfsstat --probe=$mode: rows" "no HH:MM:SS: row of 8 numbers"; vm_evidence "$out" 20; fi
+  expect_line "vfsstat --probe=$mode: BCC's row, eight columns" "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' 1 \
+    "no HH:MM:SS: row of 8 numbers"
   expect_at_least "vfsstat --probe=$mode: WRITE/s summed" "$(col_sum "$out" 3)" 1000 "$out"
   expect_at_least "vfsstat --probe=$mode: OPEN/s summed" "$(col_sum "$out" 5)" 1000 "$out"
   expect_at_least "vfsstat --probe=$mode: UNLINK/s summed" "$(col_sum "$out" 7)" 10 "$out"
@@ -83,9 +87,8 @@ check_filelife() {
   rm "$FS_DIR/$f" &
   rp=$!
   wait "$rp"
-  if vm_wait_match "$out" "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$rp +rm +([1-9]|[1-9][0-9])\.[0-9]{2} +$f\$" 30; then
-    vm_pass "filelife --probe=$mode: the file, its deleter (pid $rp) and its age (>= 1 s)"
-  else vm_fail "filelife --probe=$mode" "no line for $f deleted by rm $rp"; vm_evidence "$out" 20; fi
+  expect_line "filelife --probe=$mode: the file, its deleter (pid $rp) and its age (>= 1 s)" "$out" "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$rp +rm +([1-9]|[1-9][0-9])\.[0-9]{2} +$f\$" 30 \
+    "no line for $f deleted by rm $rp"
 }
 
 # fileslower 0: this shell writes 6 bytes and reads the file back (builtins).
@@ -94,12 +97,10 @@ check_fileslower() {
   fs_setup || return
   echo hello >"$FS_DIR/$f"
   read -r l <"$FS_DIR/$f"
-  if vm_wait_match "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +W +6 +[0-9]+\.[0-9]{2} $f\$" 30; then
-    vm_pass "fileslower 0 --probe=$mode: the 6-byte write, thread $$"
-  else vm_fail "fileslower 0 --probe=$mode: the write" "no W line for $f"; vm_evidence "$out" 20; fi
-  if vm_wait_match "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +R +[0-9]+ +[0-9]+\.[0-9]{2} $f\$" 10; then
-    vm_pass "fileslower 0 --probe=$mode: the read"
-  else vm_fail "fileslower 0 --probe=$mode: the read" "no R line for $f"; vm_evidence "$out" 20; fi
+  expect_line "fileslower 0 --probe=$mode: the 6-byte write, thread $$" "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +W +6 +[0-9]+\.[0-9]{2} $f\$" 30 \
+    "no W line for $f"
+  expect_line "fileslower 0 --probe=$mode: the read" "$out" "^[0-9]+\.[0-9]{3} +bash +$$ +R +[0-9]+ +[0-9]+\.[0-9]{2} $f\$" 10 \
+    "no R line for $f"
 }
 
 # ext4slower 0: open, write (6 bytes at offset 0) and read by this shell; an fsync by dd.
@@ -112,18 +113,14 @@ check_ext4slower() {
   dp=$!
   wait "$dp"
   local row="^[0-9]{2}:[0-9]{2}:[0-9]{2} +"
-  if vm_wait_match "$out" "${row}bash +$$ +W +6 +0 +[0-9]+\.[0-9]{2} $f\$" 30; then
-    vm_pass "ext4slower 0 --probe=$mode: the write: 6 bytes at offset 0"
-  else vm_fail "ext4slower 0 --probe=$mode: the write" "no W line for $f"; vm_evidence "$out" 20; fi
-  if vm_wait_match "$out" "${row}bash +$$ +O +0 +0 +[0-9]+\.[0-9]{2} $f\$" 5; then
-    vm_pass "ext4slower 0 --probe=$mode: the open"
-  else vm_fail "ext4slower 0 --probe=$mode: the open" "no O line for $f"; vm_evidence "$out" 20; fi
-  if vm_wait_match "$out" "${row}bash +$$ +R +[0-9]+ +0 +[0-9]+\.[0-9]{2} $f\$" 5; then
-    vm_pass "ext4slower 0 --probe=$mode: the read"
-  else vm_fail "ext4slower 0 --probe=$mode: the read" "no R line for $f"; vm_evidence "$out" 20; fi
-  if vm_wait_match "$out" "${row}dd +$dp +S +0 +0 +[0-9]+\.[0-9]{2} $f\.sync\$" 10; then
-    vm_pass "ext4slower 0 --probe=$mode: dd's fsync (pid $dp)"
-  else vm_fail "ext4slower 0 --probe=$mode: the fsync" "no S line for $f.sync"; vm_evidence "$out" 20; fi
+  expect_line "ext4slower 0 --probe=$mode: the write: 6 bytes at offset 0" "$out" "${row}bash +$$ +W +6 +0 +[0-9]+\.[0-9]{2} $f\$" 30 \
+    "no W line for $f"
+  expect_line "ext4slower 0 --probe=$mode: the open" "$out" "${row}bash +$$ +O +0 +0 +[0-9]+\.[0-9]{2} $f\$" 5 \
+    "no O line for $f"
+  expect_line "ext4slower 0 --probe=$mode: the read" "$out" "${row}bash +$$ +R +[0-9]+ +0 +[0-9]+\.[0-9]{2} $f\$" 5 \
+    "no R line for $f"
+  expect_line "ext4slower 0 --probe=$mode: dd's fsync (pid $dp)" "$out" "${row}dd +$dp +S +0 +0 +[0-9]+\.[0-9]{2} $f\.sync\$" 10 \
+    "no S line for $f.sync"
   [ "$mode" = kprobe ] || return 0
   # -j: BCC's CSV; --json: the values themselves (same program, from the cache).
   local o2=$T/ext4slower-j.out o3=$T/ext4slower-json.out
@@ -131,17 +128,15 @@ check_ext4slower() {
   if vm_tracer_start ext4slower-j "$o2" '^ENDTIME_us,TASK,PID,TYPE,BYTES,OFFSET_b,LATENCY_us,FILE$' 300 \
       "$BIN/ext4slower" -v --probe=kprobe -j 0 --cache-dir "$CACHE"; then
     echo hello >"$FS_DIR/$f.csv"
-    if vm_wait_match "$o2" "^[0-9]+,bash,$$,W,6,0,[0-9]+,$f\.csv\$" 30; then
-      vm_pass "ext4slower -j 0: the write as BCC's CSV"
-    else vm_fail "ext4slower -j 0" "no CSV line for $f.csv"; vm_evidence "$o2" 20; fi
+    expect_line "ext4slower -j 0: the write as BCC's CSV" "$o2" "^[0-9]+,bash,$$,W,6,0,[0-9]+,$f\.csv\$" 30 \
+      "no CSV line for $f.csv"
     vm_tracer_stop
   fi
   if vm_tracer_start ext4slower-json "$o3" 'ready: tracing' 300 \
       "$BIN/ext4slower" -v --probe=kprobe --json 0 --cache-dir "$CACHE"; then
     echo hello >"$FS_DIR/$f.json"
-    if vm_wait_match "$o3" "^\{\"time_unix_ns\":[0-9]+,\"comm\":\"bash\",\"pid\":$$,\"type\":\"W\",\"file\":\"$f\.json\",\"ret\":6,\"offset\":0,\"latency_us\":[0-9]+\}\$" 30; then
-      vm_pass "ext4slower --json 0: the write as one JSON object"
-    else vm_fail "ext4slower --json 0" "no object for $f.json"; vm_evidence "$o3" 20; fi
+    expect_line "ext4slower --json 0: the write as one JSON object" "$o3" "^\{\"time_unix_ns\":[0-9]+,\"comm\":\"bash\",\"pid\":$$,\"type\":\"W\",\"file\":\"$f\.json\",\"ret\":6,\"offset\":0,\"latency_us\":[0-9]+\}\$" 30 \
+      "no object for $f.json"
     vm_tracer_stop
   fi
 }
@@ -153,12 +148,10 @@ check_dcsnoop() {
   fs_setup || return
   echo x >"$FS_DIR/$f"
   : <"$FS_DIR/$f"
-  if vm_wait_match "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +M +$f\$" 30; then
-    vm_pass "dcsnoop -a --probe=$mode: the new name missed (M), by this shell"
-  else vm_fail "dcsnoop -a --probe=$mode: a miss" "no M line for $f"; vm_evidence "$out" 20; fi
-  if vm_wait_match "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +R +$f\$" 10; then
-    vm_pass "dcsnoop -a --probe=$mode: the existing name referenced (R)"
-  else vm_fail "dcsnoop -a --probe=$mode: a reference" "no R line for $f"; vm_evidence "$out" 20; fi
+  expect_line "dcsnoop -a --probe=$mode: the new name missed (M), by this shell" "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +M +$f\$" 30 \
+    "no M line for $f"
+  expect_line "dcsnoop -a --probe=$mode: the existing name referenced (R)" "$out" "^[0-9]+\.[0-9]{6} +$$ +bash +R +$f\$" 10 \
+    "no R line for $f"
 }
 
 # dcstat: 500 lookups of an existing path and 20 new names (misses).
@@ -168,9 +161,8 @@ check_dcstat() {
   for ((i = 0; i < 500; i++)); do : <"$FS_DIR/dcs-$((i % 20))" 2>/dev/null || echo >"$FS_DIR/dcs-$((i % 20))"; done
   vm_sleep 1.5
   vm_tracer_stop
-  if vm_wait_match "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+\.[0-9]{2}| +-%)$' 1; then
-    vm_pass "dcstat --probe=$mode: BCC's row"
-  else vm_fail "dcstat --probe=$mode: rows" "no row"; vm_evidence "$out" 20; fi
+  expect_line "dcstat --probe=$mode: BCC's row" "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2}: +[0-9]+ +[0-9]+ +[0-9]+ +([0-9]+\.[0-9]{2}| +-%)$' 1 \
+    "no row"
   expect_at_least "dcstat --probe=$mode: REFS/s summed" "$(col_sum "$out" 2)" 500 "$out"
   expect_at_least "dcstat --probe=$mode: MISS/s summed" "$(col_sum "$out" 4)" 20 "$out"
 }
@@ -184,7 +176,11 @@ check_cachestat() {
   dd if=/dev/urandom of="$FS_DIR/cs-$mode" bs=64k count=64 status=none
   sync
   echo 3 >/proc/sys/vm/drop_caches
+  # Each phase in intervals of its own: the write's dirtied buffers would otherwise cap
+  # the read's misses (BCC's arithmetic subtracts them from the accesses).
+  vm_sleep 1.5
   cat "$FS_DIR/cs-$mode" >/dev/null
+  vm_sleep 1.5
   cat "$FS_DIR/cs-$mode" >/dev/null
   vm_sleep 1.5
   vm_tracer_stop
