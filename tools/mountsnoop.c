@@ -135,7 +135,9 @@ static void on_event(void *data, int size)
 {
     if ((size_t)size < sizeof(struct mountsnoop_event))
         return;
-    const struct mountsnoop_event *e = data;
+    static struct mountsnoop_event ev; /* a copy: perf buffer records are 4-byte aligned */
+    memcpy(&ev, data, sizeof(ev));
+    const struct mountsnoop_event *e = &ev;
     char comm[17], str[4][MOUNTSNOOP_STR_LEN + 1], pcomm[64];
     memcpy(comm, e->comm, 16);
     comm[16] = '\0';

@@ -18,7 +18,10 @@ static const struct ks_opt opts[] = {
     {.name = #sys, .tp = "syscalls:sys_enter_" #sys, .kprobes = {KS_SYSCALL_KPROBES(#sys)},    \
      .optional = (opt)}
 static struct ks_probe probes[] = {
-    SYNC_PROBE(sync, false),
+    /* sync(2)'s entry stub is not traceable on some kernels (6.1's __x64_sys_sync is not
+     * in available_filter_functions): then its body, ksys_sync (4.17+). */
+    {.name = "sync", .tp = "syscalls:sys_enter_sync",
+     .kprobes = {KS_SYSCALL_KPROBES("sync"), "ksys_sync"}},
     SYNC_PROBE(fsync, false),
     SYNC_PROBE(fdatasync, false),
     SYNC_PROBE(msync, false),

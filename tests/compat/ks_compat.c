@@ -261,6 +261,7 @@ static const struct sym_fact ksyms[] = {
     {"__x64_sys_mount", KV(4, 17, 0), 0, "the 4.17 x86_64 syscall wrappers"},
     {"sys_umount", OLD, KV(4, 17, 0), "before the 4.17 x86_64 syscall wrappers (see `sys_execve`)"},
     {"__x64_sys_umount", KV(4, 17, 0), 0, "the 4.17 x86_64 syscall wrappers"},
+    {"ksys_sync", KV(4, 17, 0), 0, "sync(2)'s body, split out in 4.17 (syncsnoop's fallback)"},
     {"sys_statx", KV(4, 11, 0), KV(4, 17, 0), "statx(2) was added in 4.11"},
     {"__x64_sys_statx", KV(4, 17, 0), 0, "the 4.17 x86_64 syscall wrappers"},
     {"blk_mq_end_request", KV(3, 13, 0), 0, "blk-mq, merged in 3.13"},
