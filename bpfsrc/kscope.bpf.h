@@ -33,6 +33,19 @@ static long (*ks_probe_read_kernel_str)(void *dst, u32 size, const void *src) =
 #define ks_probe_read_kernel_str bpf_probe_read_str
 #endif
 
+/* File names on kprobe paths (KS_DENTRY_NAMES): the last component of a path, as the
+ * dentry holds it (d_name, a struct read: kprobe paths only, principle 3). */
+#ifdef KS_DENTRY_NAMES
+#include <linux/dcache.h>
+static __always_inline void ks_dentry_name(char *dst, u32 size, struct dentry *de)
+{
+    const unsigned char *name = NULL;
+    ks_probe_read_kernel(&name, sizeof(name), &de->d_name.name);
+    if (name)
+        ks_probe_read_kernel_str(dst, size, name);
+}
+#endif
+
 /* Sending events to the tool: ks_submit(ctx, data, size).
  *
  * 5.8+ (KS_HAVE_RINGBUF): one BPF ring buffer shared by all CPUs. Events arrive in the

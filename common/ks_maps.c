@@ -209,3 +209,15 @@ size_t ks_map_seed_parents(int map_fd)
     closedir(d);
     return n;
 }
+
+int ks_percpu_counters_delta(int map_fd, uint32_t n, uint64_t *prev, uint64_t *delta)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t total;
+        if (ks_percpu_sum_u64(map_fd, &k, sizeof(total), &total, 1) != 0)
+            return -1;
+        delta[k] = total - prev[k];
+        prev[k] = total;
+    }
+    return 0;
+}

@@ -31,6 +31,12 @@ static inline size_t ks_percpu_stride(unsigned value_size)
 int ks_percpu_sum_u64(int map_fd, const void *key, unsigned value_size, uint64_t *sum,
                       unsigned nfields);
 
+/* A per-CPU array of u64 counters (keys 0..n-1) that the BPF program only increments:
+ * delta[k] = each counter's growth since the previous call, prev[k] its total (zeroed by
+ * the caller before the first call). Nothing is reset, so no count made between a read
+ * and a reset is lost. Returns 0, or -1 with errno set. */
+int ks_percpu_counters_delta(int map_fd, uint32_t n, uint64_t *prev, uint64_t *delta);
+
 /* Delete a per-CPU hash entry after zeroing every CPU's copy. Before 5.10 a deleted
  * element that the kernel hands out again for a new key keeps the old values of every CPU
  * but the one that inserted it; zeroing first keeps those from reappearing as counts.

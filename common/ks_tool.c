@@ -156,6 +156,29 @@ void ks_require_pid(const struct ks_run *r)
         ks_usage_error("-p %ld: no such process", r->opt.pid);
 }
 
+uint64_t ks_interval_elapsed_ns(struct ks_run *r)
+{
+    static uint64_t last;
+    uint64_t now = ks_now_ns(), from = last ? last : r->start_ns;
+    last = now;
+    return now > from ? now - from : 0;
+}
+
+uint64_t ks_interval_secs(struct ks_run *r)
+{
+    uint64_t s = (ks_interval_elapsed_ns(r) + 500000000ull) / 1000000000ull;
+    return s ? s : 1;
+}
+
+void ks_counters_delta(struct ks_run *r, const char *map, uint32_t n, uint64_t *prev,
+                       uint64_t *delta)
+{
+    if (ks_percpu_counters_delta(ks_map_fd(r, map), n, prev, delta) != 0) {
+        ks_err("internal: cannot read the %s map: %s", map, strerror(errno));
+        exit(1);
+    }
+}
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe)
 {
     for (int i = 0; i < r->tool->nprobes; i++)

@@ -72,6 +72,17 @@ bool ks_struct_reads(struct ks_run *r, const char **why);
  * when only compiling or checking (--ebpf, --check, --target). From configure(). */
 void ks_require_pid(const struct ks_run *r);
 
+/* For interval tools: nanoseconds since the previous call (the first: since tracing
+ * started), so that a last, shorter interval (Ctrl-C, -d) is divided by its own length. */
+uint64_t ks_interval_elapsed_ns(struct ks_run *r);
+/* The same as whole seconds, rounded, at least 1: BCC's per-second columns divide by it. */
+uint64_t ks_interval_secs(struct ks_run *r);
+/* For counting tools: the growth of the program's per-CPU array of n u64 counters (map)
+ * since the previous call (ks_percpu_counters_delta); prev keeps the totals. Exits when the
+ * map cannot be read. */
+void ks_counters_delta(struct ks_run *r, const char *map, uint32_t n, uint64_t *prev,
+                       uint64_t *delta);
+
 const struct ks_probe_choice *ks_choice(const struct ks_run *r, const char *probe);
 int ks_map_fd(const struct ks_run *r, const char *map);
 const struct ks_map_def *ks_map_def(const struct ks_run *r, const char *map);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 /* The tool's name as the user typed it (basename of argv[0] or the tool table name). */
@@ -40,6 +41,15 @@ bool ks_parse_u64(const char *s, uint64_t *out);
 
 /* Read a whole (small) file; NULL on error. *len may be NULL. */
 char *ks_read_file(const char *path, size_t *len);
+
+/* A fixed-size char array of a BPF event (n bytes, NUL-terminated or not) as a C string in
+ * dst, which holds n + 1 bytes. Returns dst. */
+static inline char *ks_event_str(char *dst, const char *src, size_t n)
+{
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
+}
 bool ks_path_exists(const char *path);
 bool ks_is_dir(const char *path);
 bool ks_is_file(const char *path);

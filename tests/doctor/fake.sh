@@ -46,6 +46,13 @@ mkroot() {
                 handle_irq_event run_timer_softirq \
                 __x64_sys_kill __x64_sys_tkill __x64_sys_tgkill do_exit cap_capable sched_fork \
                 try_to_free_pages oom_kill_process mutex_lock mutex_unlock \
+                vfs_read vfs_write vfs_fsync_range vfs_open vfs_create vfs_unlink vfs_mkdir \
+                vfs_rmdir security_inode_create filemap_add_folio folio_mark_accessed \
+                __folio_mark_dirty mark_buffer_dirty lookup_fast d_lookup md_flush_request \
+                ext4_file_read_iter ext4_file_write_iter ext4_file_open ext4_sync_file \
+                xfs_file_read_iter xfs_file_write_iter xfs_file_open xfs_file_fsync \
+                btrfs_file_read_iter btrfs_file_write_iter btrfs_file_open btrfs_sync_file \
+                nfs_file_read nfs_file_write nfs_file_open nfs_getattr \
                 __x64_sys_sync __x64_sys_fsync __x64_sys_fdatasync \
                 __x64_sys_msync __x64_sys_sync_file_range __x64_sys_syncfs __x64_sys_statfs \
                 __x64_sys_mount __x64_sys_umount \
@@ -120,6 +127,10 @@ check "no kprobes, no syscall tps: execsnoop FAIL" hasre "$T/none.txt" "^  FAIL 
 check "no kprobes, no syscall tps: fix names both" has "$T/none.txt" "fix: this kernel lacks the tracepoints"
 check "no kprobes, no syscall tps: the tool's own words" hasre "$T/none.txt" "^ +\| execsnoop: error: "
 check "no kprobes, no syscall tps: biolatency runs" hasre "$T/none.txt" "^  ok    biolatency +runs with tracepoints$"
+check "no kprobes: a kprobe-only tool is unsupported here (WARN, not FAIL)" \
+    hasre "$T/none.txt" "^  WARN  vfsstat +unsupported here: cannot attach probe 'read': no tracepoint measures it; it needs a kprobe on the kernel function vfs_read, and this kernel cannot probe kernel functions"
+check "no kprobes: the summary counts the kprobe-only tools" \
+    hasre "$T/none.txt" "kprobe fallbacks unavailable on this kernel; [0-9]+ kprobe-only tools? unsupported here"
 check "no kprobes, no syscall tps: summary" has "$T/none.txt" "Summary: $((1 + NFORK + NBLK + NPERF)) of $NT tools can run (tracepoints); kprobe fallbacks unavailable on this kernel"
 fake "$R" "$T/none.json" --json
 check "no kprobes, no syscall tps: --json" json "$T/none.json" "

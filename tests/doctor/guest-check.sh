@@ -76,8 +76,10 @@ if [ "$rc" -eq 0 ]; then vm_pass "doctor exits 0 (every tool can run)"; else
     vm_fail "doctor exits 0" "exit $rc"; vm_evidence "$W/d.txt" 60; vm_evidence "$W/d.err"
 fi
 vm_check "says kprobes are available" grep -qE "^  ok    kprobes +available" "$W/d.txt"
+# Kprobe-only tools whose functions are in modules not loaded here (xfsslower, ...) are
+# listed as unsupported here, not failures: N of M run, with M - N of those.
 vm_check "summary does not call kprobes unavailable" \
-    bash -c "grep -qE '^Summary: ([0-9]+) of \\1 tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
+    bash -c "grep -qE '^Summary: ([0-9]+) of [0-9]+ tools can run' '$W/d.txt' && ! grep -q 'kprobe fallbacks unavailable' '$W/d.txt'"
 vm_check "headers match $K" grep -qE "^  ok    headers +$K " "$W/d.txt"
 # syscount has tracepoints only (no kernel function sees every syscall): it must run, on them.
 vm_check "syscount: runs with tracepoints" grep -qE "^  ok    syscount +runs with tracepoints$" "$W/d.txt"
@@ -120,8 +122,10 @@ got = [(p['name'], p['kind'], p['target'] or '-') for p in m['probes']]
 assert got == [$probes], got
 assert any(p['kind'] in ('kprobe', 'kretprobe') for p in m['probes']), m['probes']"
 done
-json "--json: summary" "
+json "--json: summary: every tool runs but kprobe-only ones whose functions are absent" "
 s = j['summary']
-assert s['all_runnable'] is True and s['tools_runnable'] == len(j['tools']), s"
+assert s['tools_runnable'] + s['kprobe_only_unsupported'] == len(j['tools']), s
+for t in j['tools']:
+    assert t['runs'] or 'has none of its kernel functions' in t['reason'], t"
 rm -rf "$W"
 vm_finish

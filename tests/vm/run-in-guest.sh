@@ -57,11 +57,13 @@ KC=$CACHE/boot/$KVER
 mkdir -p "$KC"
 
 # Modules the initramfs needs to reach the host root: virtio PCI transport, 9p over
-# virtio, overlayfs, plus virtio_blk for the scratch disk. Their dependencies (virtio_ring,
+# virtio, overlayfs, plus virtio_blk for the scratch disk, ext4 for the file system the
+# fs suite makes on it (crc32c_generic for its checksums) and md_mod (mdflush's md_flush_request), loaded before any tool
+# runs so that the guest's profile (kallsyms) has their functions. Their dependencies (virtio_ring,
 # netfs/fscache on 6.1, fscache only on 5.10, virtio_pci_{modern,legacy}_dev only on 6.x,
 # ...) are resolved from each module's own .modinfo "depends=", and whatever the kernel
 # has built in (modules.builtin) is skipped, so 5.10 and 6.1 module sets both work.
-WANT_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_blk"
+WANT_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_blk crc32c_generic ext4 md_mod"
 
 # --- PID 1 of the guest (lives in the initramfs) ---------------------------------------
 guest_init() { cat <<'GUEST_INIT_EOF'
