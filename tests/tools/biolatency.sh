@@ -50,6 +50,7 @@ check "-d $disk: at least 16 I/Os counted (got $total3)" test "$total3" -ge 16
 # tests' I/O while this one runs).
 . "$(dirname "$0")/blockio.bash"
 loop_disk 4
+trap 'losetup -d "$LOOP" 2>/dev/null || true; rm -f "$IO_FILE"; cleanup' EXIT
 other=$LOOP_NAME
 if [ -n "$other" ]; then
     start_tool biolatency "$T/out4" -d "$other" 1 2 --cache-dir "$T/cache"

@@ -6,7 +6,7 @@ H="$(dirname "${BASH_SOURCE[0]}")/hist.awk"
 cache=(--cache-dir "$T/cache")
 CPU=$(awk -F'[-,]' '{print $NF}' /sys/devices/system/cpu/online)
 SCHED_PIDS=()
-trap 'kill "${SCHED_PIDS[@]}" 2>/dev/null; kill -CONT "${SCHED_PIDS[@]}" 2>/dev/null; cleanup' EXIT
+trap 'kill "${SCHED_PIDS[@]}" 2>/dev/null || true; kill -CONT "${SCHED_PIDS[@]}" 2>/dev/null || true; cleanup' EXIT
 
 # spinners OUT N: a stackload process with N spinning threads on $CPU; its "ready PID TID..."
 # line in OUT; SPID is its pid.
