@@ -39,7 +39,7 @@ kill_workloads
 
 # 2) --combined-only -T 50 --sort count: the same stack (counted as the pipes are filled,
 # after the start), frames without addresses, ascending counts.
-start_tool memleak "$T/o2" --combined-only -T 50 --sort count 2 1 "${cache[@]}"
+start_tool memleak "$T/o2" --combined-only -T 50 --sort count 4 1 "${cache[@]}"
 check "--combined-only: ready" wait_ready "$T/o2" '^Attaching to kernel allocators'
 workload "$T/w2" "$MEMLOAD" pipes 400
 wait_for "$T/w2" '^filled' 10
