@@ -28,7 +28,9 @@ suite() {
   guest_tool biolatency '^Tracing block device I/O'     "-D --prom /tmp/kscope-compat.prom"
   guest_tool syscount   '^Tracing (failed )?syscalls'   "-x"   auto
   # The tool families' suites (tests/vm/guest.d/*.sh), each a function in GUEST_SUITES.
+  # (not where KSCOPE_GUEST_BASE_TOOLS limits the run to the tools above)
   local s
+  [ -n "${KSCOPE_GUEST_BASE_TOOLS:-}" ] && return
   for s in "${GUEST_SUITES[@]}"; do "$s"; done
 }
 # A family's guest checks live in tests/vm/guest.d/<family>.sh: its before_/check_

@@ -35,7 +35,11 @@ if [ -n "${KSCOPE_GUEST_TOOLS:-}" ]; then
   "$BIN/kscope-cache" export "$OUT" --cache-dir "$HCACHE" >&2
   exit 0
 fi
-"$BIN/kscope-cache" build --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" >&2
+# KSCOPE_GUEST_BASE_TOOLS="a,b": the guest runs only the base suite (tests/vm/CMakeLists.txt).
+base=()
+[ -n "${KSCOPE_GUEST_BASE_TOOLS:-}" ] && base=(--tools "$KSCOPE_GUEST_BASE_TOOLS")
+"$BIN/kscope-cache" build --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" \
+  "${base[@]}" >&2
 # Option sets the guest suite uses beyond common/ks_optsets.c (each tool takes --target).
 "$BIN/opensnoop" --target "$P" --kernel-headers "$KSCOPE_VM_KBUILD" --cache-dir "$HCACHE" \
   --probe=kprobe --mntnsmap /sys/fs/bpf/kscope-guest >&2
