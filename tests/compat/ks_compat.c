@@ -1315,7 +1315,9 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
             for (int p = 0; p < NPROF; p++) {
                 /* reasons across this tool's configs: reason -> configs it applies to */
                 struct strlist reasons = {0};
-                uint64_t masks[64] = {0}; /* per reason: the configs (bits) that hit it */
+                /* per reason: the tool's configs (bits) that hit it; bit j is cidx[j] */
+                uint64_t masks[64] = {0};
+                int cidx[64], ncidx = 0;
                 struct strlist cell_items = {0}; /* "reason\tprobe" */
                 struct strlist since_items = {0}; /* option sets newer than this kernel */
                 int nconf = 0;
@@ -1329,13 +1331,18 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                         continue;
                     }
                     nconf++;
-                    allmask |= 1ull << r->conf;
+                    int bit = 0;
+                    while (bit < ncidx && cidx[bit] != r->conf)
+                        bit++;
+                    if (bit == ncidx)
+                        cidx[ncidx++] = r->conf; /* main() checks a tool has at most 64 */
+                    allmask |= 1ull << bit;
                     struct verdict v = {0};
                     judge(r, r->job >= 0 ? &res[r->job] : NULL, &v);
                     for (int k = 0; k < v.fail.n; k++) {
                         int idx = strlist_add(&reasons, v.fail.v[k]);
                         if (idx < 64)
-                            masks[idx] |= 1ull << r->conf;
+                            masks[idx] |= 1ull << bit;
                     }
                     for (int k = 0; k < v.notes.n; k++)
                         strlist_add(&cell_items, v.notes.v[k]);
@@ -1374,10 +1381,10 @@ static void render(struct run *runs, int nruns, struct job_res *res, char **tool
                         uint64_t mk = k < 64 ? masks[k] : allmask;
                         if (mk != allmask) {
                             bool first = true;
-                            for (int ci = 0; ci < NCONF; ci++)
-                                if (mk & (1ull << ci)) {
+                            for (int j = 0; j < ncidx; j++)
+                                if (mk & (1ull << j)) {
                                     ks_buf_printf(&c->text, "%s%s", first ? "with " : ", ",
-                                                  conf_label(ci));
+                                                  conf_label(cidx[j]));
                                     first = false;
                                 }
                             ks_buf_add(&c->text, ": ");
@@ -1647,9 +1654,16 @@ int main(int argc, char **argv)
     int nworkers = 2;
     bool keep_roots = false;
     ks_set_prog("ks_compat");
-    if (NCONF > 64) {
-        ks_err("%d option sets: the per-reason masks hold 64; widen them", NCONF);
-        return 1;
+    /* A cell's masks have a bit per option set of its tool. */
+    for (int c = 0; c < NCONF; c++) {
+        int n = 0;
+        for (int d = 0; d < NCONF; d++)
+            n += !strcmp(ks_optsets[d].tool, ks_optsets[c].tool);
+        if (n > 64) {
+            ks_err("%s has %d option sets: the per-reason masks hold 64; widen them",
+                   ks_optsets[c].tool, n);
+            return 1;
+        }
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
