@@ -34,6 +34,7 @@ start_tool runqslower "$T/o2" -t "$T3" 500 "${cache[@]}"
 wait_ready "$T/o2" '^TIME '
 check "BCC's header" grep -qx 'TIME     COMM             TID           LAT(us)' "$T/o2"
 wait_for "$T/o2" " $T3 " 10 || true
+sleep 1 # more waits than the first
 check "-t: SIGINT exit 0" stop_tool INT
 n=$(lines "$T/o2" | wc -l)
 check "-t: lines printed (got $n)" test "$n" -ge 2
