@@ -59,9 +59,9 @@ check_capable() {
 
 # pidpersec: a few forks in one second.
 check_pidpersec() {
-  local mode=$1 out=$2 i
-  for ((i = 0; i < 5; i++)); do (:) & done
-  wait
+  local mode=$1 out=$2 i kids=()
+  for ((i = 0; i < 5; i++)); do (:) & kids+=($!); done
+  wait "${kids[@]}" # only these: other suites may leave jobs of this shell running
   if vm_wait_match "$out" 'PIDs/sec: [1-9][0-9]*$' 30; then
     vm_pass "pidpersec --probe=$mode: forks counted (sched_fork)"
   else vm_fail "pidpersec --probe=$mode" "no second with forks"; vm_evidence "$out" 30; fi
