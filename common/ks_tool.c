@@ -723,8 +723,10 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (r->opt.probe_mode != KS_MODE_AUTO && rc != KS_PROBES_NEED_KPROBES)
             fprintf(stderr, "Try --probe=auto, or run kscope-doctor to see what this kernel "
                             "supports.\n");
+        ks_buf_free(&err);
         return 1;
     }
+    ks_buf_free(&err);
 
     if (r->opt.check)
         return 0;

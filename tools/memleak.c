@@ -293,6 +293,7 @@ static void report_allocs(struct ks_run *r)
             continue;
         a[m++] = (struct alloc_row){addr, info.size, info.stack_id};
     }
+    free(keys);
     free(vals);
     /* Per stack: grouped in stack id order, then the allocations by size for -a. */
     qsort(a, m, sizeof(*a), cmp_alloc_stack);
