@@ -6,7 +6,9 @@
  *                                   FIFO, then make A getppid() calls, B openat() calls of
  *                                   a missing path (ENOENT) and C getpgid() calls of a pid
  *                                   that does not exist (ESRCH); print "done", wait for
- *                                   another line on FIFO, exit
+ *                                   another line on FIFO, exit. Prints "ready" first: the
+ *                                   test attaches only after the loader's own failing
+ *                                   calls (access, openat of absent paths) are over
  *   ks_testutil open PATH FLAG...   open(PATH) with the named O_* flags (mode 0644), close;
  *                                   exit 0 if it opened
  *   ks_testutil openat DIR NAME     open DIR, openat() NAME relative to it, and keep both
@@ -102,6 +104,8 @@ static int syscalls(char **argv)
     for (int i = 0; i < 3; i++)
         if (!ks_parse_long(argv[i + 1], 0, 100000000, &n[i]))
             return 2;
+    printf("ready\n");
+    fflush(stdout);
     if (wait_line(argv[0]) != 0)
         return 2;
     for (long i = 0; i < n[0]; i++)

@@ -95,6 +95,7 @@ MFIFO="$T/fifo"
 mkfifo "$MFIFO"
 "$TESTUTIL" syscalls "$MFIFO" "$NPPID" "$NOPEN" "$NPGID" >"$MFIFO.out" &
 MPID=$!
+wait_for "$MFIFO.out" '^ready$' 30
 prom=$T/textfile/syscount.prom
 start_tool syscount "$T/sc" -L -p "$MPID" --prom "$prom" "${cache[@]}"
 wait_ready "$T/sc" '^Tracing syscalls'

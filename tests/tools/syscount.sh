@@ -16,6 +16,8 @@ start_marker() {
     mkfifo "$MFIFO"
     "$TESTUTIL" syscalls "$MFIFO" "$NPPID" "$NOPEN" "$NPGID" >"$MFIFO.out" &
     MPID=$!
+    # Its exec and loader make failing calls of their own (-x would count them).
+    wait_for "$MFIFO.out" '^ready$' 30
 }
 run_marker() { # let it make its syscalls, wait until it has
     timeout 30 bash -c 'echo go >"$1"' _ "$MFIFO" &&
