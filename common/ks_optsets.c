@@ -72,6 +72,8 @@ const struct ks_optset ks_optsets[] = {
     {"funccount", "c:malloc", 0, NULL},
     {"funclatency", "-i 1 vfs_read", 0, NULL},
     {"funclatency", "-m -F c:malloc", 0, NULL},
+    {"funcslower", "-m 0 vfs_read", 0, NULL}, /* the guest suite's */
+    {"funcslower", "-a 2 -U c:malloc", 0, NULL},
     {"stackcount", "t:sched:sched_process_fork", 0, NULL},
     {"stackcount", "-i 1 -K vfs_read", 0, NULL},
     {"stackcount", "-U c:malloc", 0, NULL},

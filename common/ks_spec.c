@@ -497,6 +497,29 @@ struct ks_probe *ks_spec_check_probes(int *nprobes)
     return p;
 }
 
+void ks_pattern_load(const char *text, long pid, unsigned flags, struct ks_pattern *p)
+{
+    memset(p, 0, sizeof(*p));
+    struct ks_buf err = {0};
+    if (ks_spec_parse(text, pid, flags, &p->spec, &err) != 0)
+        ks_usage_error_at(p->spec.text, p->spec.err_pos, err.s);
+    p->n = ks_spec_expand(&p->spec, flags & KS_SPEC_REGEX, pid, &p->targets, &err);
+    if (p->n < 0) {
+        ks_err("%s", err.s);
+        exit(1);
+    }
+    ks_buf_free(&err);
+}
+
+void ks_probes_append(struct ks_probe **all, int *nall, struct ks_probe *more, int nmore)
+{
+    *all = ks_xrealloc(*all, (size_t)(*nall + nmore + 1) * sizeof(**all));
+    memcpy(*all + *nall, more, (size_t)nmore * sizeof(*more));
+    *nall += nmore;
+    memset(*all + *nall, 0, sizeof(**all));
+    free(more);
+}
+
 struct ks_probe *ks_pattern_probes(int npos, char **pos, bool check, long pid, bool regex,
                                    bool with_return, struct ks_pattern *p, int *nprobes)
 {
@@ -507,21 +530,25 @@ struct ks_probe *ks_pattern_probes(int npos, char **pos, bool check, long pid, b
         ks_usage_error(npos ? "one pattern only"
                             : "the following arguments are required: pattern");
     }
+    struct ks_spec spec;
     struct ks_buf err = {0};
-    if (ks_spec_parse(pos[0], pid, regex ? KS_SPEC_REGEX : 0, &p->spec, &err) != 0)
-        ks_usage_error_at(p->spec.text, p->spec.err_pos, err.s);
-    if (with_return && p->spec.kind != KS_SPEC_KFUNC && p->spec.kind != KS_SPEC_UFUNC)
+    /* Parsed once alone first: the kind checks come before the expansion's errors. */
+    if (ks_spec_parse(pos[0], pid, regex ? KS_SPEC_REGEX : 0, &spec, &err) != 0)
+        ks_usage_error_at(spec.text, spec.err_pos, err.s);
+    ks_buf_free(&err);
+    ks_spec_check_kind(&spec, with_return);
+    ks_spec_free(&spec);
+    ks_pattern_load(pos[0], pid, regex ? KS_SPEC_REGEX : 0, p);
+    return ks_spec_probes(&p->spec, p->targets, p->n, 0, with_return, nprobes);
+}
+
+void ks_spec_check_kind(const struct ks_spec *s, bool with_return)
+{
+    if (with_return && s->kind != KS_SPEC_KFUNC && s->kind != KS_SPEC_UFUNC)
         ks_usage_error("only functions have returns: give [lib:]function, not a tracepoint "
                        "or USDT probe");
-    if (p->spec.ret)
+    if (s->ret)
         ks_usage_error("%s", with_return ? "the tool puts its own return probes: give the "
                                            "function (p), not r"
                                          : "the type must be p, t or u, not r");
-    p->n = ks_spec_expand(&p->spec, regex, pid, &p->targets, &err);
-    if (p->n < 0) {
-        ks_err("%s", err.s);
-        exit(1);
-    }
-    ks_buf_free(&err);
-    return ks_spec_probes(&p->spec, p->targets, p->n, 0, with_return, nprobes);
 }

@@ -98,6 +98,17 @@ struct ks_pattern {
 struct ks_probe *ks_pattern_probes(int npos, char **pos, bool check, long pid, bool regex,
                                    bool with_return, struct ks_pattern *p, int *nprobes);
 
+/* Tools that take several patterns (funcslower's functions, argdist's specs): parse text
+ * (flags as ks_spec_parse; a usage error with a caret, exit 2) and expand it (exit 1 with
+ * the reason) into p. */
+void ks_pattern_load(const char *text, long pid, unsigned flags, struct ks_pattern *p);
+/* The usage errors of a pattern the tool times or counts (exit 2): with_return, only
+ * functions (the tool adds the return probes) and not r:; else not r:. */
+void ks_spec_check_kind(const struct ks_spec *s, bool with_return);
+/* Append nmore probes (ks_spec_probes' array, freed here) to *all (realloc'ed, kept
+ * terminated by an empty entry). */
+void ks_probes_append(struct ks_probe **all, int *nall, struct ks_probe *more, int nmore);
+
 /* "#define KS_NPROBES n" and "#define KS_PROBE_LIST(X) X(0) ... X(n-1)" into out. */
 void ks_spec_defines(struct ks_buf *out, int n);
 

@@ -15,6 +15,8 @@
  *   nested   gen_rec(3) 5 times: gen_rec calls itself 3 levels down, each level
  *            sleeping 2 ms before it recurses; "took gen_rec NS MIN_NS" per call (every level)
  *   stack    gen_top -> gen_mid -> gen_leaf, 7 times
+ *   slow     slow_call(ms, tag) 20 times, tags 0..19: even tags wait 3 ms, odd ones 0 ms;
+ *            returns tag * 2; "took slow_call NS MIN_NS" per call, in tag order
  *   fork     3 children forked (each exits at once) and waited for */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -83,6 +85,14 @@ __attribute__((noinline)) void gen_sleep(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Waits ms milliseconds (0: returns at once); returns tag * 2 (a known return value). */
+__attribute__((noinline)) long slow_call(int ms, long tag)
+{
+    if (ms)
+        gen_sleep(ms);
+    return tag * 2;
+}
+
 __attribute__((noinline)) int gen_rec(int depth)
 {
     long long t0 = now_ns();
@@ -119,7 +129,7 @@ static void on_usr1(int sig)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: genload calls|sleep|nested|stack|fork\n");
+        fprintf(stderr, "usage: genload calls|sleep|nested|stack|slow|fork\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -158,6 +168,12 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "nested")) {
         for (int i = 0; i < 5; i++)
             sink += gen_rec(3);
+    } else if (!strcmp(mode, "slow")) {
+        for (long i = 0; i < 20; i++) {
+            long long t0 = now_ns();
+            sink += slow_call(i % 2 ? 0 : 3, i);
+            note("slow_call", now_ns() - t0, i % 2 ? 0 : 3000000LL);
+        }
     } else if (!strcmp(mode, "stack")) {
         for (int i = 0; i < 7; i++)
             gen_top();

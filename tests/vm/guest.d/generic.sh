@@ -1,5 +1,5 @@
 # The generic tracers in the guest, where kernel functions can be probed: funccount,
-# funclatency and stackcount on vfs_read (kprobes and kretprobes from a pattern).
+# funclatency, stackcount, funcslower and argdist on vfs_read (kprobes and kretprobes from a pattern).
 # shellcheck shell=bash
 
 # read_file N: N reads through vfs_read by the shell itself (no forks: cheap under TCG).
@@ -39,9 +39,20 @@ check_stackcount() {
   fi
 }
 
+check_funcslower() {
+  local mode=$1 out=$2
+  read_file 20
+  if vm_wait_match "$out" '^[^ ]+ +[0-9]+ +[0-9]+\.[0-9][0-9] +[0-9a-f]+ vfs_read $' 30; then
+    vm_pass "funcslower --probe=$mode -m 0 vfs_read: reads with latency and return value"
+  else
+    vm_fail "funcslower --probe=$mode: vfs_read calls" "no 'COMM PID LAT RVAL vfs_read' line"; vm_evidence "$out" 30
+  fi
+}
+
 suite_generic() {
   guest_tool funccount   '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool funclatency '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool stackcount  '^Tracing 1 functions for "vfs_read"' "-i 1 -K vfs_read" kprobe
+  guest_tool funcslower  '^COMM +PID +LAT' "-m 0 vfs_read" kprobe
 }
 GUEST_SUITES+=(suite_generic)
