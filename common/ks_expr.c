@@ -283,6 +283,23 @@ static int primary(struct parser *p, bool *is_string)
             {"$GID", "((u32)(bpf_get_current_uid_gid() >> 32))"},
             {"$CPU", "((u32)bpf_get_smp_processor_id())"},
         };
+        /* BCC trace's lower-case names ($pid is the thread there, $tgid the process). */
+        static const struct {
+            const char *name, *c;
+        } trace_specials[] = {
+            {"$pid", "((u32)bpf_get_current_pid_tgid())"},
+            {"$tgid", "((u32)(bpf_get_current_pid_tgid() >> 32))"},
+            {"$uid", "((u32)bpf_get_current_uid_gid())"},
+            {"$gid", "((u32)(bpf_get_current_uid_gid() >> 32))"},
+            {"$cpu", "((u32)bpf_get_smp_processor_id())"},
+        };
+        for (size_t k = 0;
+             p->env->trace && k < sizeof(trace_specials) / sizeof(trace_specials[0]); k++)
+            if (tok_is(p, t, trace_specials[k].name)) {
+                emit(p, trace_specials[k].c);
+                p->i++;
+                return 0;
+            }
         for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
             if (tok_is(p, t, specials[k].name)) {
                 emit(p, specials[k].c);
@@ -327,8 +344,10 @@ static int primary(struct parser *p, bool *is_string)
             p->i += 3;
             return 0;
         }
-        return fail(p, t->pos, "unknown special name (known: $retval $latency $entry() $PID "
-                               "$TID $UID $GID $CPU $COMM)");
+        return fail(p, t->pos,
+                    p->env->trace ? "unknown special name (known: $pid $tgid $uid $gid $cpu)"
+                                  : "unknown special name (known: $retval $latency $entry() "
+                                    "$PID $TID $UID $GID $CPU $COMM)");
     }
     case T_IDENT: {
         int k = param_index(p, t);
@@ -339,6 +358,36 @@ static int primary(struct parser *p, bool *is_string)
             emit(p, b);
             *is_string = strstr(p->env->param_type[k], "char *") != NULL;
             p->i++;
+            return 0;
+        }
+        if (p->env->trace && tok_is(p, t, "retval")) {
+            if (!p->env->ret)
+                return fail(p, t->pos, "retval exists only in return probes (r:)");
+            emit(p, "PT_REGS_RC(ctx)");
+            p->i++;
+            return 0;
+        }
+        if (tok_is(p, t, "STRCMP")) {
+            /* STRCMP("literal", expr): the only call, its first argument a literal. */
+            const struct tok *lit = &p->t[p->i + 2];
+            if (p->t[p->i + 1].kind != T_OP || strcmp(p->t[p->i + 1].op, "("))
+                return fail(p, t->pos, "STRCMP takes (\"literal\", expression)");
+            if (lit->kind != T_STR)
+                return fail(p, lit->pos, "STRCMP's first argument must be a string literal");
+            if (p->t[p->i + 3].kind != T_OP || strcmp(p->t[p->i + 3].op, ","))
+                return fail(p, p->t[p->i + 3].pos, "expected ',' after STRCMP's literal");
+            emit(p, "KS_STREQ(");
+            emit_string(p, lit);
+            ks_buf_add(p->out, ",");
+            p->i += 4;
+            bool s2;
+            if (expr(p, &s2) < 0)
+                return -1;
+            if (!is_op(p, ")"))
+                return fail(p, peek(p)->pos, "expected ')'");
+            emit(p, ")");
+            p->i++;
+            p->uses->streq = true;
             return 0;
         }
         if (t->len == 4 && !strncmp(p->text + t->pos, "arg", 3) && p->text[t->pos + 3] >= '1' &&
@@ -521,4 +570,46 @@ int ks_expr_compile(const char *text, const char *what, const struct ks_expr_env
     free(p.t);
     ks_buf_free(&body);
     return rc;
+}
+
+int ks_expr_signature(const char *sig, struct ks_expr_env *env, struct ks_buf *err,
+                      size_t *err_pos)
+{
+    env->nparams = 0;
+    size_t i = 0, len = strlen(sig);
+    while (i < len) {
+        size_t start = i, end = i + strcspn(sig + i, ",");
+        /* The name is the last identifier; what is before it is the type. */
+        size_t ne = end;
+        while (ne > start && (sig[ne - 1] == ' ' || sig[ne - 1] == '\t'))
+            ne--;
+        size_t ns = ne;
+        while (ns > start && (isalnum((unsigned char)sig[ns - 1]) || sig[ns - 1] == '_'))
+            ns--;
+        size_t ts = start + strspn(sig + start, " \t"), te = ns;
+        while (te > ts && (sig[te - 1] == ' ' || sig[te - 1] == '\t'))
+            te--;
+        char type[200];
+        snprintf(type, sizeof(type), "%.*s", (int)(te - ts), sig + ts);
+        if (ns == ne || isdigit((unsigned char)sig[ns]) || !ks_expr_type_ok(type)) {
+            ks_buf_printf(err, "invalid signature: each parameter is a known type and a name "
+                               "(\"int fd, const char *path\")");
+            *err_pos = ns == ne ? ne : ts;
+            return -1;
+        }
+        if (env->nparams == KS_EXPR_MAX_PARAMS) {
+            ks_buf_printf(err, "invalid signature: at most %d parameters", KS_EXPR_MAX_PARAMS);
+            *err_pos = start;
+            return -1;
+        }
+        /* Kept for the life of the process, as the env's strings are. */
+        char *name = ks_xmalloc(ne - ns + 1);
+        memcpy(name, sig + ns, ne - ns);
+        name[ne - ns] = '\0';
+        env->param_name[env->nparams] = name;
+        env->param_type[env->nparams] = ks_xstrdup(type);
+        env->nparams++;
+        i = end + 1;
+    }
+    return 0;
 }

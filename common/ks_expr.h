@@ -5,8 +5,10 @@
  * BCC pastes what users type into the program it compiles. kscope accepts the same
  * expressions but nothing else: an expression may use the documented names (arg1..arg6,
  * the signature's parameters, $retval, $latency, $entry(param), $PID, $TID, $COMM,
- * $UID, $GID, $CPU, and args->field on tracepoints), integer, character and string
- * literals, casts to known types ("(int)", "(unsigned long)", "(struct file *)"), member
+ * $UID, $GID, $CPU, and args->field on tracepoints; for trace also BCC trace's retval,
+ * $pid, $tgid, $uid, $gid, $cpu), STRCMP("literal", expr) (BCC trace's string
+ * comparison: KS_STREQ(literal, pointer) in the program, an exact match), integer, character and
+ * string literals, casts to known types ("(int)", "(unsigned long)", "(struct file *)"), member
  * access (-> and .), indexing, and C's operators (unary - ! ~ * &, binary arithmetic,
  * shifts, comparisons, bitwise and logical operators, ?:). Anything else (a statement, a
  * brace, an assignment, ++, a call, a preprocessor line, a comment, an unknown name, an
@@ -33,6 +35,8 @@ struct ks_expr_env {
     bool ret;        /* a return probe: $retval, $latency and $entry() are allowed */
     bool tracepoint; /* a tracepoint: args->field, no argN */
     bool usdt;       /* a USDT probe: arg1..arg6 are the probe's arguments */
+    bool trace;      /* BCC trace's names too: retval (r:), $pid (the thread), $tgid, $uid,
+                        $gid, $cpu */
 };
 
 /* What an expression used, for the program around it. */
@@ -41,6 +45,7 @@ struct ks_expr_uses {
     bool latency;          /* $latency (the entry time is saved) */
     bool comm;             /* $COMM (the program fills a local __comm) */
     bool string;           /* the expression is a string ($COMM, a char * parameter...) */
+    bool streq;            /* STRCMP("literal", expr): the program defines KS_STREQ */
 };
 
 /* Parse text; on success append the C expression to out and return 0. On error return
@@ -49,6 +54,11 @@ struct ks_expr_uses {
 int ks_expr_compile(const char *text, const char *what, const struct ks_expr_env *env,
                     struct ks_buf *out, struct ks_expr_uses *uses, struct ks_buf *err,
                     size_t *err_pos);
+
+/* A probe's signature ("int fd, const char *path") into env's parameters. 0, or -1 with
+ * one line in *err and the place in *err_pos. */
+int ks_expr_signature(const char *sig, struct ks_expr_env *env, struct ks_buf *err,
+                      size_t *err_pos);
 
 /* Is this a type name the parser takes in a cast or a signature ("int", "unsigned long",
  * "struct file *", "char *", "u64", "size_t", "pid_t"...)? */

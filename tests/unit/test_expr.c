@@ -77,6 +77,38 @@ int main(void)
     CHECK(compile("arg1", &tp, &u) < 0);
     CHECK_CONTAINS(err.s, "use args->field");
 
+    /* BCC trace's names and STRCMP (an exact match in the program: KS_STREQ). */
+    struct ks_expr_env tr = {.trace = true, .ret = true};
+    CHECK(compile("retval > 0 && $tgid != $pid", &tr, &u) == 0);
+    CHECK_STREQ(out.s, "(PT_REGS_RC(ctx) > 0 && ((u32)(bpf_get_current_pid_tgid() >> 32)) != "
+                       "((u32)bpf_get_current_pid_tgid()))");
+    CHECK(compile("retval", &k, &u) < 0); /* argdist: $retval only */
+    struct ks_expr_env trtp = {.trace = true, .tracepoint = true};
+    CHECK(compile("STRCMP(\"/etc/x\", args->filename) && $uid == 0", &trtp, &u) == 0 &&
+          u.streq);
+    CHECK_STREQ(out.s, "(KS_STREQ(\"/etc/x\", args->filename) && "
+                       "((u32)bpf_get_current_uid_gid()) == 0)");
+    static const char *const bad_strcmp[] = {
+        "STRCMP(args->filename, \"x\")", "STRCMP \"x\"", "STRCMP(\"x\" args->x)",
+        "STRCMP(\"x\", args->x", "retval", "$task"};
+    for (size_t i = 0; i < sizeof(bad_strcmp) / sizeof(bad_strcmp[0]); i++)
+        CHECK(compile(bad_strcmp[i], &trtp, &u) < 0 && pos <= strlen(bad_strcmp[i]));
+
+    /* Signatures. */
+    struct ks_expr_env sig = {0};
+    size_t sp = 0;
+    CHECK(ks_expr_signature("int fd, const char *path", &sig, &err, &sp) == 0);
+    CHECK(sig.nparams == 2);
+    CHECK_STREQ(sig.param_name[1], "path");
+    CHECK_STREQ(sig.param_type[1], "const char *");
+    CHECK(compile("path", &sig, &u) == 0 && u.string);
+    for (int i = 0; i < sig.nparams; i++) {
+        free((char *)sig.param_name[i]);
+        free((char *)sig.param_type[i]);
+    }
+    CHECK(ks_expr_signature("int fd, x(y) z", &sig, &err, &sp) < 0 && sp == 8);
+    CHECK(ks_expr_signature("int", &sig, &err, &sp) < 0);
+
     CHECK(ks_expr_type_ok("struct file *"));
     CHECK(ks_expr_type_ok("unsigned long"));
     CHECK(!ks_expr_type_ok("int; x"));
