@@ -120,7 +120,8 @@ int ks_spec_parse(const char *text, long pid, unsigned flags, struct ks_spec *ou
     if (paren) {
         if (f[flen - 1] != ')')
             return spec_error(out, err, at[fi] + flen, "the signature must end with ')'");
-        if (type == 't' || type == 'u')
+        /* "()" is fine (argdist's t:cat:event()); a parameter list is not. */
+        if ((type == 't' || type == 'u') && flen - nlen > 2)
             return spec_error(out, err, at[fi] + nlen,
                               "tracepoints and USDT probes take no signature");
         out->signature = dup_n(paren + 1, flen - nlen - 2);
