@@ -40,6 +40,7 @@ struct entry_data {
     u64 args[6];
 };
 
+#ifdef KS_USES_KPROBES
 static __always_inline void entry_fill(struct pt_regs *ctx, struct entry_data *e)
 {
     e->ts = bpf_ktime_get_ns();
@@ -50,5 +51,6 @@ static __always_inline void entry_fill(struct pt_regs *ctx, struct entry_data *e
     e->args[4] = PT_REGS_PARM5(ctx);
     e->args[5] = PT_REGS_PARM6(ctx);
 }
+#endif
 
 /* ---- the specifiers' blocks, written by the tool ---- */

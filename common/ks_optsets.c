@@ -73,6 +73,9 @@ const struct ks_optset ks_optsets[] = {
     {"funclatency", "-i 1 vfs_read", 0, NULL},
     {"funclatency", "-m -F c:malloc", 0, NULL},
     {"funcslower", "-m 0 vfs_read", 0, NULL}, /* the guest suite's */
+    {"argdist", "-i 1 -C p::vfs_read():size_t:arg3 -H r::vfs_read():long:$retval", 0, NULL},
+    {"argdist", "-C p:c:malloc():size_t:arg1 -H r:c:malloc():u64:$latency", 0, NULL},
+    {"argdist", "-C t:sched:sched_process_fork():u32:args->child_pid", 0, NULL},
     {"funcslower", "-a 2 -U c:malloc", 0, NULL},
     {"stackcount", "t:sched:sched_process_fork", 0, NULL},
     {"stackcount", "-i 1 -K vfs_read", 0, NULL},

@@ -847,7 +847,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
     long left = r->opt.count;
-    bool printed_last = false;
+    bool printed_last = false, pid_gone = false;
     while (!g_stop) {
         uint64_t now = ks_now_ns();
         if (deadline && now >= deadline)
@@ -856,6 +856,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         if (gone) {
             /* Its uprobes can see nothing more: end as at Ctrl-C, with the output. */
             fprintf(stderr, "%s: process %ld exited; detaching\n", ks_prog, gone);
+            pid_gone = true;
             break;
         }
         if (next_iv && now >= next_iv) {
@@ -911,7 +912,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
         }
     }
     if (!g_out_errno && t->on_interval && !printed_last &&
-        (!r->opt.interval || g_stop || deadline)) {
+        (!r->opt.interval || g_stop || deadline || pid_gone)) {
         t->on_interval(r);
         ks_prom_write();
     }

@@ -307,10 +307,12 @@ static void write_spec(struct ks_buf *b, int i, const struct spec *s)
         ks_buf_printf(b, "KS_STATE_MAP(entry_%d, u32, struct entry_data, MAX_ENTRIES);\n", i);
 }
 
-static void write_body(struct ks_buf *b, int i, const struct spec *s)
+/* Specifier i's work, as statements: leave is how it stops early ("return 0" in its own
+ * function; "break" inside a tracepoint's program, where several specifiers share one). */
+static void write_body(struct ks_buf *b, int i, const struct spec *s, const char *leave)
 {
-    ks_buf_add(b, "    u64 __id = bpf_get_current_pid_tgid();\n"
-                  "    if (!wanted(__id))\n        return 0;\n");
+    ks_buf_printf(b, "    u64 __id = bpf_get_current_pid_tgid();\n"
+                     "    if (!wanted(__id))\n        %s;\n", leave);
     if (s->entry) {
         ks_buf_printf(b, "    u32 __tid = (u32)__id;\n"
                          "    struct entry_data *__e = entry_%d.lookup(&__tid);\n"
@@ -325,7 +327,7 @@ static void write_body(struct ks_buf *b, int i, const struct spec *s)
         ks_buf_add(b, "    char __comm[16] = {};\n"
                       "    bpf_get_current_comm(__comm, sizeof(__comm));\n");
     if (s->c_filter.len)
-        ks_buf_printf(b, "    if (!%s)\n        return 0;\n", s->c_filter.s);
+        ks_buf_printf(b, "    if (!%s)\n        %s;\n", s->c_filter.s, leave);
     ks_buf_printf(b, "    struct key_%d __k = {};\n", i);
     for (int k = 0; k < s->nexpr; k++) {
         if (s->is_str[k])
@@ -339,10 +341,13 @@ static void write_body(struct ks_buf *b, int i, const struct spec *s)
         ks_buf_printf(b, "    dist_%d.increment(bpf_log2l(__k.v[0]));\n", i);
     else
         ks_buf_printf(b, "    counts_%d.increment(__k);\n", i);
-    ks_buf_add(b, "    return 0;\n");
 }
 
 static struct ks_buf program;
+#define MAX_TP 256
+static const char *tp_name[MAX_TP];
+static uint32_t tp_specs[MAX_TP]; /* bit i: specifier i */
+static int ntp;
 
 static void configure(struct ks_run *r)
 {
@@ -370,20 +375,11 @@ static void configure(struct ks_run *r)
         ks_pattern_load(s->probe, r->opt.pid, KS_SPEC_REST, &s->pat);
         struct ks_spec sp = s->pat.spec;
         write_spec(&program, i, s);
-        if (sp.kind == KS_SPEC_TP) {
-            for (int t = 0; t < s->pat.n; t++) {
-                const char *colon = strchr(s->pat.targets[t].name, ':');
-                ks_buf_printf(&program, "TRACEPOINT_PROBE(%.*s, %s)\n{\n",
-                              (int)(colon - s->pat.targets[t].name), s->pat.targets[t].name,
-                              colon + 1);
-                write_body(&program, i, s);
-                ks_buf_add(&program, "}\n");
-            }
-        } else {
+        if (sp.kind != KS_SPEC_TP) {
             ks_buf_printf(&program,
                           "static __always_inline int spec_%d(struct pt_regs *ctx)\n{\n", i);
-            write_body(&program, i, s);
-            ks_buf_add(&program, "}\n");
+            write_body(&program, i, s, "return 0");
+            ks_buf_add(&program, "    return 0;\n}\n");
         }
         /* The probes: entry probes first when a return probe needs them. */
         bool both = sp.ret && s->entry;
@@ -394,10 +390,24 @@ static void configure(struct ks_run *r)
         for (int t = 0; t < s->pat.n; t++) {
             int n = ntargets + t;
             if (sp.kind == KS_SPEC_TP) {
-                const char *name = s->pat.targets[t].name, *colon = strchr(name, ':');
-                struct ks_buf fn = {0};
-                ks_buf_printf(&fn, "tracepoint__%.*s__%s", (int)(colon - name), name, colon + 1);
-                p[t].func = fn.s; /* TRACEPOINT_PROBE's name; kept for the run */
+                /* One program per tracepoint, for every specifier on it. */
+                const char *name = s->pat.targets[t].name;
+                int e = 0;
+                while (e < ntp && strcmp(tp_name[e], name))
+                    e++;
+                if (e == ntp) {
+                    if (ntp == MAX_TP)
+                        ks_usage_error("at most %d tracepoints in all", MAX_TP);
+                    tp_name[ntp++] = name;
+                    const char *colon = strchr(name, ':');
+                    struct ks_buf fn = {0};
+                    ks_buf_printf(&fn, "tracepoint__%.*s__%s", (int)(colon - name), name,
+                                  colon + 1);
+                    p[t].func = fn.s; /* TRACEPOINT_PROBE's name; kept for the run */
+                } else {
+                    p[t].name = NULL; /* attached already */
+                }
+                tp_specs[e] |= 1u << i;
             } else if (both) {
                 ks_buf_printf(&program,
                               "int probe_%d(struct pt_regs *ctx)\n{\n"
@@ -417,8 +427,25 @@ static void configure(struct ks_run *r)
                               n, i);
             }
         }
-        ks_probes_append(&tool.probes, &tool.nprobes, p, np);
+        int kept = 0;
+        for (int k = 0; k < np; k++)
+            if (p[k].name)
+                p[kept++] = p[k];
+        ks_probes_append(&tool.probes, &tool.nprobes, p, kept);
         ntargets += s->pat.n;
+    }
+    for (int e = 0; e < ntp; e++) {
+        const char *colon = strchr(tp_name[e], ':');
+        ks_buf_printf(&program, "\nTRACEPOINT_PROBE(%.*s, %s)\n{\n",
+                      (int)(colon - tp_name[e]), tp_name[e], colon + 1);
+        for (int i = 0; i < nspecs; i++) {
+            if (!(tp_specs[e] & (1u << i)))
+                continue;
+            ks_buf_printf(&program, "  do { /* %s */\n", specs[i].text);
+            write_body(&program, i, &specs[i], "break");
+            ks_buf_add(&program, "  } while (0);\n");
+        }
+        ks_buf_add(&program, "    return 0;\n}\n");
     }
     tool.bpf_source = program.s;
     ks_define(r, "STRING_SIZE", opt_size, "bytes of a string value (-z)");
@@ -548,11 +575,8 @@ static void show_hist(struct ks_run *r, int i, const struct spec *s)
     ks_hist_end();
 }
 
-static long printed;
-
 static void on_interval(struct ks_run *r)
 {
-    printed++;
     char t[16];
     ks_textf("[%s]\n", ks_time_str(t, sizeof(t), "%H:%M:%S"));
     for (int i = 0; i < nspecs; i++) {
@@ -566,14 +590,6 @@ static void on_interval(struct ks_run *r)
             show_counts(r, i, &specs[i]);
         ks_interval_end();
     }
-}
-
-/* The end (Ctrl-C, -d, the -p process gone): the last, partial interval too (BCC's drops
- * it), unless -n outputs were all printed. */
-static void on_exit_(struct ks_run *r)
-{
-    if (!opt_number || printed < opt_number)
-        on_interval(r);
 }
 
 static void on_start(struct ks_run *r)
@@ -628,7 +644,6 @@ static struct ks_tool tool = {
     .configure = configure,
     .on_start = on_start,
     .on_interval = on_interval,
-    .on_exit = on_exit_,
 };
 
 int main(int argc, char **argv)

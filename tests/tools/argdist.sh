@@ -42,10 +42,11 @@ check "no program left loaded" progs_gone "$T/a1.err"
 
 # 2) $entry() and $latency in a return probe, with a label; a tracepoint with $COMM, $PID.
 run "$T/a2" -C "r:$GENLIB:genlib_work(int x):int:\$entry(x):\$latency > 0#entry values" \
-    -C 't:syscalls:sys_enter_getppid():char*,u32:$COMM,$PID' -H "r:$GENLIB:genlib_work(int x):int:\$retval-\$entry(x)*3"
+    -C 't:syscalls:sys_enter_getppid():char*,u32:$COMM,$PID' -C 't:syscalls:sys_enter_getppid()' -H "r:$GENLIB:genlib_work(int x):int:\$retval-\$entry(x)*3"
 check "label: the rows under 'entry values'" test "$(rows "$T/a2" "entry values" | wc -l)" = 30
 check "\$entry(x): 0..29 once each" test "$(rows "$T/a2" "entry values" | sed 's/.*= //' | sort -n | tr '\n' ' ')" = "$(seq 0 29 | tr '\n' ' ')"
 check "t: tracepoint: 33 getppid calls by genload" test "$(rows "$T/a2" 't:syscalls:sys_enter_getppid():char*,u32:$COMM,$PID')" = "33|\$COMM = genload, \$PID = $WPID"
+check "t: a second specifier on the same tracepoint: 33 total calls" test "$(rows "$T/a2" 't:syscalls:sys_enter_getppid()')" = "33|total calls"
 check "-H \$retval-\$entry(x)*3: 30 values of 1" test "$(awk '$2 == "->" && $5 > 0 {printf "%s-%s:%s ", $1, $3, $5}' "$T/a2")" = "0-1:30 "
 
 # 3) --json: an object per specifier per interval.

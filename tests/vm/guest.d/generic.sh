@@ -49,10 +49,22 @@ check_funcslower() {
   fi
 }
 
+check_argdist() {
+  local mode=$1 out=$2
+  read_file 20
+  if vm_wait_match "$out" '^.[0-9]+ +arg3 = [0-9]+$' 30 &&
+      vm_wait_match "$out" '^ +[$]retval +: count +distribution$' 5; then
+    vm_pass "argdist --probe=$mode -C p::vfs_read():size_t:arg3 -H r::vfs_read(): counts and histogram"
+  else
+    vm_fail "argdist --probe=$mode: vfs_read" "no 'arg3 = N' row or no \$retval histogram"; vm_evidence "$out" 30
+  fi
+}
+
 suite_generic() {
   guest_tool funccount   '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool funclatency '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool stackcount  '^Tracing 1 functions for "vfs_read"' "-i 1 -K vfs_read" kprobe
   guest_tool funcslower  '^COMM +PID +LAT' "-m 0 vfs_read" kprobe
+  guest_tool argdist     '^\[[0-9:]+\]$' '-i 1 -C p::vfs_read():size_t:arg3 -H r::vfs_read():long:$retval' kprobe
 }
 GUEST_SUITES+=(suite_generic)
