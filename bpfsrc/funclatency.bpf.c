@@ -26,10 +26,10 @@ struct start_key {
     u32 tid;
     u32 level;
 };
-/* Entry times per (thread, level), and each thread's current level. LRU where the kernel
- * has it (4.10+): threads that exit inside a traced function leave entries behind. */
+/* Entry times per (thread, level); each thread's level is kscope.bpf.h's (KS_NEST_LEVELS).
+ * LRU where the kernel has it (4.10+): threads that exit inside a traced function leave
+ * entries behind. */
 KS_STATE_MAP(start, struct start_key, u64, 10240);
-KS_STATE_MAP(depth, u32, u32, 10240);
 
 static __always_inline int on_entry(void)
 {
@@ -39,17 +39,12 @@ static __always_inline int on_entry(void)
     if (id >> 32 != TGID)
         return 0;
 #endif
-    u32 level = 0;
-    u32 *d = depth.lookup(&tid);
-    if (d)
-        level = *d;
+    u32 level = ks_level_push(tid);
     if (level < MAX_LEVEL) {
         struct start_key k = {.tid = tid, .level = level};
         u64 ts = bpf_ktime_get_ns();
         start.update(&k, &ts);
     }
-    level++;
-    depth.update(&tid, &level);
     return 0;
 }
 
@@ -58,14 +53,9 @@ static __always_inline int on_return(u32 fn)
     u64 now = bpf_ktime_get_ns();
     u64 id = bpf_get_current_pid_tgid();
     u32 tid = (u32)id;
-    u32 *d = depth.lookup(&tid);
-    if (!d || *d == 0)
+    u32 level;
+    if (!ks_level_pop(tid, &level))
         return 0; /* entered before the probes were attached */
-    u32 level = *d - 1;
-    if (level == 0)
-        depth.delete(&tid);
-    else
-        depth.update(&tid, &level);
     if (level >= MAX_LEVEL)
         return 0;
     struct start_key k = {.tid = tid, .level = level};

@@ -23,10 +23,10 @@ struct level_key {
     u32 tid;
     u32 level;
 };
-/* The calls each thread is inside, and its depth. LRU where the kernel has it (4.10+):
- * threads that exit inside a traced function leave entries behind. */
+/* The calls each thread is inside; its level is kscope.bpf.h's (KS_NEST_LEVELS). LRU
+ * where the kernel has it (4.10+): threads that exit inside a traced function leave
+ * entries behind. */
 KS_STATE_MAP(calls, struct level_key, struct call, 10240);
-KS_STATE_MAP(depth, u32, u32, 10240);
 
 #if defined(USER_STACKS) || defined(KERNEL_STACKS)
 BPF_STACK_TRACE(stacks, 2048);
@@ -43,10 +43,7 @@ static __always_inline int on_entry(struct pt_regs *ctx, u32 fn)
     if (id >> 32 != TGID)
         return 0;
 #endif
-    u32 level = 0;
-    u32 *d = depth.lookup(&tid);
-    if (d)
-        level = *d;
+    u32 level = ks_level_push(tid);
     if (level < MAX_LEVEL) {
         struct level_key k = {.tid = tid, .level = level};
         struct call c = {};
@@ -62,8 +59,6 @@ static __always_inline int on_entry(struct pt_regs *ctx, u32 fn)
 #endif
         calls.update(&k, &c);
     }
-    level++;
-    depth.update(&tid, &level);
     return 0;
 }
 
@@ -72,14 +67,9 @@ static __always_inline int on_return(struct pt_regs *ctx)
     u64 now = bpf_ktime_get_ns();
     u64 id = bpf_get_current_pid_tgid();
     u32 tid = (u32)id;
-    u32 *d = depth.lookup(&tid);
-    if (!d || *d == 0)
+    u32 level;
+    if (!ks_level_pop(tid, &level))
         return 0; /* entered before the probes were attached */
-    u32 level = *d - 1;
-    if (level == 0)
-        depth.delete(&tid);
-    else
-        depth.update(&tid, &level);
     if (level >= MAX_LEVEL)
         return 0;
     struct level_key k = {.tid = tid, .level = level};

@@ -96,6 +96,41 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
 #define KS_STATE_MAP(name, key_t, val_t, n) BPF_HASH(name, key_t, val_t, n)
 #endif
 
+/* Nesting levels per thread, for tools that time calls from entry to return (funclatency,
+ * funcslower; KS_NEST_LEVELS): a call made inside a traced call (recursion, or another
+ * traced function) gets the next level, so each return finds its own entry. */
+#ifdef KS_NEST_LEVELS
+KS_STATE_MAP(depth, u32, u32, 10240);
+
+/* At an entry: this call's level (the thread's depth before it). */
+static __always_inline u32 ks_level_push(u32 tid)
+{
+    u32 level = 0;
+    u32 *d = depth.lookup(&tid);
+    if (d)
+        level = *d;
+    u32 next = level + 1;
+    depth.update(&tid, &next);
+    return level;
+}
+
+/* At a return: the level of the call returning into *level; false when the thread was
+ * inside no traced call (it entered before the probes were attached). */
+static __always_inline bool ks_level_pop(u32 tid, u32 *level)
+{
+    u32 *d = depth.lookup(&tid);
+    if (!d || *d == 0)
+        return false;
+    u32 l = *d - 1;
+    if (l == 0)
+        depth.delete(&tid);
+    else
+        depth.update(&tid, &l);
+    *level = l;
+    return true;
+}
+#endif
+
 /* The parent process of a process, without reading task_struct (principle 3: tracepoint
  * paths read no structs unless the headers are the running kernel's own).
  *

@@ -56,6 +56,7 @@ static void configure(struct ks_run *r)
     long factor = opt_ms ? 1000000 : opt_us ? 1000 : 1;
     label = opt_ms ? "msecs" : opt_us ? "usecs" : "nsecs";
     ks_define(r, "FACTOR", factor, "nanoseconds per histogram unit");
+    ks_define(r, "KS_NEST_LEVELS", 1, "per-thread nesting levels (kscope.bpf.h)");
     ks_define(r, "MAX_LEVEL", opt_level ? opt_level : DEFAULT_LEVEL,
               "nesting levels timed per thread (-l)");
     /* BCC: a histogram per function with -F, and per function and process for user

@@ -116,6 +116,7 @@ static void configure(struct ks_run *r)
     ks_spec_defines(&r->defines, nfn);
     double ns = opt_min_us >= 0 ? opt_min_us * 1e3 : opt_min_ms >= 0 ? opt_min_ms * 1e6 : 1e6;
     ks_define(r, "DURATION_NS", (long long)ns, "report calls at least this long (-m, -u)");
+    ks_define(r, "KS_NEST_LEVELS", 1, "per-thread nesting levels (kscope.bpf.h)");
     ks_define(r, "MAX_LEVEL", MAX_LEVEL, "nesting levels timed per thread");
     if (r->opt.pid >= 0)
         ks_define(r, "TGID", r->opt.pid, "-p: this process only");
