@@ -20,9 +20,11 @@ static __always_inline void ks_read_string(char *dst, u32 size, const void *src)
         ks_probe_read_user_str(dst, size, src);
 }
 
-/* -p and -t: the process and thread this run watches. */
+/* -p, -t, --cgroupmap, --mntnsmap: what this run watches. */
 static __always_inline bool wanted(u64 id)
 {
+    if (ks_container_filtered())
+        return false;
 #ifdef TGID
     if (id >> 32 != TGID)
         return false;

@@ -43,6 +43,8 @@ static __always_inline int on_entry(struct pt_regs *ctx, u32 fn)
     if (id >> 32 != TGID)
         return 0;
 #endif
+    if (ks_container_filtered()) /* --cgroupmap, --mntnsmap */
+        return 0;
     u32 level = ks_level_push(tid);
     if (level < MAX_LEVEL) {
         struct level_key k = {.tid = tid, .level = level};
