@@ -77,7 +77,10 @@ static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
  * ns per run). Writing the event straight into the ring buffer (bpf_ringbuf_reserve and
  * submit, no stack copy) was measured too and is slower here (~360 ns): the reserved size
  * must be a constant, so every event takes the name's full 255 bytes of ring, which also
- * fills the ring four times sooner. The stack copy below is small and hot in the cache. */
+ * fills the ring four times sooner. The stack copy below is small and hot in the cache.
+ * Measured again on kernel 6.18 (1,000,000 opens, each part left out in turn): the comm
+ * ~50 ns, the name ~75, sending ~65, the rest (lookup, stores, bpf_stats) ~130; reserving
+ * in place 303 against 283 ns (medians of 3 interleaved runs): still not a saving. */
 static __always_inline int on_open_exit(void *ctx, long ret)
 {
     u64 id = bpf_get_current_pid_tgid();

@@ -153,8 +153,74 @@ static bool show_profile_tracefs(void)
     return n > 0;
 }
 
+/* libbcc's compiled module -> a ks_object (map fds in the code become map indexes). 0, or
+ * the child's exit status for the failure. */
+static int module_object(const struct bcc_api *api, void *mod, const struct ks_func_plan *plan,
+                         int nplan, struct ks_object *o)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->license, sizeof(o->license), "%s", api->license(mod) ? api->license(mod) : "GPL");
+    o->nmaps = (uint32_t)api->num_tables(mod);
+    o->maps = ks_xcalloc(o->nmaps ? o->nmaps : 1, sizeof(*o->maps));
+    int *fds = ks_xcalloc(o->nmaps ? o->nmaps : 1, sizeof(int));
+    for (uint32_t i = 0; i < o->nmaps; i++) {
+        struct ks_map_def *m = &o->maps[i];
+        snprintf(m->name, sizeof(m->name), "%s", api->table_name(mod, i));
+        m->type = (uint32_t)api->table_type_id(mod, i);
+        m->key_size = (uint32_t)api->table_key_size_id(mod, i);
+        m->value_size = (uint32_t)api->table_leaf_size_id(mod, i);
+        m->max_entries = (uint32_t)api->table_max_entries_id(mod, i);
+        m->flags = (uint32_t)api->table_flags_id(mod, i);
+        fds[i] = api->table_fd_id(mod, i);
+    }
+    o->nprogs = (uint32_t)nplan;
+    o->progs = ks_xcalloc(o->nprogs ? o->nprogs : 1, sizeof(*o->progs));
+    size_t nf = api->num_functions(mod);
+    for (int p = 0; p < nplan; p++) {
+        size_t id = nf;
+        for (size_t f = 0; f < nf; f++)
+            if (!strcmp(api->function_name(mod, f), plan[p].func))
+                id = f;
+        if (id == nf) {
+            fprintf(stderr, "%s: error: the BPF source has no function %s\n", ks_prog,
+                    plan[p].func);
+            return 5;
+        }
+        struct ks_prog_def *g = &o->progs[p];
+        snprintf(g->name, sizeof(g->name), "%s", plan[p].func);
+        g->type = (uint32_t)plan[p].prog_type;
+        g->insn_cnt = (uint32_t)(api->function_size_id(mod, id) / sizeof(struct bpf_insn));
+        g->insns = ks_xmalloc(g->insn_cnt * sizeof(struct bpf_insn));
+        memcpy(g->insns, api->function_start_id(mod, id), g->insn_cnt * sizeof(struct bpf_insn));
+        /* libbcc put its own map fds into ld_imm64; store map indexes instead. */
+        for (uint32_t k = 0; k < g->insn_cnt; k++) {
+            struct bpf_insn *in = &g->insns[k];
+            if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
+                continue;
+            if (in->src_reg == BPF_PSEUDO_MAP_FD) {
+                uint32_t j = 0;
+                while (j < o->nmaps && fds[j] != in->imm)
+                    j++;
+                if (j == o->nmaps) {
+                    fprintf(stderr, "%s: error: %s refers to an unknown map fd %d\n", ks_prog,
+                            g->name, in->imm);
+                    return 5;
+                }
+                in->imm = (int32_t)j;
+            } else if (in->src_reg != 0) {
+                fprintf(stderr, "%s: error: %s uses an unsupported map reference (src %d)\n",
+                        ks_prog, g->name, in->src_reg);
+                return 5;
+            }
+            k++; /* the second half of the 16-byte instruction */
+        }
+    }
+    free(fds);
+    return 0;
+}
+
 /* Runs in the child: compile, convert, write to fd. Exit status is the result. */
-static int child_compile(int fd, const char *text, const struct ks_headers *h,
+static int child_compile(int fd, const char *text, const struct ks_headers *h, bool light,
                          const struct ks_func_plan *plan, int nplan)
 {
     bool ns = private_mount_ns();
@@ -172,74 +238,62 @@ static int child_compile(int fd, const char *text, const struct ks_headers *h,
     struct bcc_api api;
     if (!load_api(&api))
         return 3;
-    setenv("BCC_KERNEL_SOURCE", h->source, 1);
-    unsetenv("BCC_LINUX_VERSION_CODE");
     char flags[8][PATH_MAX + 4];
     const char *cflags[8];
     int n = ks_headers_cflags(h, ks_kernel_arch(), flags, 8);
     for (int i = 0; i < n; i++)
         cflags[i] = flags[i];
-    void *mod = api.create(text, 0, cflags, n, true, NULL);
-    if (!mod)
-        return 4;
+    unsetenv("BCC_LINUX_VERSION_CODE");
 
-    struct ks_object o;
-    memset(&o, 0, sizeof(o));
-    snprintf(o.license, sizeof(o.license), "%s", api.license(mod) ? api.license(mod) : "GPL");
-    o.nmaps = (uint32_t)api.num_tables(mod);
-    o.maps = ks_xcalloc(o.nmaps ? o.nmaps : 1, sizeof(*o.maps));
-    int *fds = ks_xcalloc(o.nmaps ? o.nmaps : 1, sizeof(int));
-    for (uint32_t i = 0; i < o.nmaps; i++) {
-        struct ks_map_def *m = &o.maps[i];
-        snprintf(m->name, sizeof(m->name), "%s", api.table_name(mod, i));
-        m->type = (uint32_t)api.table_type_id(mod, i);
-        m->key_size = (uint32_t)api.table_key_size_id(mod, i);
-        m->value_size = (uint32_t)api.table_leaf_size_id(mod, i);
-        m->max_entries = (uint32_t)api.table_max_entries_id(mod, i);
-        m->flags = (uint32_t)api.table_flags_id(mod, i);
-        fds[i] = api.table_fd_id(mod, i);
+    /* A program that reads tracepoint fields only compiles with the light headers
+     * (ks_headers.c); if it needs more, the real headers compile it. KSCOPE_LIGHT_HEADERS=0
+     * turns this off; =check compiles with both and fails if the programs differ. */
+    const char *mode = getenv("KSCOPE_LIGHT_HEADERS");
+    bool check = mode && !strcmp(mode, "check");
+    struct ks_object lo;
+    bool have_light = false;
+    char ldir[PATH_MAX];
+    if (light && !(mode && !strcmp(mode, "0")) && ks_headers_light(h, text, ldir, sizeof(ldir))) {
+        setenv("BCC_KERNEL_SOURCE", ldir, 1);
+        /* Its errors are not the user's: the real headers get the last word. */
+        int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
+        void *lmod = api.create(text, 0, NULL, 0, true, NULL);
+        have_light = lmod && module_object(&api, lmod, plan, nplan, &lo) == 0;
+        if (saved >= 0) {
+            dup2(saved, STDERR_FILENO);
+            close(saved);
+        }
+        if (null >= 0)
+            close(null);
+        ks_rmtree(ldir);
+        ks_info("compile: %s", have_light ? "light headers (the program reads tracepoint "
+                                            "fields only)"
+                                          : "the program needs the kernel headers");
     }
-    o.nprogs = (uint32_t)nplan;
-    o.progs = ks_xcalloc(o.nprogs ? o.nprogs : 1, sizeof(*o.progs));
-    size_t nf = api.num_functions(mod);
-    for (int p = 0; p < nplan; p++) {
-        size_t id = nf;
-        for (size_t f = 0; f < nf; f++)
-            if (!strcmp(api.function_name(mod, f), plan[p].func))
-                id = f;
-        if (id == nf) {
-            fprintf(stderr, "%s: error: the BPF source has no function %s\n", ks_prog,
-                    plan[p].func);
-            return 5;
+    struct ks_object o;
+    if (have_light && !check) {
+        o = lo;
+    } else {
+        setenv("BCC_KERNEL_SOURCE", h->source, 1);
+        void *mod = api.create(text, 0, cflags, n, true, NULL);
+        if (!mod)
+            return 4;
+        int st = module_object(&api, mod, plan, nplan, &o);
+        if (st)
+            return st;
+    }
+    if (check && have_light) {
+        struct ks_buf a = {0}, b = {0};
+        ks_object_serialize(&o, &a);
+        ks_object_serialize(&lo, &b);
+        if (a.len != b.len || memcmp(a.s, b.s, a.len)) {
+            fprintf(stderr, "%s: error: the light headers give a different program than the "
+                            "kernel headers\n", ks_prog);
+            return 8;
         }
-        struct ks_prog_def *g = &o.progs[p];
-        snprintf(g->name, sizeof(g->name), "%s", plan[p].func);
-        g->type = (uint32_t)plan[p].prog_type;
-        g->insn_cnt = (uint32_t)(api.function_size_id(mod, id) / sizeof(struct bpf_insn));
-        g->insns = ks_xmalloc(g->insn_cnt * sizeof(struct bpf_insn));
-        memcpy(g->insns, api.function_start_id(mod, id), g->insn_cnt * sizeof(struct bpf_insn));
-        /* libbcc put its own map fds into ld_imm64; store map indexes instead. */
-        for (uint32_t k = 0; k < g->insn_cnt; k++) {
-            struct bpf_insn *in = &g->insns[k];
-            if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
-                continue;
-            if (in->src_reg == BPF_PSEUDO_MAP_FD) {
-                uint32_t j = 0;
-                while (j < o.nmaps && fds[j] != in->imm)
-                    j++;
-                if (j == o.nmaps) {
-                    fprintf(stderr, "%s: error: %s refers to an unknown map fd %d\n", ks_prog,
-                            g->name, in->imm);
-                    return 5;
-                }
-                in->imm = (int32_t)j;
-            } else if (in->src_reg != 0) {
-                fprintf(stderr, "%s: error: %s uses an unsupported map reference (src %d)\n",
-                        ks_prog, g->name, in->src_reg);
-                return 5;
-            }
-            k++; /* the second half of the 16-byte instruction */
-        }
+        ks_info("compile: light headers checked: the same program as with the kernel headers");
     }
     struct ks_buf out = {0};
     ks_object_serialize(&o, &out);
@@ -256,7 +310,7 @@ static int child_compile(int fd, const char *text, const struct ks_headers *h,
     return 0;
 }
 
-struct ks_object *ks_compile(const char *text, const struct ks_headers *h,
+struct ks_object *ks_compile(const char *text, const struct ks_headers *h, bool light,
                              const struct ks_func_plan *plan, int nplan, struct ks_buf *err)
 {
     int pfd[2];
@@ -277,7 +331,7 @@ struct ks_object *ks_compile(const char *text, const struct ks_headers *h,
         close(pfd[0]);
         /* libbcc prints some diagnostics on stdout; stdout belongs to the tool's output. */
         dup2(2, 1);
-        _exit(child_compile(pfd[1], text, h, plan, nplan));
+        _exit(child_compile(pfd[1], text, h, light, plan, nplan));
     }
     close(pfd[1]);
     struct ks_buf data = {0};

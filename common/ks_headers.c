@@ -270,7 +270,12 @@ static bool use_kheaders(const struct ks_headers_req *req, const char *rel, stru
 {
     char tarball[PATH_MAX];
     ks_join(tarball, sizeof(tarball), req->root, "/sys/kernel/kheaders.tar.xz");
-    if (!ks_path_exists(tarball) && !req->root && geteuid() == 0) {
+    /* modprobe finds modules through /lib/modules/<release>/modules.dep: without it (a
+     * kernel whose modules are not installed here) it can only fail, and trying costs a
+     * fork and an exec at every cold start. */
+    char dep[PATH_MAX];
+    snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", rel);
+    if (!ks_path_exists(tarball) && !req->root && geteuid() == 0 && ks_path_exists(dep)) {
         char *argv[] = {"modprobe", "-q", "kheaders", NULL};
         run_quiet(argv);
     }
@@ -577,4 +582,162 @@ bool ks_headers_exact(const struct ks_headers *h, const char *root, struct ks_bu
     ks_buf_printf(why, "the kernel headers (%s) are the running kernel's: release %s%s%s",
                   h->build, release, *version ? ", build " : "", version);
     return true;
+}
+
+/* Light headers: what libbcc needs to compile a program that reads tracepoint fields only.
+ *
+ * libbcc includes its helpers.h in every program, and helpers.h includes kernel headers
+ * (linux/log2.h, asm/page.h, linux/types.h, ...) that pull in about 110 more, parsed twice
+ * (libbcc's rewriter, then the code generation): about 45 ms of every compile, more than
+ * half of a small program's. A program that reads only tracepoint fields needs none of it:
+ * the fields' layout comes from the tracepoint's format file, and the program uses only
+ * fixed-size types and BPF's own definitions (libbcc's copy of linux/bpf.h). So the compile
+ * child gives libbcc this small tree instead of the kernel's: the few files helpers.h asks
+ * for, with the definitions it and the programs use. The kernel configuration still comes
+ * from the real headers (their autoconf.h lines for the CONFIG_ options the program names,
+ * for #if and IS_ENABLED; their version.h), so #if on a kernel option decides as before.
+ * Anything else the
+ * program includes is missing here and the compile fails: the child then compiles again
+ * with the real headers (common/ks_compile.c), and tests/tools/light-headers.sh checks that
+ * both trees give the same bytes. */
+static const struct {
+    const char *path, *text;
+} light_files[] = {
+    {"include/linux/kconfig.h",
+     "/* kscope light headers: the kernel's configuration, and IS_ENABLED() on it. */\n"
+     "#ifndef KS_LIGHT_KCONFIG_H\n#define KS_LIGHT_KCONFIG_H\n"
+     "#include <generated/autoconf.h>\n"
+     "/* An option set to y is defined as 1: pasting it onto KS_ON_ gives \"0,\", which\n"
+     " * moves the 1 into second place; anything else leaves 0 second. */\n"
+     "#define KS_ON_1 0,\n"
+     "#define ks_second_(ignored, val, ...) val\n"
+     "#define ks_set__(junk) ks_second_(junk 1, 0)\n"
+     "#define ks_set_(val) ks_set__(KS_ON_##val)\n"
+     "#define ks_set(option) ks_set_(option)\n"
+     "#define IS_BUILTIN(option) ks_set(option)\n"
+     "#define IS_MODULE(option) ks_set(option##_MODULE)\n"
+     "#define IS_ENABLED(option) (IS_BUILTIN(option) || IS_MODULE(option))\n"
+     "#endif\n"},
+    {"include/linux/types.h",
+     "/* kscope light headers: the kernel's fixed-size and common types (same sizes). */\n"
+     "#ifndef _LINUX_TYPES_H\n#define _LINUX_TYPES_H\n"
+     "typedef signed char __s8;\ntypedef unsigned char __u8;\n"
+     "typedef signed short __s16;\ntypedef unsigned short __u16;\n"
+     "typedef signed int __s32;\ntypedef unsigned int __u32;\n"
+     "typedef signed long long __s64;\ntypedef unsigned long long __u64;\n"
+     "typedef __s8 s8;\ntypedef __u8 u8;\ntypedef __s16 s16;\ntypedef __u16 u16;\n"
+     "typedef __s32 s32;\ntypedef __u32 u32;\ntypedef __s64 s64;\ntypedef __u64 u64;\n"
+     "typedef __u16 __le16;\ntypedef __u16 __be16;\ntypedef __u32 __le32;\n"
+     "typedef __u32 __be32;\ntypedef __u64 __le64;\ntypedef __u64 __be64;\n"
+     "typedef __u16 __sum16;\ntypedef __u32 __wsum;\n"
+     "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+     "typedef _Bool bool;\nenum { false = 0, true = 1 };\n"
+     "#define NULL ((void *)0)\n"
+     "#define offsetof(TYPE, MEMBER) __builtin_offsetof(TYPE, MEMBER)\n"
+     "typedef unsigned long size_t;\ntypedef long ssize_t;\n"
+     "typedef int pid_t;\ntypedef unsigned int uid_t;\ntypedef unsigned int gid_t;\n"
+     "typedef unsigned short umode_t;\ntypedef long long loff_t;\n"
+     "typedef u32 dev_t;\ntypedef u64 sector_t;\ntypedef unsigned int gfp_t;\n"
+     "typedef int clockid_t;\ntypedef long long time64_t;\ntypedef unsigned long uintptr_t;\n"
+     "typedef unsigned long ino_t;\ntypedef long off_t;\ntypedef long time_t;\n"
+     "typedef unsigned int fmode_t;\ntypedef u64 dma_addr_t;\ntypedef u64 phys_addr_t;\n"
+     "#define __always_inline inline __attribute__((__always_inline__))\n"
+     "#endif\n"},
+    /* libbcc's own copy (bcc/bpf.h, included first) has the same include guard. */
+    {"include/uapi/linux/bpf.h", "/* kscope light headers: libbcc's bcc/bpf.h has it */\n"},
+    {"include/linux/bpf_common.h", "/* kscope light headers: not used by the programs */\n"},
+    {"include/uapi/linux/if_packet.h", "/* kscope light headers: not used by the programs */\n"},
+    {"include/linux/version.h",
+     "/* kscope light headers: the real headers' version (else the real headers) */\n"
+     "#if __has_include(<generated/uapi/linux/version.h>)\n"
+     "#include <generated/uapi/linux/version.h>\n"
+     "#else\n#error no generated/uapi/linux/version.h\n#endif\n"},
+    {"include/linux/log2.h",
+     "/* kscope light headers: the next power of two (libbcc's BPF_STACK_TRACE) */\n"
+     "#define roundup_pow_of_two(n) \\\n"
+     "    ((n) <= 1 ? 1UL : 1UL << (64 - __builtin_clzll((unsigned long long)(n) - 1)))\n"},
+};
+
+/* Write text to dir/rel. */
+static bool light_write(const char *dir, const char *rel, const char *text)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    FILE *f = fopen(p, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    return f && fclose(f) == 0 && ok;
+}
+
+/* Whether the program text (or libbcc's helpers.h) names this CONFIG_ option: a
+ * "#define CONFIG_X" line of autoconf.h, or its CONFIG_X_MODULE (IS_ENABLED asks both). */
+static bool config_named(const char *line, const char *text)
+{
+    /* helpers.h's own, in libbcc 0.26 (the light-headers test finds any others). */
+    static const char *const helpers[] = {"CONFIG_ARCH_HAS_SYSCALL_WRAPPER", "CONFIG_BPF_SYSCALL",
+                                          "CONFIG_CC_STACKPROTECTOR", "CONFIG_FRAME_POINTER",
+                                          "CONFIG_FUNCTION_TRACER", "CONFIG_IKHEADERS"};
+    const char *name = line + strlen("#define ");
+    size_t n = strcspn(name, " \n");
+    if (n > 7 && !strncmp(name + n - 7, "_MODULE", 7))
+        n -= 7;
+    for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+        if (!strncmp(name, helpers[i], strlen(helpers[i]))) /* and _AUTO, _STRONG, ... */
+            return true;
+    for (const char *t = strstr(text, "CONFIG_"); t; t = strstr(t + 1, "CONFIG_")) {
+        size_t m = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        if (m == n && !strncmp(t, name, n))
+            return true;
+    }
+    return false;
+}
+
+bool ks_headers_light(const struct ks_headers *real, const char *text, char *dir, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/kscope-light.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return false;
+    static const char *const dirs[] = {"include",           "include/linux",
+                                       "include/uapi",      "include/uapi/linux",
+                                       "include/asm",       "include/generated",
+                                       "include/generated/uapi", "include/generated/uapi/linux"};
+    char p[PATH_MAX], real_file[PATH_MAX];
+    bool ok = true;
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+        ok = ok && mkdir(p, 0700) == 0;
+    }
+    for (size_t i = 0; ok && i < sizeof(light_files) / sizeof(light_files[0]); i++)
+        ok = light_write(dir, light_files[i].path, light_files[i].text);
+    struct ks_buf b = {0};
+    /* The page size is the running kernel's (libbcc's BPF_RINGBUF_OUTPUT counts pages). */
+    ks_buf_printf(&b, "/* kscope light headers */\n#define PAGE_SIZE %ldUL\n",
+                  sysconf(_SC_PAGESIZE));
+    ok = ok && light_write(dir, "include/asm/page.h", b.s);
+    /* The real headers' configuration, only the options the program names: the whole
+     * autoconf.h (thousands of lines, parsed twice) is a tenth of a light compile. */
+    snprintf(real_file, sizeof(real_file), "%s/include/generated/autoconf.h", real->build);
+    char *conf = ks_read_file(real_file, NULL);
+    b.len = 0;
+    ks_buf_add(&b, "/* kscope light headers: the options the program names, from ");
+    ks_buf_add(&b, real_file);
+    ks_buf_add(&b, " */\n");
+    for (char *line = conf; line && *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        if (!strncmp(line, "#define CONFIG_", 15) && config_named(line, text))
+            ks_buf_addn(&b, line, len);
+        line += len;
+    }
+    ok = ok && conf && light_write(dir, "include/generated/autoconf.h", b.s);
+    free(conf);
+    ks_buf_free(&b);
+    snprintf(real_file, sizeof(real_file), "%s/include/generated/uapi/linux/version.h",
+             real->build);
+    snprintf(p, sizeof(p), "%s/include/generated/uapi/linux/version.h", dir);
+    if (ok && ks_path_exists(real_file))
+        ok = symlink(real_file, p) == 0;
+    if (!ok)
+        ks_rmtree(dir);
+    return ok;
 }

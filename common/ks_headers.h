@@ -58,4 +58,10 @@ int ks_headers_cflags(const struct ks_headers *h, const char *arch, char flags[]
 /* The x86/arm64/... directory name the kernel uses for this machine. */
 const char *ks_kernel_arch(void);
 
+/* Light headers (the compile child, for programs that read tracepoint fields only): write
+ * a small tree libbcc can use in place of the kernel's into a new temporary directory
+ * (its path in dir; ks_rmtree it afterwards). The configuration stays the real headers'
+ * (the CONFIG_ options the program text names). */
+bool ks_headers_light(const struct ks_headers *real, const char *text, char *dir, size_t size);
+
 #endif

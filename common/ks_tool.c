@@ -500,7 +500,13 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
         fleet_advice();
         exit(1);
     }
-    o = ks_compile(text, &h, plan, nplan, &err);
+    /* Light headers (ks_headers_light) for a program of tracepoints only, whose
+     * tracepoint paths read no structs, compiled for this machine. */
+    bool light = !reads && !target && !ks_kernel_is_profile();
+    for (int i = 0; i < t->nprobes; i++)
+        light = light && (r->choices[i].kind == KS_KIND_NONE ||
+                          r->choices[i].kind == KS_KIND_TRACEPOINT);
+    o = ks_compile(text, &h, light, plan, nplan, &err);
     release_headers();
     if (!o) {
         ks_err("%s", err.s);

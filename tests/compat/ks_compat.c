@@ -986,7 +986,7 @@ static void run_job(const struct job *j, const struct ks_headers *h, struct job_
     }
     struct ks_buf err = {0};
     uint64_t t0 = ks_now_ns();
-    struct ks_object *o = ks_compile(j->text, h, plan, j->nplan, &err);
+    struct ks_object *o = ks_compile(j->text, h, false, plan, j->nplan, &err);
     res->secs = (double)(ks_now_ns() - t0) / 1e9;
     if (!o) {
         snprintf(res->err, sizeof(res->err), "%s", err.s ? err.s : "compile failed");

@@ -73,7 +73,7 @@ static int compile(const char *file)
     struct ks_object *o = NULL;
     if (ks_headers_find(&req, &h, &err) != 0) {
         rc = 2;
-    } else if (!(o = ks_compile(text, &h, NULL, 0, &err))) {
+    } else if (!(o = ks_compile(text, &h, false, NULL, 0, &err))) {
         rc = 1;
     }
     if (rc)
