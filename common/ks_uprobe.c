@@ -226,6 +226,21 @@ bool ks_uprobe_find(const char *name, long pid, char *out, size_t size, struct k
     return false;
 }
 
+bool ks_uprobe_find_mapped(const char *name, long pid, char *out, size_t size,
+                           struct ks_buf *err)
+{
+    if (pid < 0 || (name && strchr(name, '/')))
+        return ks_uprobe_find(name, pid, out, size, err);
+    const char *lib = !strcmp(name, "c") ? "libc" : name;
+    if (find_in_maps(lib, pid, out, size))
+        return true;
+    if (!strcmp(lib, "libc"))
+        ks_buf_printf(err, "it maps no C library (a static binary has no C library to probe)");
+    else
+        ks_buf_printf(err, "it maps no '%s' (a static binary has no libraries to probe)", name);
+    return false;
+}
+
 struct func_find {
     const char *func;
     uint64_t off;

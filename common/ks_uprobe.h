@@ -38,6 +38,12 @@
  *   - a program name ("bash"): that process's executable (pid >= 0), else along PATH.
  * false with a message naming what was searched in *err. */
 bool ks_uprobe_find(const char *name, long pid, char *out, size_t size, struct ks_buf *err);
+/* The library the process pid maps (pid >= 0), or the file name names when it is a path:
+ * what a tool probing one process's C library (memleak -p, plockstat) must use. Unlike
+ * ks_uprobe_find, no other place is searched: a process that does not map it (a static
+ * binary has no C library) gets false, and *err says so in one line. */
+bool ks_uprobe_find_mapped(const char *name, long pid, char *out, size_t size,
+                           struct ks_buf *err);
 
 /* The file offset of function func in the ELF file path. false with a message in *err. */
 bool ks_uprobe_func_offset(const char *path, const char *func, uint64_t *off,

@@ -7,7 +7,8 @@
 # schemas/. prometheus-node-exporter, prometheus (promtool), curl: --prom against the real
 # parts. python3-yaml, systemd: deploy/ (the manifest, systemd-analyze verify). groff-base,
 # man-db: the man pages render cleanly. iproute2, iptables: the network tools' tests
-# (namespaces joined by veth pairs; a DROP rule that makes TCP retransmit).
+# (namespaces joined by veth pairs; a DROP rule that makes TCP retransmit). libc6-dev: libc.a,
+# for the static program memleak -p and plockstat -p must refuse (cc -static).
 #
 # Then, when run without arguments (as CI does), the quick labels once more in a
 # sanitizer build (build-asan: -fsanitize=address,undefined, every finding fatal), so
@@ -20,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh bpfcc-tools python3-bpfcc e2fsprogs chromium binutils python3-jsonschema \
     prometheus-node-exporter prometheus curl python3-yaml groff-base man-db systemd \
-    iproute2 iptables
+    iproute2 iptables libc6-dev
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 rc=0

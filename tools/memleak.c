@@ -464,9 +464,8 @@ static void user_probes(struct ks_run *r)
     static char lib[PATH_MAX];
     struct ks_buf err = {0};
     g_pid = r->opt.pid;
-    if (!ks_uprobe_find(opt_obj, g_pid, lib, sizeof(lib), &err))
-        ks_usage_error("-p %ld: %s (a static binary has no C library to probe)", g_pid,
-                       err.s ? err.s : "the C library was not found");
+    if (!ks_uprobe_find_mapped(opt_obj, g_pid, lib, sizeof(lib), &err))
+        ks_usage_error("-p %ld: %s", g_pid, err.s ? err.s : "the C library was not found");
     ks_buf_free(&err);
     int np = NKPROBES;
     for (size_t i = 0; i < NKPROBES; i++)

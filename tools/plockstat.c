@@ -80,13 +80,11 @@ static void configure(struct ks_run *r)
     static char libc[PATH_MAX], libpthread[PATH_MAX];
     struct ks_buf err = {0};
     long pid = r->opt.pid;
-    if (!ks_uprobe_find("c", pid, libc, sizeof(libc), &err)) {
-        ks_err("%s", err.s);
-        exit(1);
-    }
+    if (!ks_uprobe_find_mapped("c", pid, libc, sizeof(libc), &err))
+        ks_usage_error("-p %ld: %s", pid, err.s ? err.s : "the C library was not found");
     ks_buf_free(&err);
     /* Before glibc 2.34 the pthread functions live in libpthread. */
-    if (!ks_uprobe_find("pthread", pid, libpthread, sizeof(libpthread), &err))
+    if (!ks_uprobe_find_mapped("pthread", pid, libpthread, sizeof(libpthread), &err))
         libpthread[0] = '\0';
     ks_buf_free(&err);
     for (int i = 0; i < NFUNCS; i++) {

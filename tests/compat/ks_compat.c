@@ -230,6 +230,9 @@ static const struct sym_fact tracepoints[] = {
     {"vmscan:mm_vmscan_direct_reclaim_end", OLD, 0, "include/trace/events/vmscan.h (2.6.3x)"},
     {"vmscan:mm_vmscan_memcg_reclaim_begin", OLD, 0, "include/trace/events/vmscan.h (2.6.3x)"},
     {"vmscan:mm_vmscan_memcg_reclaim_end", OLD, 0, "include/trace/events/vmscan.h (2.6.3x)"},
+    {"compaction:mm_compaction_begin", OLD, 0, "include/trace/events/compaction.h (3.16)"},
+    {"compaction:mm_compaction_end", OLD, 0, "include/trace/events/compaction.h (3.16; status 4.1)"},
+    {"compaction:mm_compaction_suitable", OLD, 0, "include/trace/events/compaction.h (4.1)"},
     {"capability:cap_capable", KV(6, 16, 0), 0, "include/trace/events/capability.h, added in 6.16"},
     {"oom:mark_victim", KV(4, 19, 0), 0,
      "include/trace/events/oom.h, added in 4.19 (the victim's pid; comm and sizes from 6.8)"},
@@ -1697,12 +1700,13 @@ int main(int argc, char **argv)
     uint64_t t_start = ks_now_ns();
 
     /* Tools: the build's list (KS_TOOLS), or every tool with configurations here. */
-    char *tools[32];
+    enum { MAXTOOLS = 128 }; /* more are ignored: keep it above the number of tools */
+    char *tools[MAXTOOLS];
     int ntools = 0;
     char *tools_copy = ks_xstrdup(tools_arg ? tools_arg : "");
     if (tools_arg) {
         char *save = NULL;
-        for (char *w = strtok_r(tools_copy, " ;", &save); w && ntools < 32;
+        for (char *w = strtok_r(tools_copy, " ;", &save); w && ntools < MAXTOOLS;
              w = strtok_r(NULL, " ;", &save))
             tools[ntools++] = w;
     } else {
@@ -1710,7 +1714,7 @@ int main(int argc, char **argv)
             bool seen = false;
             for (int t = 0; t < ntools; t++)
                 seen |= !strcmp(tools[t], configs[c].tool);
-            if (!seen && ntools < 32)
+            if (!seen && ntools < MAXTOOLS)
                 tools[ntools++] = (char *)configs[c].tool;
         }
     }

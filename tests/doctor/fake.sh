@@ -82,7 +82,8 @@ mkroot "$R" tracefs tp sched:sched_process_fork tp block:block_rq_issue \
     tp raw_syscalls:sys_enter tp raw_syscalls:sys_exit pmu syms headers \
     tp sched:sched_switch tp sched:sched_wakeup tp sched:sched_wakeup_new tp sched:sched_migrate_task \
     tp kmem:kmalloc tp kmem:kmem_cache_alloc tp kmem:kfree tp kmem:kmem_cache_free \
-    tp kmem:mm_page_alloc tp kmem:mm_page_free
+    tp kmem:mm_page_alloc tp kmem:mm_page_free \
+    tp compaction:mm_compaction_begin tp compaction:mm_compaction_end
 # sched_switch's print fmt marks preempted threads (runqlat, runqlen read the bit from it).
 echo 'print fmt: "prev_state=%s%s", REC->prev_state & 0x7f ? "S" : "R", REC->prev_state & 0x100 ? "+" : ""' \
     >>"$R/$TR/events/sched/sched_switch/format"

@@ -90,6 +90,15 @@ workload() {
 }
 kill_workloads() { for p in "${WL[@]}"; do kill "$p" 2>/dev/null || true; done; }
 
+# static_marker: build (cc -static) and start a program without a C library, past its
+# exec (it says "ready"); WPID is its pid. memleak -p and plockstat must refuse it.
+static_marker() {
+    printf '#include <unistd.h>\nint main(void) { write(1, "ready\\n", 6); pause(); return 0; }\n' >"$T/static.c"
+    "${CC:-cc}" -static -O1 -o "$T/static" "$T/static.c" 2>"$T/static.err" ||
+        prereq "cannot link a static program (cc -static needs libc6-dev's libc.a)"
+    workload "$T/static.out" "$T/static"
+}
+
 # prog_misses PID: runs of process PID's BPF programs the kernel skipped because another
 # BPF program was running on that CPU (other tracers on a busy machine; fdinfo, 5.12+).
 # Tests that count events exactly allow for them.

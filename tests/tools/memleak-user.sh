@@ -54,6 +54,7 @@ else
 fi
 
 # 3) Bad input.
+: >"$T/noexec"
 bad() {
     local re=$1 rc=0; shift
     "$BIN/memleak" "$@" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
@@ -62,4 +63,18 @@ bad() {
 check "-p of no process refused" bad '-p 999999999: no such process' -p 999999999
 check "-c of no command refused" bad "-c 'kscope-no-such-command': command not found" -c kscope-no-such-command
 check "-p with -c refused" bad 'not both' -p 1 -c true
+check "-c of a file that is not executable refused" bad "-c '$T/noexec': command not found \(or not executable\)" -c "$T/noexec"
+static_marker
+check "-p of a static binary: no C library to probe" bad "-p $WPID: it maps no C library \(a static binary has no C library to probe\)\$" -p "$WPID"
+kill_workloads
+
+# 4) -p of a process that exits while traced: the tool ends by itself, says so, status 0.
+mkfifo "$T/go"
+workload "$T/m" sh -c 'echo ready; read x <"$1"' _ "$T/go"
+start_tool memleak "$T/o4" -p "$WPID" "${cache[@]}"
+check "exiting process: ready" wait_ready "$T/o4" "^Attaching to pid $WPID, Ctrl\+C to quit\.$"
+echo go >"$T/go"
+check "exiting process: memleak ends by itself, status 0" wait_exit 20
+check "exiting process: says it exited" grep -qx "memleak: process $WPID exited; detaching" "$T/o4.err"
+check "exiting process: no program left loaded" progs_gone "$T/o4.err"
 finish

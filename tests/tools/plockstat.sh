@@ -36,4 +36,17 @@ bad() {
 }
 check "no -p refused" bad '-p PID is required'
 check "-p of no process refused" bad '-p 999999999: no such process' -p 999999999
+static_marker
+check "-p of a static binary: no C library to probe" bad "-p $WPID: it maps no C library \(a static binary has no C library to probe\)\$" -p "$WPID"
+kill_workloads
+
+# -p of a process that exits while traced: the tool ends by itself, says so, status 0.
+mkfifo "$T/go"
+workload "$T/m" sh -c 'echo ready; read x <"$1"' _ "$T/go"
+start_tool plockstat "$T/o2" -p "$WPID" "${cache[@]}"
+check "exiting process: ready" wait_ready "$T/o2" '^Tracing lock events\.\.\. Hit Ctrl-C to end\.$'
+echo go >"$T/go"
+check "exiting process: plockstat ends by itself, status 0" wait_exit 20
+check "exiting process: says it exited" grep -qx "plockstat: process $WPID exited; detaching" "$T/o2.err"
+check "exiting process: no program left loaded" progs_gone "$T/o2.err"
 finish

@@ -129,6 +129,26 @@ vm_tracer_stop() {
   return 0
 }
 
+# vm_memcg NAME SIZE: a memory cgroup limited to SIZE (memory.max syntax: 32M) under the
+# guest's cgroup2 hierarchy (mounted under $T when the guest has none) or cgroup v1; its
+# path in VM_MEMCG, empty when the guest has no memory controller. vm_memcg_done removes it.
+vm_memcg() {
+  local name=$1 size=$2 m
+  VM_MEMCG=
+  grep -q '^[^ ]* [^ ]* cgroup2 ' /proc/mounts ||
+    { mkdir -p "$T/cg2" && mount -t cgroup2 none "$T/cg2" 2>/dev/null; }
+  for m in $(awk '$3 == "cgroup2" {print $2}' /proc/mounts); do
+    grep -qw memory "$m/cgroup.controllers" 2>/dev/null || continue
+    grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || echo +memory >"$m/cgroup.subtree_control" 2>/dev/null
+    grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || continue
+    VM_MEMCG=$m/$name; mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.max"; return 0
+  done
+  if [ -d /sys/fs/cgroup/memory ]; then
+    VM_MEMCG=/sys/fs/cgroup/memory/$name; mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.limit_in_bytes"
+  fi
+}
+vm_memcg_done() { rmdir "$VM_MEMCG" 2>/dev/null; umount "$T/cg2" 2>/dev/null || true; }
+
 vm_finish() {
   vm_tracer_stop
   echo "$VM_SUITE: $VM_NPASS passed, $VM_NFAIL failed, $VM_NSKIP skipped"

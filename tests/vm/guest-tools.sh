@@ -63,7 +63,7 @@ vm_time import "$(vm_elapsed "$t0")"
 expect_choice() {  # expect_choice MODE OUTFILE TOOL
   local mode=$1 out=$2 tool=$3 re
   if [ "$mode" = kprobe ]; then re='(kprobe|kretprobe) [A-Za-z0-9_.]+: chosen'
-  else re='tracepoint [a-z_]+:[a-z_0-9]+: chosen'; fi
+  else re='(tracepoint [a-z_]+:[a-z_0-9]+|uprobe [^ ]+ \([^)]*\)): chosen'; fi  # uprobe-only tools
   if vm_wait_match "$out" "$re" 1; then vm_pass "$tool --probe=$mode: $mode variant chosen"
   else vm_fail "$tool --probe=$mode: $mode variant chosen" "no '$re' in -v output"; vm_evidence "$out"; fi
   if [ "$mode" = kprobe ] && vm_wait_match "$out" 'tracepoint [a-z_]+:[a-z_0-9]+: chosen' 0; then

@@ -23,19 +23,9 @@ check_klockstat() {
 }
 
 check_oomkill() {
-  local mode=$1 out=$2 cg= m hog
-  # A cgroup2 hierarchy with the memory controller: the guest's own, or one mounted here.
-  grep -q '^[^ ]* [^ ]* cgroup2 ' /proc/mounts ||
-    { mkdir -p "$T/cg2" && mount -t cgroup2 none "$T/cg2" 2>/dev/null; }
-  for m in $(awk '$3 == "cgroup2" {print $2}' /proc/mounts); do
-    grep -qw memory "$m/cgroup.controllers" 2>/dev/null || continue
-    grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || echo +memory >"$m/cgroup.subtree_control" 2>/dev/null
-    grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || continue
-    cg=$m/kscope-oom; mkdir -p "$cg" && echo 32M >"$cg/memory.max"; break
-  done
-  if [ -z "$cg" ] && [ -d /sys/fs/cgroup/memory ]; then
-    cg=/sys/fs/cgroup/memory/kscope-oom; mkdir -p "$cg" && echo $((32 << 20)) >"$cg/memory.limit_in_bytes"
-  fi
+  local mode=$1 out=$2 cg hog
+  vm_memcg kscope-oom 32M
+  cg=$VM_MEMCG
   if [ -z "$cg" ]; then
     vm_fail "oomkill --probe=$mode" "no memory cgroup in the guest: $(grep cgroup /proc/mounts | tr '\n' ';')"
     return
@@ -48,13 +38,41 @@ check_oomkill() {
   else
     vm_fail "oomkill --probe=$mode: the victim" "no line for PID $hog"; vm_evidence "$out" 20
   fi
-  kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; rmdir "$cg" 2>/dev/null
-  umount "$T/cg2" 2>/dev/null || true
+  kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; vm_memcg_done
+}
+
+# plockstat (uprobes on the C library's pthread functions; the guest shares the host's
+# root, so memload and libc are there): memload's two threads take one mutex twice each,
+# holding it 50 ms (hold_lock()); at Ctrl-C the hold table has hold_lock's 4 holds. The
+# workload starts before the suite's line: -p takes its pid (the program is the same for
+# every -p: the option set "" is what the host compiled).
+plock_start() {
+  "$BIN/../tests/tools/memload" mutex 50 2 >"$T/plock.out" &
+  PLOCK=$!
+  vm_wait_match "$T/plock.out" '^ready' 30
+}
+check_plockstat() {
+  local mode=$1 out=$2
+  kill -USR1 "$PLOCK"
+  vm_wait_match "$T/plock.out" '^done' 60
+  vm_tracer_stop
+  if vm_wait_match "$out" '^ +Caller +Avg Hold +Count +Max hold +Total hold$' 10 &&
+     awk '/Avg Hold/ {h = 1} h && /^ *hold_lock\+0x[0-9a-f]+ +[0-9]+ +4 +[0-9]+ +[0-9]+$/ {f = 1} END {exit !f}' "$out"; then
+    vm_pass "plockstat: memload's 4 holds by hold_lock (uprobes in the guest)"
+  else vm_fail "plockstat: hold_lock's holds" "no row with 4 holds"; vm_evidence "$out" 30; fi
+  kill "$PLOCK" 2>/dev/null || true
 }
 
 suite_mem() {
   guest_tool klockstat '^Tracing lock events' "-i 1" kprobe
   guest_tool oomkill '^Tracing OOM kills' "" kprobe
   guest_tool memleak '^Attaching to kernel allocators' "" auto
+}
+# Not in suite_mem yet (see suite_procs_mm in procs.sh: the uprobe tools' programs are not
+# found in the imported cache; the check itself passes). By hand:
+# KSCOPE_GUEST_ONLY=suite_mem_plockstat KSCOPE_GUEST_TOOLS=plockstat
+suite_mem_plockstat() {
+  plock_start
+  guest_tool plockstat '^Tracing lock events' "-p $PLOCK" auto
 }
 GUEST_SUITES+=(suite_mem)

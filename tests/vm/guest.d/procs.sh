@@ -67,6 +67,47 @@ check_pidpersec() {
   else vm_fail "pidpersec --probe=$mode" "no second with forks"; vm_evidence "$out" 30; fi
 }
 
+# compactsnoop (tracepoints only, no kprobe variant: auto): a subshell writes compact_memory
+# (compact_zone() of every populated zone, order -1, synchronous, in the writer).
+check_compactsnoop() {
+  local mode=$1 out=$2 p
+  (echo 1 >/proc/sys/vm/compact_memory) &
+  p=$!
+  wait "$p"
+  if vm_wait_match "$out" "^bash +$p +[0-9]+ +ZONE_[A-Z0-9]+ +-1 +SYNC +[0-9]+\.[0-9]{3} +[a-z_]+\$" 60; then
+    vm_pass "compactsnoop --probe=$mode: compact_memory's zone compactions, order -1"
+  else vm_fail "compactsnoop --probe=$mode" "no line for $p"; vm_evidence "$out" 30; fi
+}
+
+# drsnoop --memcg: a bash string doubling in a 16 MiB memory cgroup reclaims at its limit
+# (try_to_free_mem_cgroup_pages, kprobe and kretprobe) before the OOM killer ends it.
+check_drsnoop() {
+  local mode=$1 out=$2 hog
+  vm_memcg kscope-dr 16M
+  if [ -z "$VM_MEMCG" ]; then vm_fail "drsnoop --probe=$mode" "no memory cgroup in the guest"; return; fi
+  bash -c 'echo $$ >"$1/cgroup.procs"; s=x; while :; do s=$s$s; done' _ "$VM_MEMCG" &
+  hog=$!
+  if vm_wait_match "$out" "^bash +$hog +[0-9]+\.[0-9]{2} +[0-9]+( +(-|[0-9]+))?\$" 120; then
+    vm_pass "drsnoop --memcg --probe=$mode: reclaim at the cgroup's limit, with latency and pages"
+  else vm_fail "drsnoop --memcg --probe=$mode" "no line for $hog"; vm_evidence "$out" 30; fi
+  kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; vm_memcg_done
+}
+
+# threadsnoop (a uprobe on pthread_create): memload makes one thread in thread_main().
+before_threadsnoop() {
+  "$BIN/../tests/tools/memload" thread >"$T/thread.out" &
+  TSNOOP=$!
+  vm_wait_match "$T/thread.out" '^ready' 30
+}
+check_threadsnoop() {
+  local mode=$1 out=$2
+  kill -USR1 "$TSNOOP"
+  if vm_wait_match "$out" "^[0-9]+ +$TSNOOP +memload +thread_main\$" 60; then
+    vm_pass "threadsnoop: memload's thread with its start function (uprobe in the guest)"
+  else vm_fail "threadsnoop" "no line for $TSNOOP"; vm_evidence "$out" 30; fi
+  kill "$TSNOOP" 2>/dev/null || true
+}
+
 suite_procs() {
   guest_tool hardirqs  '^Tracing hard irq events'     "-C"  kprobe
   guest_tool softirqs  '^Tracing soft irq events'     "-C"  kprobe
@@ -74,6 +115,17 @@ suite_procs() {
   guest_tool exitsnoop '^PCOMM +PID +PPID'            ""    kprobe
   guest_tool capable   '^TIME +UID +PID +COMM'        ""    kprobe
   guest_tool pidpersec '^Tracing\.\.\. Ctrl-C'        ""    kprobe
+  guest_tool compactsnoop '^COMM +PID +NODE +ZONE'    ""    auto
+}
+# Not in suite_procs yet (run by hand: KSCOPE_GUEST_ONLY=suite_procs_mm
+# KSCOPE_GUEST_TOOLS=drsnoop,threadsnoop): their checks pass in the 6.1 guest, but the
+# programs are not the host-built ones, so expect_cached fails and threadsnoop compiles in
+# the guest for more than the 300 s start limit under TCG. drsnoop: guest_tool's -v is
+# also BCC's -v, whose FREE(KB) defines the guest's vm_zone_stat address into the program;
+# threadsnoop and plockstat (uprobes): no entry for them in the imported cache (to find out).
+suite_procs_mm() {
+  guest_tool drsnoop   '^COMM +PID +LAT\(ms\)'       "--memcg" kprobe
+  guest_tool threadsnoop '^TIME\(ms\) +PID +COMM'    ""    auto
 }
 GUEST_SUITES+=(suite_procs)
 # A quicker run of one tool: KSCOPE_GUEST_ONLY=suite_procs_hardirqs KSCOPE_GUEST_TOOLS=hardirqs
