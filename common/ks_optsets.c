@@ -122,6 +122,7 @@ const struct ks_optset ks_optsets[] = {
     {"filetop", "-a -p 1 -d /", 0, NULL},
     {"filetop", "--read-only", 0, NULL},
     {"vfscount", "", 0, NULL},
+    {"readahead", "", 0, NULL},
     {"biosnoop", "", 0, NULL},
     {"biosnoop", "-Q -P", 0, NULL},
     {"biosnoop", "-p 1", 0, NULL},

@@ -20,7 +20,8 @@ xfsslower|read|xfs_file_read_iter
 btrfsslower|read|btrfs_file_read_iter
 nfsslower|read|nfs_file_read
 filetop|read|vfs_read
-vfscount|vfs|vfs_read"
+vfscount|vfs|vfs_read
+readahead|ra|__do_page_cache_readahead"
 
 KPROBES=false
 if [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/kprobe_events ] ||
@@ -97,6 +98,8 @@ usage "filetop -r 0" "filetop: invalid MAXROWS '0'" "$BIN/filetop" -r 0
 usage "filetop -s size" "filetop: argument -s/--sort: invalid choice: 'size' (choose from 'all', 'reads', 'writes', 'rbytes', 'wbytes')" "$BIN/filetop" -s size
 usage "filetop -d (no such directory)" "filetop: -d $T/none: No such file or directory" "$BIN/filetop" -d "$T/none"
 usage "filetop -d (a file)" "filetop: -d $BIN/filetop: not a directory" "$BIN/filetop" -d "$BIN/filetop"
+usage "readahead 5 (no positional)" "unexpected argument '5'" "$BIN/readahead" 5
+usage "readahead -d 0" "readahead: invalid duration '0'" "$BIN/readahead" -d 0
 usage "vfscount 0" "invalid duration '0'" "$BIN/vfscount" 0
 usage "vfscount -p 1 (no -p)" "unrecognized option" "$BIN/vfscount" -p 1
 check "filetop --help: BCC's -d example" \

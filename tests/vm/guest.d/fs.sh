@@ -244,6 +244,25 @@ check_vfscount() {
   expect_at_least "vfscount --probe=$mode: vfs_open" "$o" 300 "$out"
 }
 
+# readahead: a 4 MiB file written, the caches dropped, the file read once (cat): its
+# pages come in by read-ahead and are used at once; at Ctrl-C the histogram of used pages'
+# ages holds at least half of its 1024 pages, after BCC's "unused pages" line.
+check_readahead() {
+  local mode=$1 out=$2 used=0 a
+  fs_setup || return
+  dd if=/dev/urandom of="$FS_DIR/ra-$mode" bs=64k count=64 status=none
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  cat "$FS_DIR/ra-$mode" >/dev/null
+  vm_tracer_stop
+  expect_line "readahead --probe=$mode: BCC's unused-pages line" "$out" '^Read-ahead unused pages: -?[0-9]+$' 1 "no line"
+  expect_line "readahead --probe=$mode: the histogram's header" "$out" '^ +age \(ms\) +: count +distribution$' 1 "no histogram"
+  while read -r -a a; do
+    [[ ${a[1]:-} == "->" && ${a[3]:-} == ":" && ${a[4]:-} =~ ^[0-9]+$ ]] && used=$((used + a[4]))
+  done <"$out"
+  expect_at_least "readahead --probe=$mode: used read-ahead pages (histogram total)" "$used" 512 "$out"
+}
+
 # mdflush: no md array here; attached to md_flush_request (md_mod is loaded) is all.
 check_mdflush() { :; }
 
@@ -259,6 +278,7 @@ suite_fs() {
   guest_tool mdflush    '^TIME +PID +COMM +DEVICE'       ""     kprobe
   guest_tool filetop    '^Tracing\.\.\. Output every 1 secs' "-C" kprobe
   guest_tool vfscount   '^Tracing\.\.\. Ctrl-C to end\.$'  ""     kprobe
+  guest_tool readahead  '^Tracing\.\.\. Hit Ctrl-C to end\.$' "" kprobe
   umount "$FS_DIR" 2>/dev/null
 }
 GUEST_SUITES+=(suite_fs)
