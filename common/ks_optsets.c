@@ -123,6 +123,9 @@ const struct ks_optset ks_optsets[] = {
     {"filetop", "--read-only", 0, NULL},
     {"vfscount", "", 0, NULL},
     {"readahead", "", 0, NULL},
+    {"cachetop", "", 0, NULL},
+    {"cachetop", "1", 0, NULL}, /* the guest suite's */
+    {"cachetop", "-p 1", 0, NULL},
     {"biosnoop", "", 0, NULL},
     {"biosnoop", "-Q -P", 0, NULL},
     {"biosnoop", "-p 1", 0, NULL},

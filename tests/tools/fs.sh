@@ -21,7 +21,8 @@ btrfsslower|read|btrfs_file_read_iter
 nfsslower|read|nfs_file_read
 filetop|read|vfs_read
 vfscount|vfs|vfs_read
-readahead|ra|__do_page_cache_readahead"
+readahead|ra|__do_page_cache_readahead
+cachetop|mpa|folio_mark_accessed"
 
 KPROBES=false
 if [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/kprobe_events ] ||
@@ -72,6 +73,8 @@ if [ $KPROBES = false ]; then
         grep -qx "probe mbd tracepoint block:block_dirty_buffer" "$T/cachestat.check"
     check "cachestat --check: dirtied pages on writeback_dirty_folio" \
         grep -qx "probe apd tracepoint writeback:writeback_dirty_folio" "$T/cachestat.check"
+    check "cachetop --check: cachestat's probes (additions on their tracepoint)" \
+        grep -qx "probe apcl tracepoint filemap:mm_filemap_add_to_page_cache" "$T/cachetop.check"
     check "dcsnoop --check: fast (-a only) not needed" grep -qx "probe fast none -" "$T/dcsnoop.check"
 fi
 
@@ -100,6 +103,7 @@ usage "filetop -d (no such directory)" "filetop: -d $T/none: No such file or dir
 usage "filetop -d (a file)" "filetop: -d $BIN/filetop: not a directory" "$BIN/filetop" -d "$BIN/filetop"
 usage "readahead 5 (no positional)" "unexpected argument '5'" "$BIN/readahead" 5
 usage "readahead -d 0" "readahead: invalid duration '0'" "$BIN/readahead" -d 0
+usage "cachetop 0" "invalid interval '0'" "$BIN/cachetop" 0
 usage "vfscount 0" "invalid duration '0'" "$BIN/vfscount" 0
 usage "vfscount -p 1 (no -p)" "unrecognized option" "$BIN/vfscount" -p 1
 check "filetop --help: BCC's -d example" \

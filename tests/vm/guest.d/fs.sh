@@ -263,6 +263,29 @@ check_readahead() {
   expect_at_least "readahead --probe=$mode: used read-ahead pages (histogram total)" "$used" 512 "$out"
 }
 
+# cachetop 1: a 4 MiB file written, the caches dropped, then read twice by one cat (a
+# known pid): its row has the pages added by the first read (MISSES) and the accesses of
+# both (HITS), at least half of the 1024 pages each, summed over the screens.
+check_cachetop() {
+  local mode=$1 out=$2 cp hits=0 misses=0 a
+  fs_setup || return
+  dd if=/dev/urandom of="$FS_DIR/ct-$mode" bs=64k count=64 status=none
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  cat "$FS_DIR/ct-$mode" "$FS_DIR/ct-$mode" >/dev/null &
+  cp=$!
+  wait "$cp"
+  vm_sleep 1.5
+  vm_tracer_stop
+  expect_line "cachetop --probe=$mode: BCC's top line" "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2} Buffers MB: [0-9]+ / Cached MB: [0-9]+ / Sort: HITS / Order: descending$' 1 "no top line"
+  while read -r -a a; do
+    [ "${a[0]:-}" = "$cp" ] && [ "${a[2]:-}" = cat ] || continue
+    hits=$((hits + a[3])) misses=$((misses + a[4]))
+  done <"$out"
+  expect_at_least "cachetop --probe=$mode: cat $cp's MISSES" "$misses" 512 "$out"
+  expect_at_least "cachetop --probe=$mode: cat $cp's HITS" "$hits" 512 "$out"
+}
+
 # mdflush: no md array here; attached to md_flush_request (md_mod is loaded) is all.
 check_mdflush() { :; }
 
@@ -279,6 +302,7 @@ suite_fs() {
   guest_tool filetop    '^Tracing\.\.\. Output every 1 secs' "-C" kprobe
   guest_tool vfscount   '^Tracing\.\.\. Ctrl-C to end\.$'  ""     kprobe
   guest_tool readahead  '^Tracing\.\.\. Hit Ctrl-C to end\.$' "" kprobe
+  guest_tool cachetop   '^[0-9:]{8} Buffers MB' "1" "kprobe auto"
   umount "$FS_DIR" 2>/dev/null
 }
 GUEST_SUITES+=(suite_fs)
