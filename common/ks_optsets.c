@@ -125,6 +125,15 @@ const struct ks_optset ks_optsets[] = {
     {"xfsslower", "", 0, NULL},
     {"btrfsslower", "", 0, NULL},
     {"nfsslower", "", 0, NULL},
+    {"filetop", "", 0, NULL},
+    {"filetop", "-C", 0, NULL}, /* the guest suite's */
+    {"filetop", "-a -p 1 -d /", 0, NULL},
+    {"filetop", "--read-only", 0, NULL},
+    {"vfscount", "", 0, NULL},
+    {"readahead", "", 0, NULL},
+    {"cachetop", "", 0, NULL},
+    {"cachetop", "1", 0, NULL}, /* the guest suite's */
+    {"cachetop", "-p 1", 0, NULL},
     {"biosnoop", "", 0, NULL},
     {"biosnoop", "-Q -P", 0, NULL},
     {"biosnoop", "-p 1", 0, NULL},

@@ -8,6 +8,7 @@
 
 #include "ks_features.h"
 #include "ks_maps.h"
+#include "ks_pagecache.h"
 #include "ks_prom.h"
 #include "ks_record.h"
 #include "ks_sys.h"
@@ -22,23 +23,7 @@ static const struct ks_opt opts[] = {
     KS_OPT_END,
 };
 
-/* The counters, as the program's array indexes them. */
-enum { NF_APCL, NF_MPA, NF_MBD, NF_APD, NF_N };
-
-static struct ks_probe probes[] = {
-    /* A page added to the page cache: a miss (unless it is being written). */
-    [NF_APCL] = {.name = "apcl", .tp = "filemap:mm_filemap_add_to_page_cache",
-                 .kprobes = {"filemap_add_folio", "add_to_page_cache_lru"}},
-    /* A page accessed: every cached read and write marks its page. No tracepoint. */
-    [NF_MPA] = {.name = "mpa", .kprobes = {"folio_mark_accessed", "mark_page_accessed"}},
-    /* A buffer dirtied (block_dirty_buffer fires at the top of mark_buffer_dirty). */
-    [NF_MBD] = {.name = "mbd", .tp = "block:block_dirty_buffer", .kprobes = {"mark_buffer_dirty"}},
-    /* A page dirtied. The tracepoint was renamed with folios (configure picks the one this
-     * kernel has); folio_account_dirtied is static and often inlined into its only caller,
-     * __folio_mark_dirty, which dirties the same pages (those with a mapping). */
-    [NF_APD] = {.name = "apd", .tp = "writeback:writeback_dirty_folio",
-                .kprobes = {"folio_account_dirtied", "account_page_dirtied", "__folio_mark_dirty"}},
-};
+static struct ks_probe probes[] = {KS_PAGECACHE_PROBES};
 
 static bool show_ts;
 enum { F_TIME, F_HITS, F_MISSES, F_DIRTIES, F_RATIO, F_BUFFERS, F_CACHED, NF };
@@ -60,27 +45,17 @@ static const struct ks_field fields[NF] = {
 };
 static struct ks_record rec = {.fields = fields, .nfields = NF};
 
-/* A /proc/meminfo value in kB, as a double in MB (BCC: int(kB) / 1024). */
-static double meminfo_mb(const char *meminfo, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *l = meminfo; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-        if (!strncmp(l, key, n) && l[n] == ':')
-            return (double)strtoull(l + n + 1, NULL, 10) / 1024.0;
-    return 0;
-}
-
 static void on_interval(struct ks_run *r)
 {
-    static uint64_t prev[NF_N];
-    uint64_t d[NF_N] = {0};
-    ks_counters_delta(r, "counts", NF_N, prev, d);
+    static uint64_t prev[KS_PC_N];
+    uint64_t d[KS_PC_N] = {0};
+    ks_counters_delta(r, "counts", KS_PC_N, prev, d);
     /* BCC's arithmetic: accesses that are not buffer dirtying are cache accesses; pages
      * added that are not being dirtied were misses; the rest of the accesses hit. When
      * read-ahead adds more pages than were accessed, hits would go negative: then every
      * access counts as a miss. */
-    int64_t total = (int64_t)d[NF_MPA] - (int64_t)d[NF_MBD];
-    int64_t misses = (int64_t)d[NF_APCL] - (int64_t)d[NF_APD];
+    int64_t total = (int64_t)d[KS_PC_MPA] - (int64_t)d[KS_PC_MBD];
+    int64_t misses = (int64_t)d[KS_PC_APCL] - (int64_t)d[KS_PC_APD];
     if (misses < 0)
         misses = 0;
     if (total < 0)
@@ -96,10 +71,10 @@ static void on_interval(struct ks_run *r)
         [F_TIME] = KS_U(ks_wall_ns()),
         [F_HITS] = KS_U(hits),
         [F_MISSES] = KS_U(misses),
-        [F_DIRTIES] = KS_U(d[NF_MBD]),
+        [F_DIRTIES] = KS_U(d[KS_PC_MBD]),
         [F_RATIO] = KS_D(100 * ratio),
-        [F_BUFFERS] = mi ? KS_D(meminfo_mb(mi, "Buffers")) : KS_NULL,
-        [F_CACHED] = mi ? KS_D(meminfo_mb(mi, "Cached")) : KS_NULL,
+        [F_BUFFERS] = mi ? KS_D(ks_meminfo_mb(mi, "Buffers")) : KS_NULL,
+        [F_CACHED] = mi ? KS_D(ks_meminfo_mb(mi, "Cached")) : KS_NULL,
     };
     free(mi);
     ks_record_emit(&rec, v);
@@ -107,7 +82,7 @@ static void on_interval(struct ks_run *r)
                     false);
     ks_prom_counter("misses_total", "Page cache misses (BCC's arithmetic)", NULL, 0,
                     (uint64_t)misses, false);
-    ks_prom_counter("dirties_total", "Buffers dirtied (mark_buffer_dirty)", NULL, 0, d[NF_MBD],
+    ks_prom_counter("dirties_total", "Buffers dirtied (mark_buffer_dirty)", NULL, 0, d[KS_PC_MBD],
                     false);
 }
 
@@ -116,12 +91,7 @@ static void configure(struct ks_run *r)
     if (!r->opt.interval)
         r->opt.interval = 1; /* BCC's default: every second */
     show_ts = opt_timestamp;
-    /* Before folios (5.18) the dirtying tracepoint had the page's name. */
-    if (!ks_tracepoint_exists("writeback", "writeback_dirty_folio") &&
-        ks_tracepoint_exists("writeback", "writeback_dirty_page")) {
-        probes[NF_APD].tp = "writeback:writeback_dirty_page";
-        ks_define(r, "APD_TP_PAGE", 1, "writeback_dirty_page: the kernel's name before folios");
-    }
+    ks_pagecache_configure(r, probes);
 }
 
 static void on_start(struct ks_run *r)
@@ -150,6 +120,8 @@ static const struct ks_tool tool = {
         },
     .bpf_source = ks_bpfsrc_cachestat_bpf_c,
     .bpf_name = "cachestat.bpf.c",
+    .bpf_lib = KS_PAGECACHE_BPF,
+    .bpf_lib_name = KS_PAGECACHE_BPF_NAME,
     .probes = probes,
     .nprobes = sizeof(probes) / sizeof(probes[0]),
     .configure = configure,

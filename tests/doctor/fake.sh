@@ -49,6 +49,7 @@ mkroot() {
                 vfs_read vfs_write vfs_fsync_range vfs_open vfs_create vfs_unlink vfs_mkdir \
                 vfs_rmdir security_inode_create filemap_add_folio folio_mark_accessed \
                 __folio_mark_dirty mark_buffer_dirty lookup_fast d_lookup md_flush_request \
+                page_cache_ra_order filemap_alloc_folio \
                 ext4_file_read_iter ext4_file_write_iter ext4_file_open ext4_sync_file \
                 xfs_file_read_iter xfs_file_write_iter xfs_file_open xfs_file_fsync \
                 btrfs_file_read_iter btrfs_file_write_iter btrfs_file_open btrfs_sync_file \

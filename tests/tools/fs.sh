@@ -18,7 +18,11 @@ mdflush|flush|md_flush_request
 ext4slower|read|ext4_file_read_iter
 xfsslower|read|xfs_file_read_iter
 btrfsslower|read|btrfs_file_read_iter
-nfsslower|read|nfs_file_read"
+nfsslower|read|nfs_file_read
+filetop|read|vfs_read
+vfscount|vfs|vfs_read
+readahead|ra|__do_page_cache_readahead
+cachetop|mpa|folio_mark_accessed"
 
 KPROBES=false
 if [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/kprobe_events ] ||
@@ -69,6 +73,8 @@ if [ $KPROBES = false ]; then
         grep -qx "probe mbd tracepoint block:block_dirty_buffer" "$T/cachestat.check"
     check "cachestat --check: dirtied pages on writeback_dirty_folio" \
         grep -qx "probe apd tracepoint writeback:writeback_dirty_folio" "$T/cachestat.check"
+    check "cachetop --check: cachestat's probes (additions on their tracepoint)" \
+        grep -qx "probe apcl tracepoint filemap:mm_filemap_add_to_page_cache" "$T/cachetop.check"
     check "dcsnoop --check: fast (-a only) not needed" grep -qx "probe fast none -" "$T/dcsnoop.check"
 fi
 
@@ -90,6 +96,18 @@ usage "ext4slower 1 2" "unexpected argument '2'" "$BIN/ext4slower" 1 2
 usage "ext4slower -j --json" "-j (CSV) and --json are two output formats" "$BIN/ext4slower" -j --json
 usage "fileslower -1 (a negative threshold)" "unrecognized option '-1'" "$BIN/fileslower" -1
 usage "dcstat -p 1 (no -p)" "unrecognized option" "$BIN/dcstat" -p 1
+usage "filetop --read-only --write-only" "filetop: --read-only and --write-only: give one of them (neither traces both)" "$BIN/filetop" --read-only --write-only
+usage "filetop -r 0" "filetop: invalid MAXROWS '0'" "$BIN/filetop" -r 0
+usage "filetop -s size" "filetop: argument -s/--sort: invalid choice: 'size' (choose from 'all', 'reads', 'writes', 'rbytes', 'wbytes')" "$BIN/filetop" -s size
+usage "filetop -d (no such directory)" "filetop: -d $T/none: No such file or directory" "$BIN/filetop" -d "$T/none"
+usage "filetop -d (a file)" "filetop: -d $BIN/filetop: not a directory" "$BIN/filetop" -d "$BIN/filetop"
+usage "readahead 5 (no positional)" "unexpected argument '5'" "$BIN/readahead" 5
+usage "readahead -d 0" "readahead: invalid duration '0'" "$BIN/readahead" -d 0
+usage "cachetop 0" "invalid interval '0'" "$BIN/cachetop" 0
+usage "vfscount 0" "invalid duration '0'" "$BIN/vfscount" 0
+usage "vfscount -p 1 (no -p)" "unrecognized option" "$BIN/vfscount" -p 1
+check "filetop --help: BCC's -d example" \
+    grep -qF "filetop -d /home/user   # trace files in /home/user directory only" <("$BIN/filetop" --help)
 check "ext4slower --help: [min_ms] and its help" \
     grep -qF "usage: ext4slower [options] [min_ms]" <("$BIN/ext4slower" --help)
 check "xfsslower --help: its own name in the examples" \

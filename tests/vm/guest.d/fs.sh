@@ -193,6 +193,103 @@ check_cachestat() {
   expect_at_least "cachestat --probe=$mode: HITS on the second read" "$hits" 512 "$out"
 }
 
+# filetop -C: this shell reads a 6-byte file 100 times (bash's read builtin: one read(2)
+# of 4096 bytes each) and appends 2 bytes to another 200 times (one write(2) each); over
+# the intervals its rows (thread $$) add up to exactly those calls, and R_Kb is 4 a read.
+check_filetop() {
+  local mode=$1 out=$2 f=ft-$1-$$ i l
+  fs_setup || return
+  echo hello >"$FS_DIR/$f.r"
+  for ((i = 0; i < 100; i++)); do read -r l <"$FS_DIR/$f.r"; done
+  for ((i = 0; i < 200; i++)); do echo x >>"$FS_DIR/$f.w"; done
+  vm_sleep 1.5
+  vm_tracer_stop
+  expect_line "filetop --probe=$mode: BCC's header" "$out" '^TID +COMM +READS +WRITES +R_Kb +W_Kb +T FILE$' 1 "no header"
+  local rr=0 rw=0 rkb=0 wr=0 ww=0 a
+  while read -r -a a; do
+    [ "${a[0]:-}" = "$$" ] && [ "${a[1]:-}" = bash ] && [ "${a[6]:-}" = R ] || continue
+    case ${a[7]:-} in
+      "$f.r") rr=$((rr + a[2])) rw=$((rw + a[3])) rkb=$((rkb + a[4])) ;;
+      "$f.w") wr=$((wr + a[2])) ww=$((ww + a[3])) ;;
+    esac
+  done <"$out"
+  if [ "$rr/$rw/$rkb/$wr/$ww" = "100/1/400/0/200" ]; then
+    vm_pass "filetop --probe=$mode: $f.r read 100 times (400 Kb asked), written once; $f.w written 200 times"
+  else
+    vm_fail "filetop --probe=$mode: exact counts" "reads/writes/R_Kb of $f.r, reads/writes of $f.w: $rr/$rw/$rkb/$wr/$ww, want 100/1/400/0/200"
+    vm_evidence "$out" 40
+  fi
+}
+
+# vfscount: 300 appends by this shell (an open and a write each); at Ctrl-C BCC's table,
+# the smallest count first, has vfs_write and vfs_open with at least that many.
+check_vfscount() {
+  local mode=$1 out=$2 i n prev=0 sorted=1 a w=0 o=0
+  fs_setup || return
+  for ((i = 0; i < 300; i++)); do echo x >>"$FS_DIR/vc-$mode"; done
+  # Ctrl-C, then the table: it is printed once ~80 kprobes are detached, which under TCG
+  # on a loaded host takes longer than vm_tracer_stop waits before its SIGKILL.
+  kill -INT "$VM_TRACER_PID" 2>/dev/null
+  for ((i = 0; i < 600; i++)); do kill -0 "$VM_TRACER_PID" 2>/dev/null || break; vm_sleep 0.2; done
+  vm_tracer_stop
+  expect_line "vfscount --probe=$mode: BCC's header" "$out" '^ADDR +FUNC +COUNT$' 1 "no header"
+  n=0
+  while read -r -a a; do
+    [[ ${a[0]:-} =~ ^[0-9a-f]{16}$ && ${a[1]:-} == vfs_* && ${a[2]:-} =~ ^[0-9]+$ ]] || continue
+    n=$((n + 1))
+    [ "${a[2]}" -ge "$prev" ] || sorted=0
+    prev=${a[2]}
+    case ${a[1]} in vfs_write) w=${a[2]} ;; vfs_open) o=${a[2]} ;; esac
+  done <"$out"
+  expect_at_least "vfscount --probe=$mode: rows (ADDR vfs_* COUNT)" "$n" 3 "$out"
+  if [ "$sorted" = 1 ]; then vm_pass "vfscount --probe=$mode: the smallest count first"
+  else vm_fail "vfscount --probe=$mode: order" "counts not ascending"; vm_evidence "$out" 40; fi
+  expect_at_least "vfscount --probe=$mode: vfs_write" "$w" 300 "$out"
+  expect_at_least "vfscount --probe=$mode: vfs_open" "$o" 300 "$out"
+}
+
+# readahead: a 4 MiB file written, the caches dropped, the file read once (cat): its
+# pages come in by read-ahead and are used at once; at Ctrl-C the histogram of used pages'
+# ages holds at least half of its 1024 pages, after BCC's "unused pages" line.
+check_readahead() {
+  local mode=$1 out=$2 used=0 a
+  fs_setup || return
+  dd if=/dev/urandom of="$FS_DIR/ra-$mode" bs=64k count=64 status=none
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  cat "$FS_DIR/ra-$mode" >/dev/null
+  vm_tracer_stop
+  expect_line "readahead --probe=$mode: BCC's unused-pages line" "$out" '^Read-ahead unused pages: -?[0-9]+$' 1 "no line"
+  expect_line "readahead --probe=$mode: the histogram's header" "$out" '^ +age \(ms\) +: count +distribution$' 1 "no histogram"
+  while read -r -a a; do
+    [[ ${a[1]:-} == "->" && ${a[3]:-} == ":" && ${a[4]:-} =~ ^[0-9]+$ ]] && used=$((used + a[4]))
+  done <"$out"
+  expect_at_least "readahead --probe=$mode: used read-ahead pages (histogram total)" "$used" 512 "$out"
+}
+
+# cachetop 1: a 4 MiB file written, the caches dropped, then read twice by one cat (a
+# known pid): its row has the pages added by the first read (MISSES) and the accesses of
+# both (HITS), at least half of the 1024 pages each, summed over the screens.
+check_cachetop() {
+  local mode=$1 out=$2 cp hits=0 misses=0 a
+  fs_setup || return
+  dd if=/dev/urandom of="$FS_DIR/ct-$mode" bs=64k count=64 status=none
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  cat "$FS_DIR/ct-$mode" "$FS_DIR/ct-$mode" >/dev/null &
+  cp=$!
+  wait "$cp"
+  vm_sleep 1.5
+  vm_tracer_stop
+  expect_line "cachetop --probe=$mode: BCC's top line" "$out" '^[0-9]{2}:[0-9]{2}:[0-9]{2} Buffers MB: [0-9]+ / Cached MB: [0-9]+ / Sort: HITS / Order: descending$' 1 "no top line"
+  while read -r -a a; do
+    [ "${a[0]:-}" = "$cp" ] && [ "${a[2]:-}" = cat ] || continue
+    hits=$((hits + a[3])) misses=$((misses + a[4]))
+  done <"$out"
+  expect_at_least "cachetop --probe=$mode: cat $cp's MISSES" "$misses" 512 "$out"
+  expect_at_least "cachetop --probe=$mode: cat $cp's HITS" "$hits" 512 "$out"
+}
+
 # mdflush: no md array here; attached to md_flush_request (md_mod is loaded) is all.
 check_mdflush() { :; }
 
@@ -206,6 +303,10 @@ suite_fs() {
   guest_tool dcstat     '^TIME +REFS/s'                  ""     kprobe
   guest_tool cachestat  '^ +HITS +MISSES'                ""     "kprobe auto"
   guest_tool mdflush    '^TIME +PID +COMM +DEVICE'       ""     kprobe
+  guest_tool filetop    '^Tracing\.\.\. Output every 1 secs' "-C" kprobe
+  guest_tool vfscount   '^Tracing\.\.\. Ctrl-C to end\.$'  ""     kprobe
+  guest_tool readahead  '^Tracing\.\.\. Hit Ctrl-C to end\.$' "" kprobe
+  guest_tool cachetop   '^[0-9:]{8} Buffers MB' "1" "kprobe auto"
   umount "$FS_DIR" 2>/dev/null
 }
 GUEST_SUITES+=(suite_fs)
