@@ -308,6 +308,7 @@ static void configure(struct ks_run *r)
         struct ks_probe *p = ks_spec_probes(&tp[i].spec, tp[i].t, tp[i].nt, nall, false, &np);
         all = ks_xrealloc(all, (size_t)(nall + np + 1) * sizeof(*all));
         memcpy(all + nall, p, (size_t)np * sizeof(*p));
+        free(p); /* the copies keep its names */
         for (int j = 0; j < tp[i].nt; j++) {
             if (tp[i].spec.kind != KS_SPEC_TP) {
                 ks_buf_printf(&list, " KP(%d, %d)", nall + j, i);
@@ -390,7 +391,13 @@ static void format_msg(const struct tprobe *p, const struct trace_event *e, cons
     if (!p->fmt)
         return;
     for (int k = 0; k <= p->nconv; k++) {
-        ks_buf_addn(out, p->fmt + p->lit_at[k], p->lit_len[k]);
+        /* The text between conversions, "%%" printed as "%". */
+        const char *l = p->fmt + p->lit_at[k];
+        for (size_t c = 0; c < p->lit_len[k]; c++) {
+            ks_buf_addn(out, l + c, 1);
+            if (l[c] == '%' && c + 1 < p->lit_len[k] && l[c + 1] == '%')
+                c++;
+        }
         if (k == p->nconv)
             break;
         const struct conv *c = &p->conv[k];
