@@ -267,7 +267,11 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
     }
     ks_buf_add(values, "\n");
     ks_buf_free(&err);
-    free(spec);
+    for (int k = 0; k < env.nparams; k++) {
+        free((char *)env.param_name[k]);
+        free((char *)env.param_type[k]);
+    }
+    /* spec stays: p->spec.text points into it */
 }
 
 static void configure(struct ks_run *r)
