@@ -9,7 +9,10 @@
  *   TRACE_FILTER_<i>          the filter, one C expression (ks_expr rebuilt it token by
  *                             token from what the user typed: nothing else can get in);
  *   TRACE_VALUES_<i>(I, S)    the format's arguments: I(k, expr) an integer, S(k, expr) a
- *                             string (%s), each expression rebuilt by ks_expr as well.
+ *                             string (%s), each expression rebuilt by ks_expr as well;
+ *   TRACE_USDT_ARGS_<j>       a USDT site's arguments arg1..arg6 as locals __usdt_argN,
+ *                             read where its note says (registers, the stack): empty for
+ *                             other targets.
  * Filters on the process (TGID: -p), thread (TID: -L) and user (UID: --uid) come first,
  * then the user's filter (the tool drops its own process's events unless -S); then the values
  * are read into a per-CPU buffer (the event is too big for the BPF stack) and sent.
@@ -104,6 +107,7 @@ static __always_inline struct trace_buf *trace_begin(void *ctx, u32 probe)
 #define TRACE_KP(j, i)                                                                         \
     int probe_##j(struct pt_regs *ctx)                                                         \
     {                                                                                          \
+        TRACE_USDT_ARGS_##j                                                                    \
         if (!trace_wanted() || !(TRACE_FILTER_##i))                                            \
             return 0;                                                                          \
         struct trace_buf *b = trace_begin(ctx, i);                                             \

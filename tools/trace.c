@@ -23,6 +23,7 @@
 #include "ks_stack.h"
 #include "ks_sys.h"
 #include "ks_tool.h"
+#include "ks_uprobe.h"
 #include "ks_usyms.h"
 
 extern const char ks_bpfsrc_trace_bpf_c[], ks_bpfsrc_trace_h[];
@@ -188,7 +189,8 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
     if (ks_spec_parse(spec, r->opt.pid, 0, &p->spec, &err) != 0)
         ks_usage_error_at(raw, p->spec.err_pos, err.s);
     struct ks_expr_env env = {.ret = p->spec.ret, .tracepoint = p->spec.kind == KS_SPEC_TP,
-                              .usdt = p->spec.kind == KS_SPEC_USDT, .trace = true};
+                              .usdt = p->spec.kind == KS_SPEC_USDT,
+                              .usdt_args = p->spec.kind == KS_SPEC_USDT, .trace = true};
     if (p->spec.signature) {
         size_t pos = 0, sig_at = strchr(raw, '(') - raw + 1;
         if (ks_expr_signature(p->spec.signature, &env, &err, &pos) != 0)
@@ -314,6 +316,17 @@ static void configure(struct ks_run *r)
         memcpy(all + nall, p, (size_t)np * sizeof(*p));
         free(p); /* the copies keep its names */
         for (int j = 0; j < tp[i].nt; j++) {
+            /* USDT: this site's arguments, as its note says where they are. */
+            ks_buf_printf(&values, "#define TRACE_USDT_ARGS_%d", nall + j);
+            for (int a = 1; tp[i].spec.kind == KS_SPEC_USDT && a <= 6; a++) {
+                struct ks_buf c = {0}, why = {0};
+                if (!ks_usdt_arg_c(tp[i].t[j].usdt_args, a, &c, &why))
+                    ks_buf_add(&c, "0");
+                ks_buf_printf(&values, " s64 __usdt_arg%d = %s;", a, c.s);
+                ks_buf_free(&c);
+                ks_buf_free(&why);
+            }
+            ks_buf_add(&values, "\n");
             if (tp[i].spec.kind != KS_SPEC_TP) {
                 ks_buf_printf(&list, " KP(%d, %d)", nall + j, i);
                 continue;

@@ -31,15 +31,18 @@ run() {
     rm -f "$T"/w.$mode.*
 }
 
-# 1) Uprobes, a uretprobe and a library function with a signature: filters and formats.
+# 1) Uprobes, a uretprobe, a library function with a signature and a USDT probe's
+#    arguments (on the stack and in a register, per its note): filters and formats.
 run "$T/t1" calls "$GENLOAD:gen_add (arg1 < 3) \"a=%d b=%ld\", arg1, arg2" \
     "r:$GENLOAD:gen_mul (retval == 12) \"ret=%ld\"  , retval" \
-    "genlib:genlib_other(int x) (x >= 5 && \$tgid != \$pid - \$pid) \"x=%-3d|%x|%c %%\", x, x * 100, 'A' + x"
+    "genlib:genlib_other(int x) (x >= 5 && \$tgid != \$pid - \$pid) \"x=%-3d|%x|%c %%\", x, x * 100, 'A' + x" \
+    "u:$GENLOAD:tick (arg1 > 17) \"i=%d v=%lld\", arg1, arg2"
 P=$WPID
 check "uprobes: BCC's lines, exactly" diff "$T/t1" <(echo "$hdr"
     line "$P" gen_add "a=0 b=2"; line "$P" gen_add "a=1 b=2"; line "$P" gen_add "a=2 b=2"
     line "$P" gen_mul "ret=12"
-    line "$P" genlib_other "x=5  |1f4|F %"; line "$P" genlib_other "x=6  |258|G %")
+    line "$P" genlib_other "x=5  |1f4|F %"; line "$P" genlib_other "x=6  |258|G %"
+    line "$P" tick "i=18 v=1018"; line "$P" tick "i=19 v=1019")
 check "-v: a uretprobe chosen" grep -q "uretprobe $GENLOAD:gen_mul" "$T/t1.err"
 check "no program left loaded" progs_gone "$T/t1.err"
 cat "$T/t1"
