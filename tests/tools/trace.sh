@@ -66,12 +66,17 @@ check "t: STRCMP exact, BCC's line" diff <(tail -n +2 "$T/t3") <(printf '%-7d %-
 run "$T/t4" stack -U -M 1 "$GENLOAD:gen_leaf"
 check "-U: the callers, leaf first" diff <(sed -n '3,5p' "$T/t4" | sed 's/+0x[0-9a-f]*//') <(printf '        %s\n' gen_leaf gen_mid gen_top)
 
-# 5) --json -t -C: objects valid against the schema, the values.
-run "$T/t5" calls --json -t -C "$GENLOAD:gen_mul (arg1 == 7) \"%d*%d\", arg1, arg2"
+# 5) --json -t -C: objects valid against the schema, the values; --uid 0 (root runs it) and
+#    -L 1 (not its thread) as filters in the program.
+run "$T/t5" calls --json -t -C --uid 0 "$GENLOAD:gen_mul (arg1 == 7) \"%d*%d\", arg1, arg2"
 check "--json: valid against schemas/trace.schema.json" python3 "$(dirname "$0")/json_validate.py" \
     "$(dirname "$0")/../../schemas/trace.schema.json" "$T/t5" \
     --expect "r['func'] == 'gen_mul' and r['msg'] == '7*3' and r['comm'] == 'genload' and 'cpu' in r and 'time' in r"
 check "--json: one object" test "$(wc -l <"$T/t5")" = 1
+run "$T/t6" calls -L 1 "$GENLOAD:gen_mul"
+check "-L 1: no line for other threads" test "$(wc -l <"$T/t6")" = 1
+check "--ebpf: the filters as defines" bash -c '"$1/trace" --ebpf -L 5 --uid 7 "$2:gen_mul" | grep -q "^#define TID 5 " &&
+    "$1/trace" --ebpf --uid 7 "$2:gen_mul" | grep -q "^#define UID 7 "' _ "$BIN" "$GENLOAD"
 
 # 6) Bad input: usage errors exit 2 with one line and a caret; what cannot be traced exits 1.
 usage_error trace 'required: probe'
