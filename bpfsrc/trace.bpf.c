@@ -73,7 +73,7 @@ static __always_inline int trace_wanted(void)
 }
 
 /* The event's common part, in the per-CPU buffer; NULL when the buffer is not there. */
-static __always_inline struct trace_buf *trace_begin(void *ctx, u32 probe)
+static __always_inline struct trace_buf *trace_begin(void *ctx, u32 target)
 {
     int zero = 0;
     struct trace_buf *b = trace_scratch.lookup(&zero);
@@ -84,7 +84,7 @@ static __always_inline struct trace_buf *trace_begin(void *ctx, u32 probe)
     b->e.tgid = id >> 32;
     b->e.tid = (u32)id;
     b->e.cpu = bpf_get_smp_processor_id();
-    b->e.probe = probe;
+    b->e.target = target;
     bpf_get_current_comm(&b->e.comm, sizeof(b->e.comm));
 #ifdef KERNEL_STACK
     b->e.kstack = stack_traces.get_stackid(ctx, 0);
@@ -110,7 +110,7 @@ static __always_inline struct trace_buf *trace_begin(void *ctx, u32 probe)
         TRACE_USDT_ARGS_##j                                                                    \
         if (!trace_wanted() || !(TRACE_FILTER_##i))                                            \
             return 0;                                                                          \
-        struct trace_buf *b = trace_begin(ctx, i);                                             \
+        struct trace_buf *b = trace_begin(ctx, j);                                             \
         if (!b)                                                                                \
             return 0;                                                                          \
         TRACE_VALUES_##i(TRACE_INT, TRACE_STR);                                                \
@@ -123,7 +123,7 @@ static __always_inline struct trace_buf *trace_begin(void *ctx, u32 probe)
     {                                                                                          \
         if (!trace_wanted() || !(TRACE_FILTER_##i))                                            \
             return 0;                                                                          \
-        struct trace_buf *b = trace_begin(args, i);                                            \
+        struct trace_buf *b = trace_begin(args, j);                                            \
         if (!b)                                                                                \
             return 0;                                                                          \
         TRACE_VALUES_##i(TRACE_INT, TRACE_STR);                                                \

@@ -11,7 +11,7 @@ struct trace_event {
     __u32 tgid;   /* process */
     __u32 tid;    /* thread */
     __u32 cpu;
-    __u32 probe;  /* which probe on the command line (0-based) */
+    __u32 target; /* which target (a probe on the command line may have several) */
     __s32 kstack; /* -K: kernel stack id (negative: none) */
     __s32 ustack; /* -U: user stack id */
     char comm[TRACE_COMM_LEN];

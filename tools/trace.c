@@ -81,6 +81,12 @@ struct tprobe {
 
 static struct tprobe *tp;
 static int ntp;
+/* Each program's target: its probe on the command line and its name (FUNC). */
+static struct target {
+    int probe;
+    const char *name;
+} *targets;
+static int ntargets;
 static bool all_trivial = true;
 static struct ks_tool tool;
 
@@ -315,7 +321,12 @@ static void configure(struct ks_run *r)
         all = ks_xrealloc(all, (size_t)(nall + np + 1) * sizeof(*all));
         memcpy(all + nall, p, (size_t)np * sizeof(*p));
         free(p); /* the copies keep its names */
+        targets = ks_xrealloc(targets, (size_t)(nall + tp[i].nt) * sizeof(*targets));
         for (int j = 0; j < tp[i].nt; j++) {
+            /* BCC's FUNC: the function, the USDT probe, the tracepoint's event. */
+            const char *tn = tp[i].t[j].name, *colon = strchr(tn, ':');
+            targets[nall + j] = (struct target){i, tp[i].spec.kind == KS_SPEC_TP ? colon + 1 : tn};
+            ntargets = nall + j + 1;
             /* USDT: this site's arguments, as its note says where they are. */
             ks_buf_printf(&values, "#define TRACE_USDT_ARGS_%d", nall + j);
             for (int a = 1; tp[i].spec.kind == KS_SPEC_USDT && a <= 6; a++) {
@@ -336,9 +347,8 @@ static void configure(struct ks_run *r)
                 if (all[q].tp && !strcmp(all[q].tp, tp[i].t[j].name))
                     ks_usage_error("tracepoint %s is named twice: give it once",
                                    tp[i].t[j].name);
-            const char *name = tp[i].t[j].name, *colon = strchr(name, ':');
             ks_buf_printf(&list, " TP(%d, %d, tracepoint__%.*s__%s)", nall + j, i,
-                          (int)(colon - name), name, colon + 1);
+                          (int)(colon - tn), tn, colon + 1);
         }
         nall += np;
     }
@@ -395,12 +405,6 @@ static struct agg {
     long count;
 } *aggs;
 static size_t naggs;
-
-/* BCC's name for the FUNC column: the function, the USDT probe or the tracepoint event. */
-static const char *func_name(const struct tprobe *p)
-{
-    return p->spec.func;
-}
 
 static void format_msg(const struct tprobe *p, const struct trace_event *e, const char *strs,
                        struct ks_buf *out)
@@ -474,7 +478,7 @@ static void on_event(void *data, int size)
 {
     const struct trace_event *e = data;
     if (done || (size_t)size < sizeof(*e) + TRACE_MAX_VALUES * (size_t)opt_strsize ||
-        e->probe >= (unsigned)ntp)
+        e->target >= (unsigned)ntargets)
         return;
     if (!opt_self && e->tgid == (uint32_t)getpid())
         return;
@@ -482,7 +486,8 @@ static void on_event(void *data, int size)
     snprintf(comm, sizeof(comm), "%.*s", TRACE_COMM_LEN, e->comm);
     if (opt_name && !strstr(comm, opt_name))
         return;
-    const struct tprobe *p = &tp[e->probe];
+    const struct tprobe *p = &tp[targets[e->target].probe];
+    const char *func = targets[e->target].name;
     struct ks_buf msg = {0};
     ks_buf_add(&msg, "");
     format_msg(p, e, (const char *)(e + 1), &msg);
@@ -509,7 +514,7 @@ static void on_event(void *data, int size)
         ks_frames_user(&uf, sfd, e->ustack, e->tgid, KS_FRAME_OFFSET);
     if (opt_aggregate) {
         struct ks_buf line = {0};
-        ks_buf_printf(&line, "%-7u %-7u %-15s %-16s %s\n", e->tgid, e->tid, comm, func_name(p),
+        ks_buf_printf(&line, "%-7u %-7u %-15s %-16s %s\n", e->tgid, e->tid, comm, func,
                       msg.s);
         if (opt_kstack)
             stack_lines(&line, &kf, e->kstack);
@@ -531,7 +536,7 @@ static void on_event(void *data, int size)
             [F_PID] = KS_U(e->tgid),
             [F_TID] = KS_U(e->tid),
             [F_COMM] = KS_S(comm),
-            [F_FUNC] = KS_S(func_name(p)),
+            [F_FUNC] = KS_S(func),
             [F_MSG] = KS_S(msg.s),
             [F_KSTACK] = KS_V((const char *const *)kf.f, kf.n),
             [F_USTACK] = KS_V((const char *const *)uf.f, uf.n),
