@@ -69,7 +69,7 @@ static __always_inline int trace_wanted(void)
     if ((u32)bpf_get_current_uid_gid() != UID)
         return 0;
 #endif
-    return 1;
+    return !ks_container_filtered(); /* --cgroupmap, --mntnsmap */
 }
 
 /* The event's common part, in the per-CPU buffer; NULL when the buffer is not there. */
