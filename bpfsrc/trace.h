@@ -7,9 +7,9 @@
 #define TRACE_MAX_VALUES 6 /* format arguments per probe */
 
 struct trace_event {
-    __u64 ts_ns;  /* bpf_ktime_get_ns() */
-    __u32 tgid;   /* process */
-    __u32 tid;    /* thread */
+    __u64 ts_ns; /* bpf_ktime_get_ns() */
+    __u32 tgid;  /* process */
+    __u32 tid;   /* thread */
     __u32 cpu;
     __u32 target; /* which target (a probe on the command line may have several) */
     __s32 kstack; /* -K: kernel stack id (negative: none) */

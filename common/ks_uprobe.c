@@ -358,11 +358,11 @@ long ks_usdt_each(const char *path, bool (*fn)(const struct ks_usdt_note *n, voi
 static const char *usdt_reg(const char *name, size_t len)
 {
     static const char *const map[][5] = {
-        {"rax", "eax", "ax", "al", "ax"},     {"rbx", "ebx", "bx", "bl", "bx"},
-        {"rcx", "ecx", "cx", "cl", "cx"},     {"rdx", "edx", "dx", "dl", "dx"},
-        {"rsi", "esi", "si", "sil", "si"},    {"rdi", "edi", "di", "dil", "di"},
-        {"rbp", "ebp", "bp", "bpl", "bp"},    {"rsp", "esp", "sp", "spl", "sp"},
-        {"r8", "r8d", "r8w", "r8b", "r8"},    {"r9", "r9d", "r9w", "r9b", "r9"},
+        {"rax", "eax", "ax", "al", "ax"},       {"rbx", "ebx", "bx", "bl", "bx"},
+        {"rcx", "ecx", "cx", "cl", "cx"},       {"rdx", "edx", "dx", "dl", "dx"},
+        {"rsi", "esi", "si", "sil", "si"},      {"rdi", "edi", "di", "dil", "di"},
+        {"rbp", "ebp", "bp", "bpl", "bp"},      {"rsp", "esp", "sp", "spl", "sp"},
+        {"r8", "r8d", "r8w", "r8b", "r8"},      {"r9", "r9d", "r9w", "r9b", "r9"},
         {"r10", "r10d", "r10w", "r10b", "r10"}, {"r11", "r11d", "r11w", "r11b", "r11"},
         {"r12", "r12d", "r12w", "r12b", "r12"}, {"r13", "r13d", "r13w", "r13b", "r13"},
         {"r14", "r14d", "r14w", "r14b", "r14"}, {"r15", "r15d", "r15w", "r15b", "r15"},
@@ -370,8 +370,7 @@ static const char *usdt_reg(const char *name, size_t len)
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         for (int k = 0; k < 4; k++)
-            if (strlen(map[i][k]) == len && !strncmp(map[i][k], name, len))
-                return map[i][4];
+            if (strlen(map[i][k]) == len && !strncmp(map[i][k], name, len)) return map[i][4];
     return NULL;
 }
 
@@ -402,8 +401,8 @@ bool ks_usdt_arg_c(const char *args, int n, struct ks_buf *out, struct ks_buf *e
         ks_buf_printf(err, "cannot read USDT argument '%s' (SIZE@OPERAND expected)", word);
         return false;
     }
-    const char *type = size == -8  ? "s64"
-                       : size == 8 ? "u64"
+    const char *type = size == -8   ? "s64"
+                       : size == 8  ? "u64"
                        : size == -4 ? "s32"
                        : size == 4  ? "u32"
                        : size == -2 ? "s16"
@@ -440,8 +439,10 @@ bool ks_usdt_arg_c(const char *args, int n, struct ks_buf *out, struct ks_buf *e
             return true;
         }
     }
-    ks_buf_printf(err, "cannot read USDT argument '%s' (registers, constants and "
-                       "offset(%%register) are read)", word);
+    ks_buf_printf(err,
+                  "cannot read USDT argument '%s' (registers, constants and "
+                  "offset(%%register) are read)",
+                  word);
     return false;
 #endif
 }

@@ -28,28 +28,27 @@
 
 extern const char ks_bpfsrc_trace_bpf_c[], ks_bpfsrc_trace_h[];
 
-static bool opt_self, opt_ts, opt_unix, opt_time, opt_cpu, opt_kstack,
-    opt_ustack, opt_addr, opt_aggregate;
+static bool opt_self, opt_ts, opt_unix, opt_time, opt_cpu, opt_kstack, opt_ustack, opt_addr,
+    opt_aggregate;
 static long opt_tid = -1, opt_uid = -1, opt_strsize = 80, opt_max;
 static const char *opt_name, *opt_msg, *opt_include;
 
 static const struct ks_opt opts[] = {
-    KS_LONG('L', "tid", "TID", "id of the thread to trace (optional)", &opt_tid, 0,
-            0x7fffffff),
+    KS_LONG('L', "tid", "TID", "id of the thread to trace (optional)", &opt_tid, 0, 0x7fffffff),
     KS_LONG(0, "uid", "UID", "id of the user to trace (optional)", &opt_uid, 0, 0xfffffffe),
-    KS_LONG('Z', "string-size", "STRING_SIZE", "maximum size to read from strings", &opt_strsize,
-            1, 1024),
+    KS_LONG('Z', "string-size", "STRING_SIZE", "maximum size to read from strings", &opt_strsize, 1,
+            1024),
     KS_FLAG('S', "include-self", "do not filter trace's own pid from the trace", &opt_self),
-    KS_LONG('M', "max-events", "MAX_EVENTS", "number of events to print before quitting",
-            &opt_max, 1, 0x7fffffff),
+    KS_LONG('M', "max-events", "MAX_EVENTS", "number of events to print before quitting", &opt_max,
+            1, 0x7fffffff),
     KS_FLAG('t', "timestamp", "print timestamp column (offset from trace start)", &opt_ts),
     KS_FLAG('u', "unix-timestamp",
             "print UNIX timestamp instead of offset from trace start, requires -t", &opt_unix),
     KS_FLAG('T', "time", "print time column", &opt_time),
     KS_FLAG('C', "print_cpu", "print CPU id", &opt_cpu),
     KS_STR('n', "name", "NAME", "only print process names containing this name", &opt_name),
-    KS_STR('f', "msg-filter", "MSG_FILTER",
-           "only print the msg of event containing this string", &opt_msg),
+    KS_STR('f', "msg-filter", "MSG_FILTER", "only print the msg of event containing this string",
+           &opt_msg),
     KS_FLAG('K', "kernel-stack", "output kernel stack trace", &opt_kstack),
     KS_FLAG('U', "user-stack", "output user stack trace", &opt_ustack),
     KS_FLAG('a', "address", "print virtual address in stacks", &opt_addr),
@@ -73,7 +72,7 @@ struct tprobe {
     struct ks_spec spec;
     struct ks_spec_target *t;
     int nt;
-    char *fmt;     /* the format text, NULL: none */
+    char *fmt; /* the format text, NULL: none */
     int nconv;
     struct conv conv[TRACE_MAX_VALUES];
     size_t lit_at[TRACE_MAX_VALUES + 1], lit_len[TRACE_MAX_VALUES + 1]; /* literal pieces */
@@ -85,7 +84,7 @@ static int ntp;
 static struct target {
     int probe;
     const char *name;
-} *targets;
+} * targets;
 static int ntargets;
 static bool all_trivial = true;
 static struct ks_tool tool;
@@ -95,15 +94,13 @@ static size_t skip_quoted(const char *s, size_t i)
 {
     char q = s[i];
     for (i++; s[i] && s[i] != q; i++)
-        if (s[i] == '\\' && s[i + 1])
-            i++;
+        if (s[i] == '\\' && s[i + 1]) i++;
     return s[i] ? i : 0;
 }
 
 /* Compile one expression of probe text raw, at [at, at+len), into out. */
 static void compile_at(const char *raw, size_t at, size_t len, const char *what,
-                       const struct ks_expr_env *env, struct ks_buf *out,
-                       struct ks_expr_uses *uses)
+                       const struct ks_expr_env *env, struct ks_buf *out, struct ks_expr_uses *uses)
 {
     char *text = ks_xmalloc(len + 1);
     memcpy(text, raw + at, len);
@@ -113,8 +110,9 @@ static void compile_at(const char *raw, size_t at, size_t len, const char *what,
     if (ks_expr_compile(text, what, env, out, uses, &err, &pos) != 0)
         ks_usage_error_at(raw, at + pos, err.s);
     if (uses->latency || uses->entry_params || uses->comm)
-        ks_usage_error_at(raw, at, "$latency, $entry() and $COMM are argdist's: trace has "
-                                   "retval, $pid, $tgid, $uid, $gid, $cpu (and -n for names)");
+        ks_usage_error_at(raw, at,
+                          "$latency, $entry() and $COMM are argdist's: trace has "
+                          "retval, $pid, $tgid, $uid, $gid, $cpu (and -n for names)");
     free(text);
 }
 
@@ -149,8 +147,8 @@ static void parse_format(struct tprobe *p, size_t at)
         else if (f[i] == 'l')
             len = 2, i++;
         char c = f[i];
-        bool ok = c && strchr("dusxcKU", c) && (len == 0 || strchr("dux", c)) &&
-                  !(len == 1 && c == 'x');
+        bool ok =
+            c && strchr("dusxcKU", c) && (len == 0 || strchr("dux", c)) && !(len == 1 && c == 'x');
         if (!ok)
             ks_usage_error_at(p->raw, at + i,
                               "unknown conversion in the format (known: %s %d %u %x with h, "
@@ -160,10 +158,11 @@ static void parse_format(struct tprobe *p, size_t at)
         struct conv *cv = &p->conv[p->nconv];
         cv->type = c == 'x' ? 'x' : c;
         cv->bits = len == 1 ? 16 : len >= 2 ? 64 : 32;
-        const char *cc = c == 'c' ? "c" : (c == 's' || c == 'K' || c == 'U') ? "s"
-                                      : c == 'd'                          ? "lld"
-                                      : c == 'u'                          ? "llu"
-                                                                          : "llx";
+        const char *cc = c == 'c'                             ? "c"
+                         : (c == 's' || c == 'K' || c == 'U') ? "s"
+                         : c == 'd'                           ? "lld"
+                         : c == 'u'                           ? "llu"
+                                                              : "llx";
         snprintf(cv->spec, sizeof(cv->spec), "%%%s%s%s", flags, width, cc);
         p->lit_at[p->nconv] = lit;
         p->lit_len[p->nconv] = start - lit;
@@ -194,9 +193,11 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
     struct ks_buf err = {0};
     if (ks_spec_parse(spec, r->opt.pid, 0, &p->spec, &err) != 0)
         ks_usage_error_at(raw, p->spec.err_pos, err.s);
-    struct ks_expr_env env = {.ret = p->spec.ret, .tracepoint = p->spec.kind == KS_SPEC_TP,
+    struct ks_expr_env env = {.ret = p->spec.ret,
+                              .tracepoint = p->spec.kind == KS_SPEC_TP,
                               .usdt = p->spec.kind == KS_SPEC_USDT,
-                              .usdt_args = p->spec.kind == KS_SPEC_USDT, .trace = true};
+                              .usdt_args = p->spec.kind == KS_SPEC_USDT,
+                              .trace = true};
     if (p->spec.signature) {
         size_t pos = 0, sig_at = strchr(raw, '(') - raw + 1;
         if (ks_expr_signature(p->spec.signature, &env, &err, &pos) != 0)
@@ -211,8 +212,7 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
         for (; raw[j]; j++) {
             if (raw[j] == '"' || raw[j] == '\'') {
                 size_t q = skip_quoted(raw, j);
-                if (!q)
-                    break;
+                if (!q) break;
                 j = q;
             } else if (raw[j] == '(') {
                 depth++;
@@ -233,8 +233,7 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
         if (raw[k] != '"')
             ks_usage_error_at(raw, k, "expected a format string in double quotes (\"...\")");
         const char *close = strchr(raw + k + 1, '"');
-        if (!close)
-            ks_usage_error_at(raw, k, "unterminated format string");
+        if (!close) ks_usage_error_at(raw, k, "unterminated format string");
         size_t fend = (size_t)(close - raw);
         p->fmt = ks_xmalloc(fend - k);
         memcpy(p->fmt, raw + k + 1, fend - k - 1);
@@ -251,8 +250,7 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
             for (; raw[b] && (depth || raw[b] != ','); b++) {
                 if (raw[b] == '"' || raw[b] == '\'') {
                     size_t q = skip_quoted(raw, b);
-                    if (!q)
-                        break;
+                    if (!q) break;
                     b = q;
                 } else if (raw[b] == '(' || raw[b] == '[') {
                     depth++;
@@ -287,16 +285,14 @@ static void configure(struct ks_run *r)
     if (opt_include)
         ks_usage_error("-I is not supported: kscope never puts user text into the BPF program; "
                        "use casts to known types and args->field instead");
-    if (opt_unix && !opt_ts)
-        ks_usage_error("-u needs -t (a UNIX timestamp instead of the offset)");
+    if (opt_unix && !opt_ts) ks_usage_error("-u needs -t (a UNIX timestamp instead of the offset)");
     if (opt_aggregate && r->opt.json)
         ks_usage_error("-A prints text counts; it does not go with --json");
     if (r->opt.check && !r->opt.npos) {
         tool.probes = ks_spec_check_probes(&tool.nprobes);
         return;
     }
-    if (!r->opt.npos)
-        ks_usage_error("the following arguments are required: probe");
+    if (!r->opt.npos) ks_usage_error("the following arguments are required: probe");
     ntp = r->opt.npos;
     tp = ks_xcalloc((size_t)ntp, sizeof(*tp));
     struct ks_buf list = {0}, values = {0};
@@ -331,8 +327,7 @@ static void configure(struct ks_run *r)
             ks_buf_printf(&values, "#define TRACE_USDT_ARGS_%d", nall + j);
             for (int a = 1; tp[i].spec.kind == KS_SPEC_USDT && a <= 6; a++) {
                 struct ks_buf c = {0}, why = {0};
-                if (!ks_usdt_arg_c(tp[i].t[j].usdt_args, a, &c, &why))
-                    ks_buf_add(&c, "0");
+                if (!ks_usdt_arg_c(tp[i].t[j].usdt_args, a, &c, &why)) ks_buf_add(&c, "0");
                 ks_buf_printf(&values, " s64 __usdt_arg%d = %s;", a, c.s);
                 ks_buf_free(&c);
                 ks_buf_free(&why);
@@ -345,8 +340,7 @@ static void configure(struct ks_run *r)
             /* One program per tracepoint: libbcc declares its struct once per program. */
             for (int q = 0; q < nall + j; q++)
                 if (all[q].tp && !strcmp(all[q].tp, tp[i].t[j].name))
-                    ks_usage_error("tracepoint %s is named twice: give it once",
-                                   tp[i].t[j].name);
+                    ks_usage_error("tracepoint %s is named twice: give it once", tp[i].t[j].name);
             ks_buf_printf(&list, " TP(%d, %d, tracepoint__%.*s__%s)", nall + j, i,
                           (int)(colon - tn), tn, colon + 1);
         }
@@ -360,16 +354,11 @@ static void configure(struct ks_run *r)
     ks_buf_add(&r->defines, values.s);
     ks_buf_free(&list);
     ks_buf_free(&values);
-    if (r->opt.pid >= 0)
-        ks_define(r, "TGID", r->opt.pid, "-p: this process only");
-    if (opt_tid >= 0)
-        ks_define(r, "TID", opt_tid, "-L: this thread only");
-    if (opt_uid >= 0)
-        ks_define(r, "UID", opt_uid, "--uid: this user only");
-    if (opt_kstack)
-        ks_define(r, "KERNEL_STACK", 1, "-K");
-    if (opt_ustack)
-        ks_define(r, "USER_STACK", 1, "-U");
+    if (r->opt.pid >= 0) ks_define(r, "TGID", r->opt.pid, "-p: this process only");
+    if (opt_tid >= 0) ks_define(r, "TID", opt_tid, "-L: this thread only");
+    if (opt_uid >= 0) ks_define(r, "UID", opt_uid, "--uid: this user only");
+    if (opt_kstack) ks_define(r, "KERNEL_STACK", 1, "-K");
+    if (opt_ustack) ks_define(r, "USER_STACK", 1, "-U");
 }
 
 /* BCC's columns: [TIME] [CPU] PID TID COMM FUNC message. */
@@ -377,18 +366,24 @@ static char time_hfmt[8] = "%-8s ", time_fmt[8] = "%-8s ";
 static bool time_on;
 enum { F_TIME, F_CPU, F_PID, F_TID, F_COMM, F_FUNC, F_MSG, F_KSTACK, F_USTACK, NF };
 static struct ks_field fields[NF] = {
-    [F_TIME] = {.json = "time", .type = KS_T_STR, .header = "TIME", .hfmt = time_hfmt,
-                .fmt = time_fmt, .on = &time_on},
-    [F_CPU] = {.json = "cpu", .type = KS_T_UINT, .header = "CPU", .hfmt = "%-3s ",
-               .fmt = "%-3u ", .on = &opt_cpu},
-    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-7s ",
-               .fmt = "%-7u "},
-    [F_TID] = {.json = "tid", .type = KS_T_UINT, .header = "TID", .hfmt = "%-7s ",
-               .fmt = "%-7u "},
-    [F_COMM] = {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-15s ",
-                .fmt = "%-15s "},
-    [F_FUNC] = {.json = "func", .type = KS_T_STR, .header = "FUNC", .hfmt = "%-16s ",
-                .fmt = "%-16s "},
+    [F_TIME] = {.json = "time",
+                .type = KS_T_STR,
+                .header = "TIME",
+                .hfmt = time_hfmt,
+                .fmt = time_fmt,
+                .on = &time_on},
+    [F_CPU] = {.json = "cpu",
+               .type = KS_T_UINT,
+               .header = "CPU",
+               .hfmt = "%-3s ",
+               .fmt = "%-3u ",
+               .on = &opt_cpu},
+    [F_PID] = {.json = "pid", .type = KS_T_UINT, .header = "PID", .hfmt = "%-7s ", .fmt = "%-7u "},
+    [F_TID] = {.json = "tid", .type = KS_T_UINT, .header = "TID", .hfmt = "%-7s ", .fmt = "%-7u "},
+    [F_COMM] =
+        {.json = "comm", .type = KS_T_STR, .header = "COMM", .hfmt = "%-15s ", .fmt = "%-15s "},
+    [F_FUNC] =
+        {.json = "func", .type = KS_T_STR, .header = "FUNC", .hfmt = "%-16s ", .fmt = "%-16s "},
     [F_MSG] = {.json = "msg", .type = KS_T_STR, .header = "-", .hfmt = "%s", .fmt = "%s"},
     [F_KSTACK] = {.json = "kernel_stack", .type = KS_T_STRV, .on = &opt_kstack},
     [F_USTACK] = {.json = "user_stack", .type = KS_T_STRV, .on = &opt_ustack},
@@ -403,24 +398,21 @@ static bool done;
 static struct agg {
     char *text;
     long count;
-} *aggs;
+} * aggs;
 static size_t naggs;
 
 static void format_msg(const struct tprobe *p, const struct trace_event *e, const char *strs,
                        struct ks_buf *out)
 {
-    if (!p->fmt)
-        return;
+    if (!p->fmt) return;
     for (int k = 0; k <= p->nconv; k++) {
         /* The text between conversions, "%%" printed as "%". */
         const char *l = p->fmt + p->lit_at[k];
         for (size_t c = 0; c < p->lit_len[k]; c++) {
             ks_buf_addn(out, l + c, 1);
-            if (l[c] == '%' && c + 1 < p->lit_len[k] && l[c + 1] == '%')
-                c++;
+            if (l[c] == '%' && c + 1 < p->lit_len[k] && l[c + 1] == '%') c++;
         }
-        if (k == p->nconv)
-            break;
+        if (k == p->nconv) break;
         const struct conv *c = &p->conv[k];
         uint64_t v = e->v[k];
         char b[512], sym[256];
@@ -480,12 +472,10 @@ static void on_event(void *data, int size)
     if (done || (size_t)size < sizeof(*e) + TRACE_MAX_VALUES * (size_t)opt_strsize ||
         e->target >= (unsigned)ntargets)
         return;
-    if (!opt_self && e->tgid == (uint32_t)getpid())
-        return;
+    if (!opt_self && e->tgid == (uint32_t)getpid()) return;
     char comm[TRACE_COMM_LEN + 1];
     snprintf(comm, sizeof(comm), "%.*s", TRACE_COMM_LEN, e->comm);
-    if (opt_name && !strstr(comm, opt_name))
-        return;
+    if (opt_name && !strstr(comm, opt_name)) return;
     const struct tprobe *p = &tp[targets[e->target].probe];
     const char *func = targets[e->target].name;
     struct ks_buf msg = {0};
@@ -508,18 +498,13 @@ static void on_event(void *data, int size)
     }
     struct ks_frames kf = {0}, uf = {0};
     int sfd = opt_kstack || opt_ustack ? ks_map_fd(g_run, "stack_traces") : -1;
-    if (opt_kstack)
-        ks_frames_kernel(&kf, sfd, e->kstack, KS_FRAME_OFFSET);
-    if (opt_ustack)
-        ks_frames_user(&uf, sfd, e->ustack, e->tgid, KS_FRAME_OFFSET);
+    if (opt_kstack) ks_frames_kernel(&kf, sfd, e->kstack, KS_FRAME_OFFSET);
+    if (opt_ustack) ks_frames_user(&uf, sfd, e->ustack, e->tgid, KS_FRAME_OFFSET);
     if (opt_aggregate) {
         struct ks_buf line = {0};
-        ks_buf_printf(&line, "%-7u %-7u %-15s %-16s %s\n", e->tgid, e->tid, comm, func,
-                      msg.s);
-        if (opt_kstack)
-            stack_lines(&line, &kf, e->kstack);
-        if (opt_ustack)
-            stack_lines(&line, &uf, e->ustack);
+        ks_buf_printf(&line, "%-7u %-7u %-15s %-16s %s\n", e->tgid, e->tid, comm, func, msg.s);
+        if (opt_kstack) stack_lines(&line, &kf, e->kstack);
+        if (opt_ustack) stack_lines(&line, &uf, e->ustack);
         size_t i = 0;
         for (; i < naggs && strcmp(aggs[i].text, line.s); i++)
             ;
@@ -545,10 +530,8 @@ static void on_event(void *data, int size)
         if ((opt_kstack || opt_ustack) && !ks_out_json()) {
             struct ks_buf st = {0};
             ks_buf_add(&st, "");
-            if (opt_kstack)
-                stack_lines(&st, &kf, e->kstack);
-            if (opt_ustack)
-                stack_lines(&st, &uf, e->ustack);
+            if (opt_kstack) stack_lines(&st, &kf, e->kstack);
+            if (opt_ustack) stack_lines(&st, &uf, e->ustack);
             printf("%s\n", st.s);
             ks_buf_free(&st);
         }
@@ -573,8 +556,7 @@ static void on_start(struct ks_run *r)
             snprintf(time_fmt, sizeof(time_fmt), "%%-17s ");
     fields[F_MSG].header = all_trivial ? "" : "-";
     ks_record_header(&rec);
-    if (opt_ustack && r->opt.pid >= 0)
-        ks_usyms_note((uint32_t)r->opt.pid);
+    if (opt_ustack && r->opt.pid >= 0) ks_usyms_note((uint32_t)r->opt.pid);
 }
 
 static int cmp_agg(const void *a, const void *b)
@@ -586,8 +568,7 @@ static int cmp_agg(const void *a, const void *b)
 static void on_exit_(struct ks_run *r)
 {
     (void)r;
-    if (!opt_aggregate)
-        return;
+    if (!opt_aggregate) return;
     qsort(aggs, naggs, sizeof(*aggs), cmp_agg);
     for (size_t i = 0; i < naggs; i++)
         printf("%s-->COUNT %ld\n\n", aggs[i].text, aggs[i].count);
