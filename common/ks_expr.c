@@ -394,8 +394,14 @@ static int primary(struct parser *p, bool *is_string)
             p->text[t->pos + 3] <= '6') {
             if (p->env->tracepoint)
                 return fail(p, t->pos, "tracepoints have no arg1..arg6: use args->field");
-            if (p->env->usdt)
+            if (p->env->usdt && !p->env->usdt_args)
                 return fail(p, t->pos, "USDT arguments are not supported here yet");
+            if (p->env->usdt) {
+                snprintf(b, sizeof(b), "__usdt_arg%c", p->text[t->pos + 3]);
+                emit(p, b);
+                p->i++;
+                return 0;
+            }
             snprintf(b, sizeof(b), "PT_REGS_PARM%c(ctx)", p->text[t->pos + 3]);
             emit(p, b);
             p->i++;

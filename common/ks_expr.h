@@ -35,6 +35,7 @@ struct ks_expr_env {
     bool ret;        /* a return probe: $retval, $latency and $entry() are allowed */
     bool tracepoint; /* a tracepoint: args->field, no argN */
     bool usdt;       /* a USDT probe: arg1..arg6 are the probe's arguments */
+    bool usdt_args;  /* and the program has them in locals __usdt_arg1..6 (ks_usdt_arg_c) */
     bool trace;      /* BCC trace's names too: retval (r:), $pid (the thread), $tgid, $uid,
                         $gid, $cpu */
 };

@@ -80,6 +80,10 @@ const struct ks_optset ks_optsets[] = {
     {"stackcount", "t:sched:sched_process_fork", 0, NULL},
     {"stackcount", "-i 1 -K vfs_read", 0, NULL},
     {"stackcount", "-U c:malloc", 0, NULL},
+    {"trace", "t:sched:sched_process_fork", 0, NULL},
+    {"trace", "p::do_sys_openat2", 0, NULL}, /* the guest suite's (guest.d/generic.sh) */
+    {"trace", "r::vfs_read", 0, NULL},       /* the guest suite's */
+    {"trace", "-U c:malloc", 0, NULL},
     {"runqlat", "", 0, NULL},
     {"runqlat", "-P", 0, NULL}, /* RUNQ_BY_PROCESS: latencies kept until the thread leaves */
     {"runqslower", "", 0, NULL},

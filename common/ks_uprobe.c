@@ -368,3 +368,96 @@ long ks_usdt_each(const char *path, bool (*fn)(const struct ks_usdt_note *n, voi
     close(fd);
     return count;
 }
+
+/* x86_64 register names (64, 32, 16 and 8 bits) and their struct pt_regs fields. */
+static const char *usdt_reg(const char *name, size_t len)
+{
+    static const char *const map[][5] = {
+        {"rax", "eax", "ax", "al", "ax"},       {"rbx", "ebx", "bx", "bl", "bx"},
+        {"rcx", "ecx", "cx", "cl", "cx"},       {"rdx", "edx", "dx", "dl", "dx"},
+        {"rsi", "esi", "si", "sil", "si"},      {"rdi", "edi", "di", "dil", "di"},
+        {"rbp", "ebp", "bp", "bpl", "bp"},      {"rsp", "esp", "sp", "spl", "sp"},
+        {"r8", "r8d", "r8w", "r8b", "r8"},      {"r9", "r9d", "r9w", "r9b", "r9"},
+        {"r10", "r10d", "r10w", "r10b", "r10"}, {"r11", "r11d", "r11w", "r11b", "r11"},
+        {"r12", "r12d", "r12w", "r12b", "r12"}, {"r13", "r13d", "r13w", "r13b", "r13"},
+        {"r14", "r14d", "r14w", "r14b", "r14"}, {"r15", "r15d", "r15w", "r15b", "r15"},
+        {"rip", "eip", "ip", "ip", "ip"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        for (int k = 0; k < 4; k++)
+            if (strlen(map[i][k]) == len && !strncmp(map[i][k], name, len)) return map[i][4];
+    return NULL;
+}
+
+bool ks_usdt_arg_c(const char *args, int n, struct ks_buf *out, struct ks_buf *err)
+{
+#if !defined(__x86_64__)
+    (void)args, (void)n, (void)out;
+    ks_buf_printf(err, "USDT arguments are read on x86_64 only");
+    return false;
+#else
+    /* The n-th blank-separated word. */
+    const char *w = args;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        w += len;
+        w += strspn(w, " ");
+        len = strcspn(w, " ");
+        if (!len) {
+            ks_buf_printf(err, "the probe has %d argument%s", i, i == 1 ? "" : "s");
+            return false;
+        }
+    }
+    char word[128];
+    snprintf(word, sizeof(word), "%.*s", (int)len, w);
+    char *at = strchr(word, '@'), *end;
+    long size = at ? strtol(word, &end, 10) : 0;
+    if (!at || end != at || !size || labs(size) > 8 || (labs(size) & (labs(size) - 1))) {
+        ks_buf_printf(err, "cannot read USDT argument '%s' (SIZE@OPERAND expected)", word);
+        return false;
+    }
+    const char *type = size == -8   ? "s64"
+                       : size == 8  ? "u64"
+                       : size == -4 ? "s32"
+                       : size == 4  ? "u32"
+                       : size == -2 ? "s16"
+                       : size == 2  ? "u16"
+                       : size == -1 ? "s8"
+                                    : "u8";
+    const char *wide = size < 0 ? "s64" : "u64";
+    const char *op = at + 1;
+    if (op[0] == '%') {
+        const char *reg = usdt_reg(op + 1, strlen(op + 1));
+        if (reg) {
+            ks_buf_printf(out, "((%s)(%s)ctx->%s)", wide, type, reg);
+            return true;
+        }
+    } else if (op[0] == '$') {
+        long long v = strtoll(op + 1, &end, 0);
+        if (end != op + 1 && !*end) {
+            ks_buf_printf(out, "((%s)(%s)%lldLL)", wide, type, v);
+            return true;
+        }
+    } else {
+        /* [offset](%reg) */
+        long long off = op[0] == '(' ? 0 : strtoll(op, &end, 0);
+        const char *paren = op[0] == '(' ? op : end;
+        const char *close = paren[0] == '(' ? strchr(paren, ')') : NULL;
+        const char *reg = close && paren[1] == '%' && !close[1]
+                              ? usdt_reg(paren + 2, (size_t)(close - paren - 2))
+                              : NULL;
+        if (reg) {
+            ks_buf_printf(out,
+                          "({ %s __v = 0; ks_probe_read_user(&__v, sizeof(__v), "
+                          "(void *)(ctx->%s + (%lldLL))); (%s)__v; })",
+                          type, reg, off, wide);
+            return true;
+        }
+    }
+    ks_buf_printf(err,
+                  "cannot read USDT argument '%s' (registers, constants and "
+                  "offset(%%register) are read)",
+                  word);
+    return false;
+#endif
+}

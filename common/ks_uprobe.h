@@ -61,4 +61,12 @@ struct ks_usdt_note {
 long ks_usdt_each(const char *path, bool (*fn)(const struct ks_usdt_note *n, void *ctx),
                   void *ctx);
 
+/* Argument n (1-based) of a USDT probe whose note says args ("-8@-48(%rbp) -8@%rax"), as
+ * a C expression of type s64 or u64 over the probe's registers (struct pt_regs *ctx):
+ * a register, a constant ($5) or memory at a register plus an offset (read with
+ * ks_probe_read_user). Built from the parsed spec only (register names from a fixed
+ * table, numbers). x86_64. false with a message in *err (no such argument, a form not
+ * read here such as symbol(%rip)). */
+bool ks_usdt_arg_c(const char *args, int n, struct ks_buf *out, struct ks_buf *err);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "ks_spec.h"
 #include "ks_test.h"
+#include "ks_uprobe.h"
 
 static int parse(const char *text, struct ks_spec *s, struct ks_buf *err)
 {
@@ -66,5 +67,27 @@ int main(void)
     ks_buf_free(&d);
     ks_spec_free(&s);
     ks_buf_free(&err);
+    /* USDT argument specs into C over pt_regs: registers, constants, memory. */
+    struct ks_buf c = {0}, why = {0};
+    const char *spec = "-8@-48(%rbp) -4@%eax 2@$7 8@(%rdi) 4@sym(%rip)";
+    CHECK(ks_usdt_arg_c(spec, 1, &c, &why));
+    CHECK_STREQ(c.s, "({ s64 __v = 0; ks_probe_read_user(&__v, sizeof(__v), (void *)(ctx->bp "
+                     "+ (-48LL))); (s64)__v; })");
+    c.len = 0;
+    CHECK(ks_usdt_arg_c(spec, 2, &c, &why));
+    CHECK_STREQ(c.s, "((s64)(s32)ctx->ax)");
+    c.len = 0;
+    CHECK(ks_usdt_arg_c(spec, 3, &c, &why));
+    CHECK_STREQ(c.s, "((u64)(u16)7LL)");
+    c.len = 0;
+    CHECK(ks_usdt_arg_c(spec, 4, &c, &why));
+    CHECK_CONTAINS(c.s, "ctx->di + (0LL)");
+    CHECK(!ks_usdt_arg_c(spec, 5, &c, &why)); /* symbol(%rip): not read */
+    CHECK(!ks_usdt_arg_c(spec, 6, &c, &why));
+    CHECK_CONTAINS(why.s, "the probe has 5 arguments");
+    CHECK(!ks_usdt_arg_c("3@%rax", 1, &c, &why));
+    CHECK(!ks_usdt_arg_c("8@%xyz); evil(", 1, &c, &why));
+    ks_buf_free(&c);
+    ks_buf_free(&why);
     return ks_test_done("unit-spec");
 }

@@ -1,5 +1,6 @@
 # The generic tracers in the guest, where kernel functions can be probed: funccount,
-# funclatency, stackcount, funcslower and argdist on vfs_read (kprobes and kretprobes from a pattern).
+# funclatency, stackcount, funcslower and argdist on vfs_read (kprobes and kretprobes from a
+# pattern); trace on do_sys_openat2 (kprobe) and vfs_read's return (kretprobe).
 # shellcheck shell=bash
 
 # read_file N: N reads through vfs_read by the shell itself (no forks: cheap under TCG).
@@ -60,11 +61,24 @@ check_argdist() {
   fi
 }
 
+# trace: the shell's own opens (redirections) and reads, one line each, BCC's columns.
+check_trace() {
+  local mode=$1 out=$2
+  read_file 5
+  if vm_wait_match "$out" '^[0-9]+ +[0-9]+ +[^ ]+ +(do_sys_openat2|vfs_read) *$' 30; then
+    vm_pass "trace --probe=$mode: a PID TID COMM FUNC line per call"
+  else
+    vm_fail "trace --probe=$mode: lines" "no 'PID TID COMM do_sys_openat2|vfs_read' line"; vm_evidence "$out" 30
+  fi
+}
+
 suite_generic() {
   guest_tool funccount   '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool funclatency '^Tracing 1 functions for "vfs_read"' "-i 1 vfs_read"    kprobe
   guest_tool stackcount  '^Tracing 1 functions for "vfs_read"' "-i 1 -K vfs_read" kprobe
   guest_tool funcslower  '^COMM +PID +LAT' "-m 0 vfs_read" kprobe
   guest_tool argdist     '^\[[0-9:]+\]$' '-i 1 -C p::vfs_read():size_t:arg3 -H r::vfs_read():long:$retval' kprobe
+  guest_tool trace       '^PID +TID +COMM +FUNC'               "p::do_sys_openat2" kprobe
+  guest_tool trace       '^PID +TID +COMM +FUNC'               "r::vfs_read"       kprobe
 }
 GUEST_SUITES+=(suite_generic)
