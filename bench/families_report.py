@@ -126,7 +126,7 @@ def render(meta, S, nums, med, err, fmt):
                                     "%s lost in the worst round" % (fmt(max(lost), "", 0) if lost else "n/a"),
                                     "n/a" if not lost else ("**PASS**" if max(lost) == 0 else "**FAIL**")))
         w("")
-        if sec == "sched":
+        if sec in ("sched", "generic"):
             prog_table(w, S, sec, tools)
         if sec == "generic":
             glob_table(w, meta, S, med, err, fmt)
@@ -169,17 +169,18 @@ def glob_table(w, meta, S, med, err, fmt):
       "generated library; bpftrace: `uprobe:libksbglob.so:ksbglob_f* { @[probe] = count(); }`), "
       "median; kscope cold: an empty `--cache-dir`:" % n)
     w("")
-    w("| implementation | time to ready (ms) | RSS after 1 s (MiB) |")
-    w("|---|---|---|")
+    w("| implementation | time to ready (ms) | RSS after 1 s (MiB) | Ctrl-C to exit (ms) |")
+    w("|---|---|---|---|")
     for impl, label in (("kscope-cold", "kscope funccount, cold"),
                         ("kscope-warm", "kscope funccount, warm"),
                         ("bcc", "BCC funccount-bpfcc"), ("bpftrace", "bpftrace")):
         e = err("glob", "funccount", impl)
         if e:
-            w("| %s | does not run here: %s | |" % (label, e.replace("|", "\\|")))
+            w("| %s | does not run here: %s | | |" % (label, e.replace("|", "\\|")))
             continue
         r = med("glob", "funccount", impl, "ready_ms")
         rss = med("glob", "funccount", impl, "steady_rss_kb")
         if r is not None:
-            w("| %s | %s | %s |" % (label, fmt(r, "", 0), fmt(rss / 1024 if rss else None)))
+            w("| %s | %s | %s | %s |" % (label, fmt(r, "", 0), fmt(rss / 1024 if rss else None),
+                                        fmt(med("glob", "funccount", impl, "stop_ms"), "", 0)))
     w("")

@@ -71,6 +71,8 @@ while [ $# -gt 0 ]; do
 done
 
 want() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) true ;; *) false ;; esac; }
+# --only: the report goes to results-SECTION[-SECTION].md unless --out says otherwise
+[ -n "$ONLY" ] && [ "$OUT" = "$HERE/results.md" ] && OUT=$HERE/results-${ONLY//,/-}.md
 for s in ${ONLY//,/ }; do
     case ",$SECTIONS," in *",$s,"*) ;; *) echo "run.sh: unknown section '$s' for --only (one of: $SECTIONS)" >&2; exit 2 ;; esac
 done
