@@ -14,7 +14,7 @@
 if [ "$QUICK" = 1 ]; then
     NET_SECS=2 FAM_NDIO=5000 NCALLS=${FAM_CALLS:-200000} NMALLOC=${FAM_MALLOCS:-100000} NPINGPONG=200000 GLOB_RUNS=1
 else
-    NET_SECS=10 FAM_NDIO=50000 NCALLS=${FAM_CALLS:-10000000} NMALLOC=${FAM_MALLOCS:-1000000} NPINGPONG=1000000 GLOB_RUNS=$RUNS
+    NET_SECS=10 FAM_NDIO=50000 NCALLS=${FAM_CALLS:-10000000} NMALLOC=${FAM_MALLOCS:-1000000} NPINGPONG=1000000 GLOB_RUNS=${FAM_GLOB_RUNS:-3}
 fi
 NET_RATE=20000 MALLOC_RATE=1000000 NET_PORT=5999 NGLOB=500
 FAM_RUNS=$WL_RUNS
@@ -75,10 +75,32 @@ fam_run() {
     rm -f "$out"
 }
 
+# fam_rounds SEC BASE TOOL PATTERN MATCH WORKLOAD ROUNDS [ARGS...]: each round the workload
+# untraced (named BASE), under kscope's TOOL ARGS, BCC's, bpftrace's (the packaged script, or
+# the program in BT_PROG), untraced again.
+fam_rounds() {
+    local sec=$1 base=$2 tool=$3 pat=$4 match=$5 wl=$6 rounds=$7 r impl
+    shift 7
+    for r in $(seq "$rounds"); do
+        fam_run "$sec" "$base" untraced "$r" "" "" "$wl" --
+        for impl in kscope bcc bpftrace; do
+            case $impl in
+            kscope) ks_tool "$tool" "$@" ;;
+            bcc) bcc_tool "$tool" "$@" ;;
+            bpftrace) bt_tool "$tool" ;;
+            esac
+            fam_run "$sec" "$tool" $impl "$r" "$pat" "$match" "$wl" -- "${CMD[@]}"
+        done
+        fam_run "$sec" "$base" untraced "$r.2" "" "" "$wl" --
+    done
+}
+
 bcc_tool() { CMD=(env "${BCC_ENV[@]}" "/usr/sbin/$1-bpfcc" "${@:2}"); }
 # bpftrace's scripts that #include kernel headers find them as BCC does (BPFTRACE_KERNEL_SOURCE).
 bt_env() { BT_ENV=(); [ ${#BCC_ENV[@]} -gt 0 ] && BT_ENV=(BPFTRACE_KERNEL_SOURCE="${BCC_ENV[0]#*=}"); }
-bt_tool() { CMD=(env "${BT_ENV[@]}" bpftrace "/usr/sbin/$1.bt"); }
+bt_tool() {
+    if [ -n "${BT_PROG:-}" ]; then CMD=(bpftrace -e "$BT_PROG"); else CMD=(env "${BT_ENV[@]}" bpftrace "/usr/sbin/$1.bt"); fi
+}
 ks_tool() { CMD=("$BIN/$1" --cache-dir "$WORK/warm" "${@:2}"); }
 
 # ---- net: tcpconnect and tcplife during NET_RATE loopback connections a second ----------------
@@ -86,46 +108,20 @@ fam_net() {
     NETNS=ksbench-$$
     ip netns add "$NETNS" && ip netns exec "$NETNS" ip link set lo up ||
         { meta fam_net_skipped "cannot create a network namespace"; return; }
-    local wl="ip netns exec $NETNS $FL conn -r $NET_RATE -s $NET_SECS -P $NET_PORT" r t impl
+    local wl="ip netns exec $NETNS $FL conn -r $NET_RATE -s $NET_SECS -P $NET_PORT"
     wait_quiet net 'inet_sock_set_state|tcp_'
     say "net: tcpconnect, tcplife during $NET_RATE loopback connections/s for $NET_SECS s ($FAM_RUNS rounds)"
-    for r in $(seq "$FAM_RUNS"); do
-        fam_run net conn untraced "$r" "" "" "$wl" --
-        for t in tcpconnect tcplife; do
-            local pat=DPORT
-            [ $t = tcplife ] && pat=LADDR
-            for impl in kscope bcc bpftrace; do
-                case $impl in
-                kscope) ks_tool $t ;;
-                bcc) bcc_tool $t ;;
-                bpftrace) bt_tool $t ;;
-                esac
-                fam_run net $t $impl "$r" "$pat" "$NET_PORT" "$wl" -- "${CMD[@]}"
-            done
-        done
-        fam_run net conn untraced "$r.2" "" "" "$wl" --
-    done
+    fam_rounds net conn tcpconnect DPORT "$NET_PORT" "$wl" "$FAM_RUNS"
+    fam_rounds net conn tcplife LADDR "$NET_PORT" "$wl" "$FAM_RUNS"
     fam_cleanup
 }
 
 # ---- block: biosnoop during FAM_NDIO 4 KiB O_DIRECT writes --------------------------------------
 fam_block() {
-    local dio=$WORK/ksbench-fam-dio r impl
-    local wl="$LG -D -n $FAM_NDIO -f $dio"
+    local dio=$WORK/ksbench-fam-dio
     wait_quiet block 'block_rq_|block_io_'
     say "block: biosnoop during $FAM_NDIO O_DIRECT writes ($FAM_RUNS rounds)"
-    for r in $(seq "$FAM_RUNS"); do
-        fam_run block dio untraced "$r" "" "" "$wl" --
-        for impl in kscope bcc bpftrace; do
-            case $impl in
-            kscope) ks_tool biosnoop ;;
-            bcc) bcc_tool biosnoop ;;
-            bpftrace) bt_tool biosnoop ;;
-            esac
-            fam_run block biosnoop $impl "$r" 'LAT(ms)' loadgen "$wl" -- "${CMD[@]}"
-        done
-        fam_run block dio untraced "$r.2" "" "" "$wl" --
-    done
+    fam_rounds block dio biosnoop 'LAT(ms)' loadgen "$LG -D -n $FAM_NDIO -f $dio" "$FAM_RUNS"
     rm -f "$dio"
 }
 
@@ -137,18 +133,8 @@ fam_generic() {
     sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1 || meta fam_generic_nostats 1
     wait_quiet generic
     say "generic: funccount on a uprobe, $NCALLS calls (1 round)"
-    for r in 1; do
-        fam_run generic call untraced "$r" "" "" "$wl" --
-        for impl in kscope bcc bpftrace; do
-            case $impl in
-            kscope) ks_tool funccount "$spec" ;;
-            bcc) bcc_tool funccount "$spec" ;;
-            bpftrace) CMD=(bpftrace -e "BEGIN { printf(\"Tracing 1 functions\\n\"); } uprobe:$spec { @ = count(); }") ;;
-            esac
-            fam_run generic funccount $impl "$r" Tracing "" "$wl" -- "${CMD[@]}"
-        done
-        fam_run generic call untraced "$r.2" "" "" "$wl" --
-    done
+    BT_PROG="BEGIN { printf(\"Tracing 1 functions\\n\"); } uprobe:$spec { @ = count(); }" \
+        fam_rounds generic call funccount Tracing "" "$wl" 1 "$spec"
     sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1
     # Time to ready with NGLOB uprobes: a generated library of NGLOB small functions.
     local lib=$WORK/libksbglob.so
@@ -210,22 +196,10 @@ fam_mem() {
 
 # ---- sched: runqlat during a pipe ping-pong pair ----------------------------------------------
 fam_sched() {
-    local wl="$FL pingpong -n $NPINGPONG" r impl
     sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1 || meta fam_sched_nostats 1
     wait_quiet sched 'sched_switch|sched_wakeup'
     say "sched: runqlat during $NPINGPONG pipe round trips ($FAM_RUNS rounds)"
-    for r in $(seq "$FAM_RUNS"); do
-        fam_run sched pingpong untraced "$r" "" "" "$wl" --
-        for impl in kscope bcc bpftrace; do
-            case $impl in
-            kscope) ks_tool runqlat ;;
-            bcc) bcc_tool runqlat ;;
-            bpftrace) bt_tool runqlat ;;
-            esac
-            fam_run sched runqlat $impl "$r" Tracing "" "$wl" -- "${CMD[@]}"
-        done
-        fam_run sched pingpong untraced "$r.2" "" "" "$wl" --
-    done
+    fam_rounds sched pingpong runqlat Tracing "" "$FL pingpong -n $NPINGPONG" "$FAM_RUNS"
     sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1
 }
 

@@ -10,7 +10,7 @@ IMPL = {"kscope": "kscope %s", "bcc": "BCC %s-bpfcc", "bpftrace": "bpftrace %s.b
 # better), other workload numbers, what the lines column counts, the heading and intro.
 SECTIONS = [
     ("net", "conn", ["tcpconnect", "tcplife"], ("wl_rate", "connections/s", True),
-     [("wl_cpu_s", "workload CPU (s)")], "lines naming port 5999",
+     [("wl_cpu_s", "workload CPU (s)", 3)], "lines naming port 5999",
      "net: tcpconnect and tcplife during paced loopback connections",
      "[famload.c](famload.c) `conn` connects to 127.0.0.1:5999 at %s a second for %s s in "
      "a network namespace the bench creates (each connection closed with an RST: no TIME_WAIT); "
@@ -28,7 +28,7 @@ SECTIONS = [
      "each tool counts it through a uprobe (bpftrace: `uprobe:famload:ksb_target { @ = "
      "count(); }`). The added time per call is the uprobe's trap plus the program."),
     ("mem", "memleak", ["memleak"], ("wl_wall_s", "workload wall (s)", False),
-     [("wl_rate", "pairs/s reached")], None,
+     [("wl_rate", "pairs/s reached", 0)], None,
      "mem: memleak -p on a process doing paced malloc/free pairs",
      "[famload.c](famload.c) `malloc`: %s malloc()/free() pairs paced at %s a second, in a "
      "process the tool attaches to with -p while it waits (past its loader). RSS: the "
@@ -39,6 +39,12 @@ SECTIONS = [
      "two pipes %s times (two context switches per round trip), unpaced: the untraced rate "
      "is what this machine does. Program cost: kernel.bpf_stats_enabled=1 during the section."),
 ]
+
+
+def label_of(sec, tool, impl):
+    if sec == "generic" and impl == "bpftrace":
+        return "bpftrace `uprobe:...{@=count()}`"
+    return IMPL[impl] % tool
 
 
 def render(meta, S, nums, med, err, fmt):
@@ -63,8 +69,9 @@ def render(meta, S, nums, med, err, fmt):
         return out, targets
     w("## Tool families (issues 12-16)")
     w("")
-    w("Each implementation runs beside an untraced run of the same workload in the same round "
-      "(%s); medians over the rounds, lost events: the worst round. An implementation that "
+    w("Each implementation runs between two untraced runs of the same workload, in the same "
+      "round (%s); medians over the rounds, lost events: the worst round (snooping tools "
+      "only; the others aggregate in the kernel). An implementation that "
       "cannot start here is a row saying why. BCC's tools get kscope's kernel headers "
       "(BCC_KERNEL_SOURCE), bpftrace's scripts the same (BPFTRACE_KERNEL_SOURCE)." %
       meta.get("fam_settings", "?"))
@@ -78,22 +85,21 @@ def render(meta, S, nums, med, err, fmt):
             w("Before the section: %s." % meta["busy_" + sec])
         w("")
         head = ["tool", "implementation", "time to ready (ms)", mlabel, "slowdown vs untraced"]
-        head += [x[1] for x in extra]
-        head += ["lost events (worst)"] + ([lines_label] if lines_label else [])
+        head += [label for _, label, _ in extra]
+        head += ["lost events (worst)", lines_label] if lines_label else []
         head += ["tool CPU (s)", "tool RSS (MiB)", "tool peak RSS (MiB)"]
         w("| " + " | ".join(head) + " |")
         w("|" + "---|" * len(head))
         b = med(sec, base, "untraced", mkey)
         nd = 0 if higher else 3 if mkey.endswith("_s") else 1
         row = ["untraced", "-", "-", fmt(b, "", nd), "1.00x"]
-        row += [fmt(med(sec, base, "untraced", k), "", 3) for k, _ in extra]
-        row += ["-"] + (["-"] if lines_label else []) + ["-", "-", "-"]
+        row += [fmt(med(sec, base, "untraced", k), "", d) for k, _, d in extra]
+        row += ["-", "-"] if lines_label else []
+        row += ["-", "-", "-"]
         w("| " + " | ".join(row) + " |")
         for tool in tools:
             for impl in ("kscope", "bcc", "bpftrace"):
-                label = IMPL[impl] % tool
-                if sec == "generic" and impl == "bpftrace":
-                    label = "bpftrace `uprobe:...{@=count()}`"
+                label = label_of(sec, tool, impl)
                 e = why(sec, tool, impl)
                 v = med(sec, tool, impl, mkey)
                 if e:
@@ -111,9 +117,9 @@ def render(meta, S, nums, med, err, fmt):
                        fmt(slow, "x", 2)]
                 if sec == "generic" and b is not None:
                     row[4] += " (+%.0f ns per call)" % (v - b)
-                row += [fmt(med(sec, tool, impl, k), "", 3) for k, _ in extra]
-                row.append(fmt(max(lost), "", 0) if lost else "n/a")
+                row += [fmt(med(sec, tool, impl, k), "", d) for k, _, d in extra]
                 if lines_label:
+                    row.append(fmt(max(lost), "", 0) if lost else "n/a")
                     row.append(fmt(med(sec, tool, impl, "lines"), "", 0))
                 cpu = med(sec, tool, impl, "tool_cpu_ms")
                 rss = med(sec, tool, impl, "post_rss_kb")
@@ -156,7 +162,7 @@ def prog_table(w, S, sec, tools):
                 if cnt == 0 or cnt < top / 100:
                     continue
                 w("| %s | %s | %s | %s | %s | %.0f |" % (
-                    tool, IMPL[impl] % tool, name, att, format(int(cnt), ","),
+                    tool, label_of(sec, tool, impl), name, att.split("/")[-1], format(int(cnt), ","),
                     statistics.median([n for _, n in v])))
     w("")
 

@@ -433,9 +433,10 @@ w("|---|---|---|")
 for t in targets:
     w("| %s | %s | %s |" % t)
 w("")
-w("\\* BCC API = Debian's BCC Python API running kscope's own program "
-  "([bcc_same.py](bcc_same.py)), used where Debian's BCC tool cannot run on this kernel.")
-w("")
+if OLD:
+    w("\\* BCC API = Debian's BCC Python API running kscope's own program "
+      "([bcc_same.py](bcc_same.py)), used where Debian's BCC tool cannot run on this kernel.")
+    w("")
 out.extend(ready)
 w("")
 out.extend(mem)
