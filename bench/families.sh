@@ -129,7 +129,7 @@ fam_block() {
 # One round only: a uprobe hit costs microseconds (about 30 us on a loaded VM), so 10 million
 # calls take minutes per tool (FAM_CALLS=N in the environment sets fewer).
 fam_generic() {
-    local wl="$FL call -n $NCALLS" spec="$FL:ksb_target" r impl i
+    local wl="$FL call -n $NCALLS" spec="$FL:ksb_target" r impl i cold
     sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1 || meta fam_generic_nostats 1
     wait_quiet generic
     say "generic: funccount on a uprobe, $NCALLS calls (1 round)"
@@ -147,13 +147,15 @@ fam_generic() {
         for impl in kscope-cold kscope-warm bcc bpftrace; do
             [ -n "${FAM_FAILED[glob.$impl]:-}" ] && continue
             case $impl in
-            kscope-cold) CMD=("$BIN/funccount" --cache-dir "$(mktemp -d "$WORK/cold.XXXXXX")" "$lib:ksbglob_f*") ;;
+            kscope-cold) cold=$(mktemp -d "$WORK/cold.XXXXXX") && CMD=("$BIN/funccount" --cache-dir "$cold" "$lib:ksbglob_f*") ;;
             kscope-warm) ks_tool funccount "$lib:ksbglob_f*" ;;
             bcc) bcc_tool funccount "$lib:ksbglob_f*" ;;
             bpftrace) CMD=(bpftrace -e "BEGIN { printf(\"Tracing $NGLOB functions\\n\"); } uprobe:$lib:ksbglob_f* { @[probe] = count(); }") ;;
             esac
             measure glob funccount "$impl" "$r" -p Tracing -t 120 -H 1 -k 120 -- "${CMD[@]}" ||
                 FAM_FAILED[glob.$impl]=1
+            # what the cold start compiled makes the warm start warm
+            [ "$impl" = kscope-cold ] && cp -a "$cold/." "$WORK/warm/" 2>/dev/null
             # Ctrl-C to exit: the kernel removes the 500 uprobes as the tool closes them.
             sample glob funccount "$impl" "$r" stop_ms "$(sed -n 's/^stop_ms=//p' "$WORK/glob-funccount-$impl-$r.h")"
         done

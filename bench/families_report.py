@@ -15,7 +15,9 @@ SECTIONS = [
      "[famload.c](famload.c) `conn` connects to 127.0.0.1:5999 at %s a second for %s s in "
      "a network namespace the bench creates (each connection closed with an RST: no TIME_WAIT); "
      "a thread accepts. The rate it reached, and its own CPU time (client and acceptor), "
-     "traced and untraced in the same round. Lines: output lines naming the port (tcplife "
+     "traced and untraced in the same round (on a busy machine the rate reached varies from "
+     "run to run; the workload's CPU time, with its ratio to untraced, is the steadier "
+     "measure of what tracing costs it). Lines: output lines naming the port (tcplife "
      "sees both ends of each connection)."),
     ("block", "dio", ["biosnoop"], ("wl_wall_s", "workload wall (s)", False), [],
      "lines by loadgen",
@@ -72,7 +74,9 @@ def render(meta, S, nums, med, err, fmt):
     w("Each implementation runs between two untraced runs of the same workload, in the same "
       "round (%s); medians over the rounds, lost events: the worst round (snooping tools "
       "only; the others aggregate in the kernel). An implementation that "
-      "cannot start here is a row saying why. BCC's tools get kscope's kernel headers "
+      "cannot start here is a row saying why. kscope's time to ready: its first start of each "
+      "tool in a run compiles into the run's fresh cache (with three rounds the median is a "
+      "warm start; generic and mem have one round: a cold start). BCC's tools get kscope's kernel headers "
       "(BCC_KERNEL_SOURCE), bpftrace's scripts the same (BPFTRACE_KERNEL_SOURCE)." %
       meta.get("fam_settings", "?"))
     w("")
@@ -117,7 +121,9 @@ def render(meta, S, nums, med, err, fmt):
                        fmt(slow, "x", 2)]
                 if sec == "generic" and b is not None:
                     row[4] += " (+%.0f ns per call)" % (v - b)
-                row += [fmt(med(sec, tool, impl, k), "", d) for k, _, d in extra]
+                for k, _, d in extra:  # with its ratio to untraced
+                    x, u = med(sec, tool, impl, k), med(sec, base, "untraced", k)
+                    row.append(fmt(x, "", d) + (" (%.2fx)" % (x / u) if x and u else ""))
                 if lines_label:
                     row.append(fmt(max(lost), "", 0) if lost else "n/a")
                     row.append(fmt(med(sec, tool, impl, "lines"), "", 0))

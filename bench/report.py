@@ -419,6 +419,7 @@ targets.append(("counting tool (syscount): <= 100 ns per event per program",
                 verdict(None if counting_worst is None else counting_worst <= 100)))
 
 # ---- the tool families (bench/families.sh): their tables, and their targets ----
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
 import families_report  # noqa: E402  (bench/families_report.py)
 fam, fam_targets = families_report.render(meta, S, nums, med, err, fmt)
 targets = (targets if OLD else []) + fam_targets

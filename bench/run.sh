@@ -89,6 +89,7 @@ install_missing() {
     command -v bpftrace >/dev/null || pkgs+=(bpftrace)
     command -v bpftool >/dev/null || pkgs+=(bpftool)
     command -v cc >/dev/null || pkgs+=(gcc)
+    command -v ip >/dev/null || pkgs+=(iproute2) # the net section's network namespace
     [ ${#pkgs[@]} -eq 0 ] && return
     if [ "$INSTALL" = 0 ]; then
         say "missing (not installed, --no-install): ${pkgs[*]}"
