@@ -194,5 +194,6 @@ def glob_table(w, meta, S, med, err, fmt):
         rss = med("glob", "funccount", impl, "steady_rss_kb")
         if r is not None:
             w("| %s | %s | %s | %s |" % (label, fmt(r, "", 0), fmt(rss / 1024 if rss else None),
-                                        fmt(med("glob", "funccount", impl, "stop_ms"), "", 0)))
+                                        fmt(med("glob", "funccount", impl, "stop_ms"), "", 0) +
+                                        (" (SIGKILL after 120 s)" if S.get(("glob", "funccount", impl, "killed")) else "")))
     w("")
