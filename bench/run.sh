@@ -162,6 +162,9 @@ meta bpftrace_version "$(bpftrace --version 2>/dev/null || echo none)"
 meta loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta settings "runs=$RUNS wl_runs=$WL_RUNS opens=$NOPENS hold=${HOLD}s"
 
+# shellcheck source=families.sh
+. "$HERE/families.sh" # the family sections (step 6), and fam_bcc_env for --only profile
+
 # ---- quiet machine ---------------------------------------------------------------------------
 # % of all CPUs busy over one second (everything: this script is idle while it samples).
 busy_pct() {
@@ -571,6 +574,7 @@ profile_run() { # IMPL HZ: one line of the table
         "$n" >>"$PROFILE_MD"
 }
 if want profile && [ -x "$BIN/profile" ]; then
+    fam_bcc_env # BCC's headers, when --only skipped the checks that find them
     SG=$WORK/stackgen
     cc -O0 -g -fno-omit-frame-pointer -pthread -o "$SG" "$HERE/stackgen.c" || die "stackgen build failed"
     wait_quiet profile
@@ -589,9 +593,7 @@ if want profile && [ -x "$BIN/profile" ]; then
     done
 fi
 
-# ---- 6. the tool families (issues 12-16): net, block, generic, mem, sched -------------------
-# shellcheck source=families.sh
-. "$HERE/families.sh"
+# ---- 6. the tool families (issues 12-16): net, block, generic, mem, sched (bench/families.sh)
 families
 
 meta sections "${ONLY:-all}"
