@@ -23,6 +23,9 @@ for line in open(sys.argv[2]):
     S[(sec, tool, impl, key)].append(val)
 
 TOOLS = ["opensnoop", "execsnoop", "biolatency"]
+# --only: the opensnoop/execsnoop/biolatency parts only when one of their sections ran
+OLD = meta.get("sections", "all") == "all" or any(
+    x in meta.get("sections", "").split(",") for x in ("ready", "workload", "cost"))
 
 
 def nums(sec, tool, impl, key):
@@ -103,6 +106,7 @@ for sec in ("ready", "workload", "cost"):
 w("")
 
 # ---- availability ----
+w = out.append if OLD else (lambda line: None)  # (--only without those sections: skipped)
 w("## Which tools run on this kernel")
 w("")
 w("A failure is a result: the first error line is quoted. \"BCC, headers supplied\" is "
@@ -135,6 +139,7 @@ for t in TOOLS:
     w("| %s | %s | %s | %s | %s | %s |" % (
         t, cell(t, "kscope"), cell(t, "bcc-installed"), cell(t, "bcc"), cell(t, "bcc-same"), bt))
 w("")
+w = out.append
 
 # ---- targets (filled below, printed first) ----
 targets = []  # (target, measured, verdict)
@@ -413,6 +418,14 @@ targets.append(("counting tool (syscount): <= 100 ns per event per program",
                 "%s ns (slowest program)" % fmt(counting_worst, "", 0),
                 verdict(None if counting_worst is None else counting_worst <= 100)))
 
+# ---- the tool families (bench/families.sh): their tables, and their targets ----
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+import families_report  # noqa: E402  (bench/families_report.py)
+fam, fam_targets = families_report.render(meta, S, nums, med, err, fmt)
+targets = (targets if OLD else []) + fam_targets
+if not OLD:
+    ready, mem, wl, cost = [], [], [], []
+
 # ---- print ----
 w("## Targets")
 w("")
@@ -421,9 +434,10 @@ w("|---|---|---|")
 for t in targets:
     w("| %s | %s | %s |" % t)
 w("")
-w("\\* BCC API = Debian's BCC Python API running kscope's own program "
-  "([bcc_same.py](bcc_same.py)), used where Debian's BCC tool cannot run on this kernel.")
-w("")
+if OLD:
+    w("\\* BCC API = Debian's BCC Python API running kscope's own program "
+      "([bcc_same.py](bcc_same.py)), used where Debian's BCC tool cannot run on this kernel.")
+    w("")
 out.extend(ready)
 w("")
 out.extend(mem)
@@ -432,6 +446,7 @@ out.extend(wl)
 w("")
 out.extend(cost)
 w("")
+out.extend(fam)
 w("<details><summary>Raw samples</summary>")
 w("")
 w("```")

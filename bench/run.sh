@@ -28,6 +28,8 @@ EXPLORE=0
 KEEP=0
 OUT=$HERE/results.md
 TOOLS=(opensnoop execsnoop biolatency)
+ONLY=""         # --only: the sections to run (default all)
+SECTIONS="ready,workload,cost,profile,net,block,generic,mem,sched"
 
 usage() {
     cat <<EOF
@@ -42,9 +44,13 @@ usage: bash bench/run.sh [options]
   --no-install     do not apt-get install missing tools
   --out FILE       report file (default bench/results.md)
   --keep           keep the work directory (raw samples, tool output)
+  --only S[,S...]  run only these sections: ready workload cost profile (opensnoop, execsnoop,
+                   biolatency, profile) net block generic mem sched (the tool families)
 EOF
 }
 
+QUICK=0
+case " $* " in *" --quick "*) QUICK=1 ;; esac # the family sections' --quick sizes
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) RUNS=2 WL_RUNS=1 NOPENS=200000 NCOST_OPENS=100000 NDIO=5000 NSYSCALLS=200000 HOLD=1 QUIET_WAIT=10 ;;
@@ -57,10 +63,18 @@ while [ $# -gt 0 ]; do
     --no-install) INSTALL=0 ;;
     --out) OUT=$(realpath -m "$2"); shift ;;
     --keep) KEEP=1 ;;
+    --only) ONLY=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
     shift
+done
+
+want() { [ -z "$ONLY" ] || case ",$ONLY," in *",$1,"*) true ;; *) false ;; esac; }
+# --only: the report goes to results-SECTION[-SECTION].md unless --out says otherwise
+[ -n "$ONLY" ] && [ "$OUT" = "$HERE/results.md" ] && OUT=$HERE/results-${ONLY//,/-}.md
+for s in ${ONLY//,/ }; do
+    case ",$SECTIONS," in *",$s,"*) ;; *) echo "run.sh: unknown section '$s' for --only (one of: $SECTIONS)" >&2; exit 2 ;; esac
 done
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -75,6 +89,7 @@ install_missing() {
     command -v bpftrace >/dev/null || pkgs+=(bpftrace)
     command -v bpftool >/dev/null || pkgs+=(bpftool)
     command -v cc >/dev/null || pkgs+=(gcc)
+    command -v ip >/dev/null || pkgs+=(iproute2) # the net section's network namespace
     [ ${#pkgs[@]} -eq 0 ] && return
     if [ "$INSTALL" = 0 ]; then
         say "missing (not installed, --no-install): ${pkgs[*]}"
@@ -146,6 +161,9 @@ meta bcc_version "$(dpkg-query -W -f='${Version}' bpfcc-tools 2>/dev/null || ech
 meta bpftrace_version "$(bpftrace --version 2>/dev/null || echo none)"
 meta loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta settings "runs=$RUNS wl_runs=$WL_RUNS opens=$NOPENS hold=${HOLD}s"
+
+# shellcheck source=families.sh
+. "$HERE/families.sh" # the family sections (step 6), and fam_bcc_env for --only profile
 
 # ---- quiet machine ---------------------------------------------------------------------------
 # % of all CPUs busy over one second (everything: this script is idle while it samples).
@@ -260,12 +278,13 @@ cmd_of() { # TOOL IMPL [extra kscope args...]
 }
 
 # ---- 1. which tools run here -------------------------------------------------------------------
-say "work directory $WORK; checking which tools run on this kernel"
 declare -A WORKS BT_SCRIPT
 BCC_ENV=()
+khdr=""
+if want ready || want workload || want cost; then # (--only: not indented, to keep diffs small)
+say "work directory $WORK; checking which tools run on this kernel"
 mkdir -p "$WORK/warm"
 # Warm kscope's cache and learn which kernel headers it uses (BCC gets the same ones).
-khdr=""
 for t in "${TOOLS[@]}"; do
     cmd_of "$t" kscope -v
     if measure check "$t" kscope 0 -p "$(pat "$t")" -H 0.5 -- "${CMD[@]}"; then
@@ -281,6 +300,7 @@ for t in "${TOOLS[@]}"; do
     fi
 done
 meta kscope_headers "${khdr:-unknown}"
+fi # ready, workload or cost (the function below is also used by the family sections)
 
 # BCC needs kernel headers too. Where /lib/modules/$(uname -r) has none, give BCC the tree
 # kscope chose (merged into one directory, as BCC_KERNEL_SOURCE wants), so that the
@@ -301,6 +321,7 @@ bcc_headers() {
     meta bcc_headers "BCC_KERNEL_SOURCE=<merged copy of ${khdr%%|*}>"
 }
 
+if want ready || want workload || want cost; then
 bcc_headers
 for t in "${TOOLS[@]}"; do
     # BCC's own tool, first as installed; if it finds no headers, with kscope's.
@@ -355,10 +376,12 @@ floor_check() {
 floor_check
 
 for k in "${!WORKS[@]}"; do meta "works_$k" 1; done
+fi # ready, workload or cost
 
 IMPLS_READY=(kscope-cold kscope-warm bcc bcc-same bpftrace)
 
 # ---- 2. time to ready, peak and steady RSS --------------------------------------------------
+if want ready; then
 wait_quiet ready
 for t in "${TOOLS[@]}"; do
     say "time to ready and RSS: $t ($RUNS runs of each)"
@@ -372,6 +395,8 @@ for t in "${TOOLS[@]}"; do
         done
     done
 done
+
+fi # ready
 
 # ---- 3. one million openat() calls ----------------------------------------------------------
 # lost events, as each tool reports them
@@ -418,6 +443,7 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
 # kscope-perf: kscope with the perf buffers that kernels before 5.8 get; kscope-json: --json.
 IMPLS_WL=(untraced kscope kscope-json kscope-perf bcc bcc-same bpftrace)
 IMPLS_WL=(untraced floor "${IMPLS_WL[@]:1}") # the floor right after untraced, every round
+if want workload; then
 wait_quiet workload 'sys_(enter|exit)_open'
 say "openat workload: $NOPENS opens, $WL_RUNS runs each of ${IMPLS_WL[*]}"
 for r in $(seq "$WL_RUNS"); do
@@ -428,7 +454,8 @@ for r in $(seq "$WL_RUNS"); do
     done
 done
 
-if [ "$EXPLORE" = 1 ] && [ -n "${WORKS[opensnoop.kscope]:-}" ]; then
+fi # workload
+if [ "$EXPLORE" = 1 ] && want workload && [ -n "${WORKS[opensnoop.kscope]:-}" ]; then
     say "explore: kscope opensnoop variants"
     for r in $(seq "$WL_RUNS"); do
         workload_run opensnoop untraced "$r" explore "$NOPENS"
@@ -440,7 +467,9 @@ if [ "$EXPLORE" = 1 ] && [ -n "${WORKS[opensnoop.kscope]:-}" ]; then
 fi
 
 # ---- 4. in-kernel cost per event ----------------------------------------------------------------
-if sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1; then
+if ! want cost; then
+    :
+elif sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1; then
     wait_quiet cost 'sys_(enter|exit)_open|block_rq_'
     say "in-kernel cost per event (kernel.bpf_stats_enabled=1)"
     DIO=$WORK/ksbench-dio
@@ -544,7 +573,8 @@ profile_run() { # IMPL HZ: one line of the table
         "$([ -n "$late" ] && echo "> 60 s (no exit; killed)" || echo "$(((t1 - t0) / 1000000)) ms")" \
         "$n" >>"$PROFILE_MD"
 }
-if [ -x "$BIN/profile" ]; then
+if want profile && [ -x "$BIN/profile" ]; then
+    fam_bcc_env # BCC's headers, when --only skipped the checks that find them
     SG=$WORK/stackgen
     cc -O0 -g -fno-omit-frame-pointer -pthread -o "$SG" "$HERE/stackgen.c" || die "stackgen build failed"
     wait_quiet profile
@@ -563,6 +593,10 @@ if [ -x "$BIN/profile" ]; then
     done
 fi
 
+# ---- 6. the tool families (issues 12-16): net, block, generic, mem, sched (bench/families.sh)
+families
+
+meta sections "${ONLY:-all}"
 meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta duration "$(($(date +%s) - T_START)) s"
 meta n_opens "$NOPENS"
