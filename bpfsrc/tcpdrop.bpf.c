@@ -139,24 +139,11 @@ TRACEPOINT_PROBE(skb, kfree_skb)
 #endif
 
 #ifdef KS_KP_drop
-#if KS_KP_drop == 1
-/* void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason) (5.17-6.10):
- * every drop, as the tracepoint; TCP segments kept. */
-int kp_drop(struct pt_regs *ctx, struct sk_buff *skb, u32 reason)
-{
-    struct tcpdrop_event ev = {};
-    ev.reason = reason;
-    ev.have_reason = 1;
-    if (!reason_wanted(reason) || !read_packet(&ev, skb))
-        return 0;
-    read_state(&ev, skb_sock(skb));
-    return send_drop(ctx, &ev);
-}
-#elif KS_KP_drop == 2
-/* void sk_skb_reason_drop(struct sock *sk, struct sk_buff *skb, enum skb_drop_reason r)
- * (6.11+, kfree_skb_reason() is a wrapper of it): every drop; sk is the receiving socket,
- * if any. */
-int kp_drop(struct pt_regs *ctx, struct sock *sk, struct sk_buff *skb, u32 reason)
+#if KS_KP_drop <= 2
+/* The functions every drop with a reason goes through (as the tracepoint): TCP segments
+ * kept; the socket is the receiving one where the function names it, else the skb's. */
+static __always_inline int reason_drop(struct pt_regs *ctx, struct sock *sk,
+                                       struct sk_buff *skb, u32 reason)
 {
     struct tcpdrop_event ev = {};
     ev.reason = reason;
@@ -165,6 +152,20 @@ int kp_drop(struct pt_regs *ctx, struct sock *sk, struct sk_buff *skb, u32 reaso
         return 0;
     read_state(&ev, sk ? sk : skb_sock(skb));
     return send_drop(ctx, &ev);
+}
+#endif
+#if KS_KP_drop == 1
+/* void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason) (5.17-6.10) */
+int kp_drop(struct pt_regs *ctx, struct sk_buff *skb, u32 reason)
+{
+    return reason_drop(ctx, NULL, skb, reason);
+}
+#elif KS_KP_drop == 2
+/* void sk_skb_reason_drop(struct sock *sk, struct sk_buff *skb, enum skb_drop_reason r)
+ * (6.11+, kfree_skb_reason() is a wrapper of it) */
+int kp_drop(struct pt_regs *ctx, struct sock *sk, struct sk_buff *skb, u32 reason)
+{
+    return reason_drop(ctx, sk, skb, reason);
 }
 #else
 /* 3: void tcp_drop_reason(struct sock *sk, struct sk_buff *skb, enum skb_drop_reason r)
