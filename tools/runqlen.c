@@ -25,14 +25,17 @@ static const struct ks_opt opts[] = {
 };
 
 /* BCC samples at 99 Hz; the length comes from the scheduler's tracepoints (no kprobe
- * fallbacks: a kprobe path would read the kernel's private struct rq / cfs_rq). */
+ * fallbacks: a kprobe path would read the kernel's private struct rq / cfs_rq). Probes
+ * attach in this order: the sampler last, so that no sample is taken before the
+ * tracepoints that keep the length are in place (on a loaded machine attaching them can
+ * take a noticeable part of a second). */
 static struct ks_perf_spec sample_spec = {.freq = 99, .cpu = -1};
 static struct ks_probe probes[] = {
-    {.name = "sample", .perf = &sample_spec},
     {.name = "wakeup", .tp = "sched:sched_wakeup", .group = 1},
     {.name = "wakeup_new", .tp = "sched:sched_wakeup_new", .group = 1},
     {.name = "switch", .tp = "sched:sched_switch", .group = 1},
     {.name = "migrate", .tp = "sched:sched_migrate_task", .group = 1},
+    {.name = "sample", .perf = &sample_spec},
 };
 
 static void configure(struct ks_run *r)

@@ -38,8 +38,11 @@ cp -r "$src" "$H"
 echo "#define UTS_RELEASE \"$REL\"" >"$H/include/generated/utsrelease.h"
 
 # ---- build for the profile, then run with no headers and no compiler ------------------
-check "kscope-cache build --target compiles every tool" bash -c \
-    "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' >'$T/build.out' 2>&1"
+# The base tools only: every tool's option sets are compiled for the guest kernels by the
+# vm tests, and here the whole set would cost minutes under the sanitizer build.
+check "kscope-cache build --target compiles the tools named" bash -c \
+    "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' \
+        --tools execsnoop,opensnoop,biolatency,syscount >'$T/build.out' 2>&1"
 check "build reports compiled programs" grep -qE "^kscope-cache: [1-9][0-9]* programs for $REL" "$T/build.out"
 check "build says why kprobe mode does not apply here" grep -q "not applicable: .*kprobe" "$T/build.out"
 check "build stored entries with a kernel note" bash -c "ls '$C'/*.kso >/dev/null && ls '$C'/*.kernel >/dev/null"

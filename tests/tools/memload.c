@@ -5,8 +5,9 @@
  *                            memory-limited cgroup: the OOM killer's victim)
  *   memload pipe THREADS     THREADS writers fill one pipe a reader drains: they contend on
  *                            the pipe's kernel mutex (pipe_write takes it for each write)
- *   memload pipes N          open N pipes and write one byte into each: N pipe pages the
- *                            kernel allocated (in pipe_write) and holds while they stay open
+ *   memload pipes N          on SIGUSR1: open N pipes and write one byte into each: N pipe
+ *                            pages the kernel allocated (in pipe_write) and holds while they
+ *                            stay open; prints "filled"
  *   memload leak             on SIGUSR1: leak_a() leaks 10 x 1000 bytes (malloc), leak_b()
  *                            3 x 4096 (calloc 4 x 1024), churn() allocates and frees 100 x
  *                            500 bytes; then prints "leaked" and waits
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "pipe") && argc > 2) {
         pipes(atoi(argv[2]));
     } else if (!strcmp(mode, "pipes") && argc > 2) {
+        wait_go();
         for (int i = 0, n = atoi(argv[2]); i < n; i++) {
             int p[2];
             if (pipe(p) != 0 || write(p[1], "x", 1) != 1)
