@@ -95,8 +95,9 @@ check_tcptop() {
 # tcpdrop: a zero-window probe the receiver drops. The server never reads (a small receive
 # buffer), the client writes until it blocks; its kernel then probes the closed window with
 # a segment of an old sequence number, which the receiver drops (tcp_validate_incoming):
-# tcp_drop on 5.10 (no reason: "-"), kfree_skb_reason with TCP_OLD_SEQUENCE on 6.1. The
-# packet and the socket are read on these paths: addresses, ports, state, flags exactly.
+# tcp_drop on 5.10 (no reason: "-"; the socket's state), kfree_skb_reason on 6.1 (reason
+# TCP_INVALID_SEQUENCE; no skb->sk there: state "-"). The packet is read on these paths:
+# addresses, ports and flags exactly.
 check_tcpdrop() {
   local mode=$1 out=$2 port=$((43000 + RANDOM % 1000)) pid cport
   net_lo_up
@@ -115,7 +116,7 @@ time.sleep(30)' "$port" >"$T/tcpdrop-load" &
   vm_wait_match "$T/tcpdrop-load" '^cport [0-9]+$' 60
   read -r _ cport <"$T/tcpdrop-load"
   # 6.1: the state from skb->sk, which early demux sets on loopback ("-" without it).
-  if vm_wait_match "$out" "^[0-9:]{8} +[0-9]+ +4 +127\\.0\\.0\\.1:$cport +> 127\\.0\\.0\\.1:$port +(ESTABLISHED|-) \\(ACK\\) (-|TCP_OLD_SEQUENCE)\$" 60; then
+  if vm_wait_match "$out" "^[0-9:]{8} +[0-9]+ +4 +127\\.0\\.0\\.1:$cport +> 127\\.0\\.0\\.1:$port +(ESTABLISHED|-) \\(ACK\\) (-|TCP_[A-Z_]*SEQUENCE)\$" 60; then
     vm_pass "tcpdrop --probe=$mode: the dropped window probe, addresses, ports, flags, reason"
   else
     vm_fail "tcpdrop --probe=$mode: the window probe" "no line for 127.0.0.1:$cport > 127.0.0.1:$port"
