@@ -42,8 +42,17 @@ check "no program left loaded" progs_gone "$T/o1.err"
 start_tool klockstat "$T/o2" -p "$PIPE" -d 2 -c no_such_caller "${cache[@]}"
 check "-c no_such_caller: status 0" wait_exit 60
 check "-c no_such_caller: no rows" bash -c '! grep -qE "[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" "$1"' _ "$T/o2"
-start_tool klockstat "$T/o3" -p "$PIPE" -d 2 -c pipe_ -n 1 -S acq_count "${cache[@]}"
-check "-c pipe_ -n 1: status 0" wait_exit 60
+# How much the pipe's threads contend depends on how often two of them run at once: on a
+# busy machine a 2 s run may see none. Up to three runs, until one saw some.
+for attempt in 1 2 3; do
+    start_tool klockstat "$T/o3" -p "$PIPE" -d 2 -c pipe_ -n 1 -S acq_count "${cache[@]}"
+    rc=0
+    wait_exit 60 || rc=$?
+    [ "$rc" = 0 ] || break
+    grep -qE "$ROW" "$T/o3" && break
+    echo "-c pipe_ run $attempt: no contention seen; again"
+done
+check "-c pipe_ -n 1: status 0" test "$rc" = 0
 check "-c pipe_ -n 1: exactly one row, the pipe's" test "$(grep -cE "$ROW" "$T/o3")" = 1
 check "-c pipe_: nothing else" test "$(grep -cE '[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "$T/o3")" = 1
 
