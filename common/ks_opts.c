@@ -268,6 +268,8 @@ static void print_help(const struct ks_opts_spec *s)
     options(s);
     if (s->examples)
         printf("\nexamples:\n%s", s->examples);
+    if (s->notes)
+        printf("\nnotes:\n%s", s->notes);
 }
 
 static bool set_long(const char *arg, const char *what, long min, long max, long *out)

@@ -86,6 +86,7 @@ struct ks_opts_spec {
     const char *name;
     const char *description;
     const char *examples;
+    const char *notes; /* -h's last paragraph (what a path does and does not see), or NULL */
     const struct ks_opt *opts; /* terminated by an entry with help == NULL */
     unsigned common;
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */

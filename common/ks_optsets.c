@@ -159,6 +159,8 @@ const struct ks_optset ks_optsets[] = {
     {"tcpretrans", "-s", 0, NULL},
     {"tcpretrans", "-c -4", 0, NULL},
     {"tcpretrans", "-l", 0, NULL},
+    {"tcpdrop", "", 0, NULL},
+    {"tcpdrop", "-6", 0, NULL},
     {"tcptop", "", 0, NULL},
     {"tcptop", "-4", 0, NULL},
     {"tcptop", "-C -S --json", 0, NULL}, /* the guest suite's */

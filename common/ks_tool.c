@@ -565,10 +565,34 @@ static int choose_events(struct ks_run *r)
     return 0;
 }
 
-/* --check: one line per probe (for people and kscope-doctor), or one JSON object. */
-static void print_check(const struct ks_run *r, bool ok)
+/* Does this struct-read column print "-" in this run (principle 3)? *why says why. */
+static bool col_dashed(struct ks_run *r, const struct ks_struct_cols *c, const char **why)
+{
+    const struct ks_probe_choice *ch = ks_choice(r, c->probe);
+    return !c->off && ch && ch->kind == KS_KIND_TRACEPOINT && !ks_struct_reads(r, why);
+}
+
+/* At start: one line per struct-read column that prints "-", on stderr. */
+static void say_dashed(struct ks_run *r)
 {
     const struct ks_tool *t = r->tool;
+    const char *why = "";
+    for (int i = 0; i < t->nstruct_cols; i++) {
+        const struct ks_struct_cols *c = &t->struct_cols[i];
+        if ((!c->on || *c->on) && col_dashed(r, c, &why))
+            fprintf(stderr, "%s: %s print%s \"-\" (null in JSON): %s, and %s\n", t->spec.name,
+                    c->columns, strstr(c->columns, " and ") ? "" : "s", c->what, why);
+    }
+}
+
+/* --check: one line per probe (for people and kscope-doctor), or one JSON object. */
+static void print_check(struct ks_run *r, bool ok)
+{
+    const struct ks_tool *t = r->tool;
+    /* Decided before anything is printed: finding the headers may fork, and a child must
+     * not inherit (and flush) a buffer holding these lines. */
+    if (t->nstruct_cols)
+        ks_struct_reads(r, NULL);
     struct ks_json *j = r->opt.json ? ks_out_writer() : NULL;
     if (j) {
         ks_json_object(j, NULL);
@@ -597,6 +621,30 @@ static void print_check(const struct ks_run *r, bool ok)
     }
     if (j) {
         ks_json_end(j);
+        if (t->nstruct_cols)
+            ks_json_array(j, "dashed");
+    }
+    /* "dash COLUMNS (with OPTION): WHAT, and WHY": columns that print "-" here. */
+    for (int i = 0; ok && i < t->nstruct_cols; i++) {
+        const struct ks_struct_cols *c = &t->struct_cols[i];
+        const char *why = "";
+        if (!col_dashed(r, c, &why))
+            continue;
+        if (!j) {
+            printf("dash %s%s%s%s: %s, and %s\n", c->columns, c->option ? " (with " : "",
+                   c->option ? c->option : "", c->option ? ")" : "", c->what, why);
+            continue;
+        }
+        ks_json_object(j, NULL);
+        ks_json_str(j, "columns", c->columns);
+        ks_json_str(j, "option", c->option);
+        ks_json_str(j, "what", c->what);
+        ks_json_str(j, "why", why);
+        ks_json_end(j);
+    }
+    if (j) {
+        if (t->nstruct_cols)
+            ks_json_end(j);
         ks_json_str(j, "result", ok ? "ok" : "unsupported");
         ks_json_end(j);
         ks_json_nl(j);
@@ -843,6 +891,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     }
 
     r->start_ns = ks_now_ns();
+    say_dashed(r);
     if (t->on_start)
         t->on_start(r);
     ks_flush();

@@ -15,6 +15,19 @@
 
 struct ks_run;
 
+/* Columns a tool reads from kernel structs on a probe's tracepoint path (principle 3):
+ * where that probe is a tracepoint and ks_struct_reads() says no, they print "-" (null in
+ * JSON). The runtime says so once at start (on stderr), and --check prints a "dash" line
+ * for each, which kscope-doctor lists. */
+struct ks_struct_cols {
+    const char *probe;   /* the probe whose tracepoint path needs the read */
+    const char *columns; /* as the header names them: "TX_KB and RX_KB" */
+    const char *what;    /* why: "they are read from struct tcp_sock" */
+    const char *option;  /* the option that shows them ("-s"), or NULL: always shown */
+    const bool *on;      /* that option's flag */
+    bool off;            /* set by configure(): no struct read here (a tracepoint field has it) */
+};
+
 struct ks_tool {
     struct ks_opts_spec spec;
     const char *bpf_source; /* bpfsrc/<tool>.bpf.c, embedded at build time */
@@ -40,6 +53,8 @@ struct ks_tool {
     void (*on_interval)(struct ks_run *r);
     void (*on_exit)(struct ks_run *r);
     int wakeup_events; /* wake the reader every N events (a power of two); 0: 1 */
+    struct ks_struct_cols *struct_cols; /* NULL: none */
+    int nstruct_cols;
 };
 
 struct ks_run {

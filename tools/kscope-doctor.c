@@ -45,6 +45,8 @@
  *                         answer), variant ("tracepoints"|"kprobes"|"tracepoints+kprobes"|
  *                         null), probes [{name, kind ("tracepoint"|"kprobe"|"kretprobe"|
  *                         "none"), target (string|null)}] (auto mode),
+ *                         dashed [strings "COLUMNS[ (with OPTION)]: why": columns read from
+ *                         kernel structs that print "-" here (auto mode)],
  *                         modes {auto, tracepoint, kprobe: {ok (bool), exit (number|null),
  *                                probes [...], reason (string|null), stderr [lines]}},
  *                         blocked_by [ids of failed prerequisites: "root", "bpf_syscall",
@@ -52,7 +54,8 @@
  *                         fix (string|null)}]
  *   checks              [{id ("kernel", "root", "fake_root", "libbcc", "cache", "bpf_syscall",
  *                         "prog_types", "map_types", "jit", "tracefs", "debugfs", "kprobes",
- *                         "btf", "lockdown", "headers", "tool.<name>", "cached"), section, name,
+ *                         "btf", "lockdown", "headers", "tool.<name>", "struct_reads",
+ *                         "cached"), section, name,
  *                         status ("ok"|"info"|"warn"|"fail"), value,
  *                         fix (string|null), detail [lines]}]: every line of the human
  *                         report, in order
@@ -481,6 +484,8 @@ struct mode_result {
     int nprobes;
     char **err; /* stderr lines */
     int nerr;
+    char **dash; /* "dash" lines: columns that print "-" here, and why */
+    int ndash;
     char reason[512]; /* one line */
 };
 
@@ -959,6 +964,9 @@ static void run_mode(struct tool *t, int mode)
             snprintf(p->target, sizeof(p->target), "%s", strcmp(d, "-") ? d : "");
         } else if (!strncmp(lines[i], "result ", 7)) {
             result = !strcmp(lines[i] + 7, "ok") ? "ok" : "unsupported";
+        } else if (!strncmp(lines[i], "dash ", 5)) {
+            m->dash = ks_xrealloc(m->dash, (size_t)(m->ndash + 1) * sizeof(*m->dash));
+            m->dash[m->ndash++] = ks_xstrdup(lines[i] + 5);
         }
     }
     m->answered = result != NULL;
@@ -1187,6 +1195,9 @@ static void check_tools(const char *argv0, bool verbose)
                     add_detail(it, "  %-*s  %-10s  %s", w, m->probes[i].name, m->probes[i].kind,
                                m->probes[i].target);
         }
+        /* Struct-read columns that print "-" here (the tool's own rule, ks_struct_reads). */
+        for (int i = 0; i < a->ndash && a->ok; i++)
+            add_detail(it, "prints \"-\": %s", a->dash[i]);
         /* The tool's own words when it cannot run. */
         if (!a->ok && a->nerr) {
             int lim = verbose ? a->nerr : a->nerr < STDERR_LINES ? a->nerr : STDERR_LINES;
@@ -1375,6 +1386,10 @@ static void print_json(const struct summary *s)
         ks_json_str(j, "check", t->check);
         ks_json_str(j, "variant", t->variant[0] ? t->variant : NULL);
         json_probes(j, "probes", &t->m[MODE_AUTO]);
+        ks_json_array(j, "dashed");
+        for (int k = 0; k < t->m[MODE_AUTO].ndash; k++)
+            ks_json_str(j, NULL, t->m[MODE_AUTO].dash[k]);
+        ks_json_end(j);
         ks_json_object(j, "modes");
         for (int mode = 0; mode < NMODES; mode++) {
             const struct mode_result *m = &t->m[mode];
@@ -1458,6 +1473,45 @@ static int save_profile(const char *file)
 
 /* Per tool: programs in the compile cache for this kernel (they start without a compile,
  * headers or LLVM). */
+/* One line for every tool column that prints "-" here (struct reads on tracepoint paths
+ * need the running kernel's own headers; each tool's --check says which, and why). */
+static void check_struct_reads(void)
+{
+    int n = 0, ntools = 0;
+    for (int i = 0; i < g_ntools; i++) {
+        n += g_tools[i].m[MODE_AUTO].ok ? g_tools[i].m[MODE_AUTO].ndash : 0;
+        ntools += g_tools[i].m[MODE_AUTO].ok && g_tools[i].m[MODE_AUTO].ndash;
+    }
+    if (!n) {
+        if (F.headers_found && !F.headers_mismatch)
+            add_item(SEC_TOOLS, "struct_reads", "\"-\" columns", ST_OK,
+                     "none: the headers are the running kernel's, struct reads are allowed");
+        return;
+    }
+    struct item *it = add_item(SEC_TOOLS, "struct_reads", "\"-\" columns", ST_INFO,
+                               "%d tool%s print \"-\" (null in JSON) in columns read from kernel "
+                               "structs",
+                               ntools, ntools == 1 ? "" : "s");
+    for (int i = 0; i < g_ntools; i++) {
+        const struct mode_result *a = &g_tools[i].m[MODE_AUTO];
+        for (int k = 0; a->ok && k < a->ndash; k++) {
+            char cols[256];
+            snprintf(cols, sizeof(cols), "%s", a->dash[k]);
+            char *colon = strchr(cols, ':'); /* "COLUMNS: why": the columns only */
+            while (colon && colon[1] != ' ')
+                colon = strchr(colon + 1, ':');
+            if (colon)
+                *colon = '\0';
+            add_detail(it, "%-12s %s", g_tools[i].name, cols);
+        }
+    }
+    const char *rel = F.u.release;
+    set_fix(it, "install the running kernel's headers (linux-headers-%s on Debian and Ubuntu, "
+                "kernel-devel-%s on RHEL and Fedora), or use --probe=kprobe where the kernel "
+                "has kprobes; each tool's line above says why",
+            rel, rel);
+}
+
 static void check_cached_programs(void)
 {
     if (!F.root || !F.cache_ok) return;
@@ -1574,6 +1628,7 @@ int main(int argc, char **argv)
     check_tracing();
     check_headers();
     check_tools(argv[0], verbose);
+    check_struct_reads();
     check_cached_programs();
 
     struct summary s;

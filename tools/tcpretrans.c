@@ -109,6 +109,17 @@ static void on_event(void *data, int size)
 
 static struct ks_tool tool;
 
+/* Struct reads on the tracepoint path (the runtime says at start which print "-"). */
+static bool show_state = true, show_seq;
+static struct ks_struct_cols struct_cols[] = {
+    {.probe = "retransmit", .columns = "STATE", .on = &show_state,
+     .what = "this kernel's tcp_retransmit_skb tracepoint has no state field, and reading "
+             "the socket is a struct read"},
+    {.probe = "retransmit", .columns = "SEQ", .option = "-s", .on = &show_seq,
+     .what = "the sequence number is in the kernel's skb, a struct read (the kprobe path, "
+             "--probe=kprobe, reads it)"},
+};
+
 static void configure(struct ks_run *r)
 {
     ks_inet_family_define(r, opt_ipv4, opt_ipv6);
@@ -120,7 +131,10 @@ static void configure(struct ks_run *r)
         ks_define(r, "WANT_SEQ", 1, "-s");
     probes[1].off = !opt_tlp;
     /* Fields this kernel's tracepoint has (both came after 4.15). */
-    if (ks_tp_has_field("tcp", "tcp_retransmit_skb", "state"))
+    show_state = !opt_count;
+    show_seq = opt_seq && !opt_count; /* -c prints counts only */
+    struct_cols[0].off = ks_tp_has_field("tcp", "tcp_retransmit_skb", "state");
+    if (struct_cols[0].off)
         ks_define(r, "TP_HAS_STATE", 1, "the tracepoint has a state field");
     if (ks_tp_has_field("tcp", "tcp_retransmit_skb", "family"))
         ks_define(r, "TP_HAS_FAMILY", 1, "the tracepoint has a family field");
@@ -128,17 +142,7 @@ static void configure(struct ks_run *r)
 
 static void on_start(struct ks_run *r)
 {
-    const char *why = "";
-    bool reads = ks_struct_reads(r, &why);
-    if (ks_choice(r, "retransmit")->kind == KS_KIND_TRACEPOINT && !reads) {
-        if (!ks_tp_has_field("tcp", "tcp_retransmit_skb", "state") && !opt_count)
-            ks_warn("STATE is '-': this kernel's tcp_retransmit_skb tracepoint has no state "
-                    "field, and reading the socket is a struct read (%s)", why);
-        if (opt_seq && !opt_count)
-            ks_warn("SEQ is '-': the sequence number is in the kernel's skb, a struct read "
-                    "(%s); the kprobe path (--probe=kprobe) reads it",
-                    why);
-    }
+    (void)r;
     ks_textf("Tracing retransmits ... Hit Ctrl-C to end\n");
     if (!opt_count)
         ks_record_header(&rec);
@@ -221,6 +225,8 @@ static struct ks_tool tool = {
     .configure = configure,
     .on_event = on_event,
     .on_start = on_start,
+    .struct_cols = struct_cols,
+    .nstruct_cols = 2,
     .on_exit = on_exit_,
 };
 

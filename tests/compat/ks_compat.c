@@ -211,6 +211,9 @@ static const struct sym_fact tracepoints[] = {
     {"syscalls:sys_exit_statx", KV(4, 11, 0), 0, "statx(2) was added in 4.11"},
     {"tcp:tcp_retransmit_skb", KV(4, 15, 0), 0, "include/trace/events/tcp.h, added in 4.15"},
     {"sock:inet_sock_set_state", KV(4, 16, 0), 0, "include/trace/events/sock.h, added in 4.16"},
+    {"skb:kfree_skb", OLD, 0,
+     "include/trace/events/skb.h; its reason field (tcpdrop's) came in 5.17, before which "
+     "tcpdrop uses kprobes"},
     /* procs: hardirqs, softirqs, killsnoop, exitsnoop, pidpersec, capable */
     {"irq:irq_handler_entry", OLD, 0, "include/trace/events/irq.h (2.6.3x)"},
     {"irq:irq_handler_exit", OLD, 0, "include/trace/events/irq.h (2.6.3x)"},
@@ -326,6 +329,12 @@ static const struct sym_fact ksyms[] = {
     {"tcp_set_state", OLD, 0, "net/ipv4/tcp.c"},
     {"tcp_rcv_state_process", OLD, 0, "net/ipv4/tcp_input.c"},
     {"inet_csk_accept", OLD, 0, "net/ipv4/inet_connection_sock.c"},
+    {"kfree_skb_reason", KV(5, 17, 0), KV(6, 11, 0),
+     "net/core/skbuff.c; from 6.11 an inline wrapper of `sk_skb_reason_drop`"},
+    {"sk_skb_reason_drop", KV(6, 11, 0), 0, "net/core/skbuff.c"},
+    {"tcp_drop_reason", KV(5, 19, 0), 0, "net/ipv4/tcp_input.c, `tcp_drop` renamed"},
+    {"tcp_drop", OLD, KV(5, 19, 0),
+     "net/ipv4/tcp_input.c (static: a symbol where the compiler kept it out of line)"},
     {"oom_kill_process", OLD, 0,
      "mm/oom_kill.c; (oc, message) since 4.8, before (oc, p, points, totalpages, ...)"},
     {"mutex_lock", OLD, 0, "kernel/locking/mutex.c (mutex_lock_nested instead with lock debugging)"},

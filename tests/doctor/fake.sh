@@ -57,10 +57,17 @@ mkroot() {
                 __x64_sys_sync __x64_sys_fsync __x64_sys_fdatasync \
                 __x64_sys_msync __x64_sys_sync_file_range __x64_sys_syncfs __x64_sys_statfs \
                 __x64_sys_mount __x64_sys_umount \
-                inet_listen inet_bind inet6_bind tcp_retransmit_skb tcp_sendmsg tcp_cleanup_rbuf; do
+                inet_listen inet_bind inet6_bind tcp_retransmit_skb tcp_sendmsg tcp_cleanup_rbuf \
+                kfree_skb_reason; do
                 echo "ffffffff81000000 T $s"
             done >"$r/proc/kallsyms"
             awk '{print $3}' "$r/proc/kallsyms" >"$r/$TR/available_filter_functions" ;;
+        oldheaders) # headers of another release where this one's are looked for
+            local h=$r/lib/modules/$REL/build
+            mkdir -p "$h/include/generated" "$h/include/linux" "$h/arch/x86"
+            echo '#define CONFIG_BPF 1' >"$h/include/generated/autoconf.h"
+            echo '#define UTS_RELEASE "4.19.0-other"' >"$h/include/generated/utsrelease.h"
+            : >"$h/include/linux/kconfig.h" ;;
         headers)
             local h=$r/lib/modules/$REL/build
             mkdir -p "$h/include/generated" "$h/include/linux" "$h/arch/x86"
@@ -141,6 +148,35 @@ assert tool['execsnoop']['runs'] is False and tool['execsnoop']['check'] == 'uns
 assert tool['execsnoop']['fix'] and tool['execsnoop']['reason']
 assert tool['execsnoop']['modes']['auto']['stderr'], tool['execsnoop']
 assert j['summary']['tools_runnable'] == $((1 + NFORK + NBLK + NPERF)) and j['summary']['all_runnable'] is False"
+
+# --- 2b: the network tracepoints, headers of another release: struct-read columns "-" ----
+R=$T/net
+mkroot "$R" tracefs tp sock:inet_sock_set_state tp skb:kfree_skb oldheaders
+printf '\tfield:enum skb_drop_reason reason;\toffset:36;\tsize:4;\tsigned:0;\n' \
+    >>"$R/$TR/events/skb/kfree_skb/format"
+# The tree given in the environment, for the doctor and the tools it runs: this machine's
+# own headers (whatever they are) must not decide.
+export KSCOPE_KERNEL_HEADERS=$R/lib/modules/$REL/build
+fake "$R" "$T/net.txt"
+check "other headers: tcplife's TX_KB and RX_KB print '-', and why" inblock "$T/net.txt" tcplife \
+    '^ +prints "-": TX_KB and RX_KB: they are read from struct tcp_sock, and the kernel headers are for 4\.19\.0-other, the running kernel is '
+check "other headers: tcpdrop's addresses print '-'" inblock "$T/net.txt" tcpdrop \
+    '^ +prints "-": SADDR:SPORT, DADDR:DPORT, STATE and FLAGS: they are read from the packet'
+check "other headers: the '\"-\" columns' item lists them" bash -c "
+    [ \"\$(awk '/^  info  \"-\" columns /{p=1; next} /^  [a-zA-Z]/{p=0} p && /^ +[a-z]+ +[A-Z]/' '$T/net.txt' |
+        awk '{print \$1}' | sort | tr '\n' ' ')\" = 'tcpdrop tcplife ' ]"
+check "other headers: the fix names this kernel's headers" inblock "$T/net.txt" '"-" columns' \
+    "fix: install the running kernel's headers \(linux-headers-$REL"
+fake "$R" "$T/net.json" --json
+unset KSCOPE_KERNEL_HEADERS
+check "other headers: --json: dashed per tool" json "$T/net.json" "
+assert tool['tcplife']['dashed'] and tool['tcplife']['dashed'][0].startswith('TX_KB and RX_KB: '), tool['tcplife']
+assert tool['tcpdrop']['dashed'][0].startswith('SADDR:SPORT, DADDR:DPORT, STATE and FLAGS: ')
+assert tool['execsnoop']['dashed'] == []
+c = [c for c in j['checks'] if c['id'] == 'struct_reads'][0]
+assert c['status'] == 'info' and len(c['detail']) == 2, c"
+# Kprobe paths may read structs: nothing prints "-" there (tcplife on tcp_set_state).
+check "kprobes: tcplife on its kprobe, no '-' columns" bash -c "! grep -q 'prints \"-\"' '$T/kp.txt'"
 
 # --- 3: no tracefs, no kprobes, no headers ---------------------------------------------------
 R=$T/bare

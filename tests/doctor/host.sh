@@ -191,6 +191,22 @@ for c in j['checks']:
     assert c['value'] in text, c"
 
 # --- options ------------------------------------------------------------------------------
+# --- columns that print "-" here: exactly what each tool's --check says (dash lines) -------
+# tcplife, mountsnoop, tcpdrop and tcpretrans read structs on tracepoint paths; whether they
+# may is ks_struct_reads' answer for this machine's headers, and the doctor repeats it.
+for n in tcplife mountsnoop tcpdrop tcpretrans; do
+    "$BIN/$n" --check 2>/dev/null | sed -n 's/^dash //p' >"$T/dash.$n"
+    block "$T/text" "$n" | sed -n 's/^ *prints "-": //p' >"$T/doc.$n"
+    check "\"-\" columns: $n: as its --check says ($(wc -l <"$T/dash.$n") lines)" \
+        cmp -s "$T/dash.$n" "$T/doc.$n"
+done
+if hasre "$T/text" '^  WARN  headers +mismatch'; then
+    check "\"-\" columns: headers differ: tcplife's TX_KB and RX_KB are listed" \
+        grep -qxF 'TX_KB and RX_KB' <(block "$T/text" '"-" columns' | awk '$1 == "tcplife" {$1 = ""; sub(/^ /, ""); print}')
+    check "\"-\" columns: --json: tcplife's dashed" json "$T/json" "
+assert tool['tcplife']['dashed'][0].startswith('TX_KB and RX_KB: they are read from struct tcp_sock, and '), tool['tcplife']"
+fi
+
 doctor "$T/help" --help
 check "--help: exit 0" test "$RC" -eq 0
 check "--help: usage" has "$T/help" "usage: kscope-doctor"

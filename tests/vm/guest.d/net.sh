@@ -62,6 +62,7 @@ suite_net() {
   guest_tool bindsnoop  '^ RC +PID +COMM +PROT'             "-E"           kprobe
   guest_tool tcpretrans '^TIME +PID +IP +LADDR:LPORT'        ""             kprobe
   guest_tool tcptop     'ready: tracing'                              "-C -S --json" kprobe
+  guest_tool tcpdrop    '^TIME +PID +IP +SADDR:SPORT'        ""             kprobe
 }
 GUEST_SUITES+=(suite_net)
 
@@ -89,4 +90,44 @@ check_tcptop() {
     vm_fail "tcptop --probe=$mode: the client's bytes" "sent $tx (want 204800), received $rx (want 102400)"
     vm_evidence "$out" 10
   fi
+}
+
+# tcpdrop: a zero-window probe the receiver drops. The server never reads (a small receive
+# buffer), the client writes until it blocks; its kernel then probes the closed window with
+# a segment of an old sequence number, which the receiver drops (tcp_validate_incoming):
+# tcp_drop on 5.10 (no reason: "-"; the socket's state), kfree_skb_reason on 6.1 (reason
+# TCP_INVALID_SEQUENCE; no skb->sk there: state "-"). The packet is read on these paths:
+# addresses, ports and flags exactly.
+check_tcpdrop() {
+  local mode=$1 out=$2 port=$((43000 + RANDOM % 1000)) pid cport
+  net_lo_up
+  "$NET_PY" -c 'import socket, sys, time
+p = int(sys.argv[1])
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+l.bind(("127.0.0.1", p)); l.listen(1)
+c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+c.connect(("127.0.0.1", p)); s, _ = l.accept(); c.setblocking(False)
+try:
+    while True: c.send(b"x" * 1024)
+except BlockingIOError: pass
+print("cport", c.getsockname()[1], flush=True)
+time.sleep(30)' "$port" >"$T/tcpdrop-load" &
+  pid=$!
+  vm_wait_match "$T/tcpdrop-load" '^cport [0-9]+$' 60
+  read -r _ cport <"$T/tcpdrop-load"
+  # 6.1: the state from skb->sk, which early demux sets on loopback ("-" without it).
+  if vm_wait_match "$out" "^[0-9:]{8} +[0-9]+ +4 +127\\.0\\.0\\.1:$cport +> 127\\.0\\.0\\.1:$port +(ESTABLISHED|-) \\(ACK\\) (-|TCP_[A-Z_]*SEQUENCE)\$" 60; then
+    vm_pass "tcpdrop --probe=$mode: the dropped window probe, addresses, ports, flags, reason"
+  else
+    vm_fail "tcpdrop --probe=$mode: the window probe" "no line for 127.0.0.1:$cport > 127.0.0.1:$port"
+    vm_evidence "$out" 20
+  fi
+  if vm_wait_match "$out" $'^\t(tcp_validate_incoming|tcp_rcv_established|tcp_v4_do_rcv)\\+0x' 10; then
+    vm_pass "tcpdrop --probe=$mode: the kernel stack of the drop"
+  else
+    vm_fail "tcpdrop --probe=$mode: the kernel stack" "no TCP receive frame"
+    vm_evidence "$out" 20
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
