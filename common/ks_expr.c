@@ -578,6 +578,23 @@ int ks_expr_compile(const char *text, const char *what, const struct ks_expr_env
     return rc;
 }
 
+void ks_expr_env_free(struct ks_expr_env *env)
+{
+    for (int k = 0; k < env->nparams; k++) {
+        free((char *)env->param_name[k]);
+        free((char *)env->param_type[k]);
+        env->param_name[k] = env->param_type[k] = NULL;
+    }
+    env->nparams = 0;
+}
+
+/* A refused signature keeps none of the parameters read before the bad one. */
+static int signature_fail(struct ks_expr_env *env)
+{
+    ks_expr_env_free(env);
+    return -1;
+}
+
 int ks_expr_signature(const char *sig, struct ks_expr_env *env, struct ks_buf *err,
                       size_t *err_pos)
 {
@@ -601,14 +618,14 @@ int ks_expr_signature(const char *sig, struct ks_expr_env *env, struct ks_buf *e
             ks_buf_printf(err, "invalid signature: each parameter is a known type and a name "
                                "(\"int fd, const char *path\")");
             *err_pos = ns == ne ? ne : ts;
-            return -1;
+            return signature_fail(env);
         }
         if (env->nparams == KS_EXPR_MAX_PARAMS) {
             ks_buf_printf(err, "invalid signature: at most %d parameters", KS_EXPR_MAX_PARAMS);
             *err_pos = start;
-            return -1;
+            return signature_fail(env);
         }
-        /* Kept for the life of the process, as the env's strings are. */
+        /* The caller's until ks_expr_env_free(). */
         char *name = ks_xmalloc(ne - ns + 1);
         memcpy(name, sig + ns, ne - ns);
         name[ne - ns] = '\0';

@@ -57,9 +57,11 @@ int ks_expr_compile(const char *text, const char *what, const struct ks_expr_env
                     size_t *err_pos);
 
 /* A probe's signature ("int fd, const char *path") into env's parameters. 0, or -1 with
- * one line in *err and the place in *err_pos. */
+ * one line in *err and the place in *err_pos (and no parameters kept). The parameters'
+ * names and types are allocated: ks_expr_env_free() frees them. */
 int ks_expr_signature(const char *sig, struct ks_expr_env *env, struct ks_buf *err,
                       size_t *err_pos);
+void ks_expr_env_free(struct ks_expr_env *env);
 
 /* Is this a type name the parser takes in a cast or a signature ("int", "unsigned long",
  * "struct file *", "char *", "u64", "size_t", "pid_t"...)? */

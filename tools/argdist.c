@@ -289,6 +289,7 @@ static void parse_spec(struct spec *s, long pid)
                                          "(one expression of an integer type)");
     ks_spec_free(&sp);
     ks_buf_free(&err);
+    ks_expr_env_free(&env); /* the expressions are C text by now */
 }
 
 /* The C of specifier i's function: filter, key, count. */
@@ -403,9 +404,12 @@ static void configure(struct ks_run *r)
                     struct ks_buf fn = {0};
                     ks_buf_printf(&fn, "tracepoint__%.*s__%s", (int)(colon - name), name,
                                   colon + 1);
+                    free((char *)p[t].func);
                     p[t].func = fn.s; /* TRACEPOINT_PROBE's name; kept for the run */
                 } else {
-                    p[t].name = NULL; /* attached already */
+                    free((char *)p[t].name); /* attached already: dropped below */
+                    free((char *)p[t].func);
+                    p[t].name = p[t].func = NULL;
                 }
                 tp_specs[e] |= 1u << i;
             } else if (both) {

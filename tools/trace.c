@@ -107,13 +107,15 @@ static void compile_at(const char *raw, size_t at, size_t len, const char *what,
     text[len] = '\0';
     struct ks_buf err = {0};
     size_t pos = 0;
-    if (ks_expr_compile(text, what, env, out, uses, &err, &pos) != 0)
+    /* text is freed before an error exits: the error points into raw. */
+    int rc = ks_expr_compile(text, what, env, out, uses, &err, &pos);
+    free(text);
+    if (rc != 0)
         ks_usage_error_at(raw, at + pos, err.s);
     if (uses->latency || uses->entry_params || uses->comm)
         ks_usage_error_at(raw, at,
                           "$latency, $entry() and $COMM are argdist's: trace has "
                           "retval, $pid, $tgid, $uid, $gid, $cpu (and -n for names)");
-    free(text);
 }
 
 /* The format: literal text and conversions %[flags][width][.prec][h|l|ll](d|u|x|c|s|K|U). */
@@ -273,10 +275,7 @@ static void parse_probe(struct ks_run *r, int i, struct ks_buf *values, struct k
     }
     ks_buf_add(values, "\n");
     ks_buf_free(&err);
-    for (int k = 0; k < env.nparams; k++) {
-        free((char *)env.param_name[k]);
-        free((char *)env.param_type[k]);
-    }
+    ks_expr_env_free(&env);
     /* spec stays: p->spec.text points into it */
 }
 

@@ -102,11 +102,10 @@ int main(void)
     CHECK_STREQ(sig.param_name[1], "path");
     CHECK_STREQ(sig.param_type[1], "const char *");
     CHECK(compile("path", &sig, &u) == 0 && u.string);
-    for (int i = 0; i < sig.nparams; i++) {
-        free((char *)sig.param_name[i]);
-        free((char *)sig.param_type[i]);
-    }
+    ks_expr_env_free(&sig);
+    CHECK(sig.nparams == 0);
     CHECK(ks_expr_signature("int fd, x(y) z", &sig, &err, &sp) < 0 && sp == 8);
+    CHECK(sig.nparams == 0); /* nothing kept of "int fd" */
     CHECK(ks_expr_signature("int", &sig, &err, &sp) < 0);
 
     CHECK(ks_expr_type_ok("struct file *"));
