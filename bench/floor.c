@@ -29,7 +29,10 @@ static const char floor_bpf[] =
     "#elif defined(KS_KP_openat_exit)\nint kp_openat_exit(struct pt_regs *ctx) { return 0; }\n"
     "#endif\n"
     "#ifdef KS_TP_openat2_enter\nEMPTY_TP(openat2_enter, sys_enter_openat2)\n#endif\n"
-    "#ifdef KS_TP_openat2_exit\nEMPTY_TP(openat2_exit, sys_exit_openat2)\n#endif\n";
+    "#ifdef KS_TP_openat2_exit\nEMPTY_TP(openat2_exit, sys_exit_openat2)\n#endif\n"
+    /* opensnoop's name keeping: these do not fire in an open loop, but are attached alike. */
+    "#ifdef KS_TP_comm_rename\nTRACEPOINT_PROBE(task, task_rename) { return 0; }\n#endif\n"
+    "#ifdef KS_TP_comm_newtask\nTRACEPOINT_PROBE(task, task_newtask) { return 0; }\n#endif\n";
 
 static void on_start(struct ks_run *r)
 {

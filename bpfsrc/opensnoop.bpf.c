@@ -9,13 +9,28 @@
  * carry the directory descriptor of each open (for -F). With kprobes, one probe on
  * do_sys_openat2 (5.6+) or do_sys_open covers all three syscalls. */
 
+/* The thread's name, kept between its opens (KEEP_COMM): asking the kernel for it
+ * (bpf_get_current_comm) is ~55 ns of the exit program's ~330, for a name that changes only
+ * when the thread renames itself, is renamed, or is a new thread reusing an old id. The
+ * task:task_rename and task:task_newtask tracepoints see each of those (below), so the name
+ * kept is the name the helper would return. Entries outlive their threads, so this needs
+ * an LRU map (4.10+), which recycles the oldest. Without the tracepoints (kprobe mode, or
+ * an old kernel) or LRU maps, the exit program asks each time. (The tool attaches the two
+ * tracepoints together or not at all.) */
+#if defined(KS_TP_comm_rename) && defined(KS_HAVE_LRU_HASH)
+#define KEEP_COMM 1
+#endif
+
 struct open_args {
-    const char *fname;
+    const char *fname; /* NULL: no open pending (the entry stays, see on_open_exit) */
     int flags;
     int dfd; /* for -F: user space completes relative names from it */
+#ifdef KEEP_COMM
+    char comm[KS_COMM_LEN];
+#endif
 };
 
-KS_STATE_MAP(start, u64, struct open_args, 10240);
+KS_STATE_MAP(start, u32, struct open_args, 10240); /* by thread id */
 
 /* -f: any of the FLAG_FILTER bits, or (FLAG_FILTER_RDONLY, -f O_RDONLY) a read-only access
  * mode, which is no bit: O_RDONLY is 0, the low two bits (O_ACCMODE) clear. */
@@ -55,36 +70,48 @@ static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
         return 0;
     /* A thread that opened before has its entry still (see on_open_exit): write into it,
      * which costs far less than a map update. */
-    struct open_args *a = start.lookup(&id);
-    if (a) {
-        a->fname = fname;
-        a->flags = flags;
-        a->dfd = dfd;
-    } else {
+    struct open_args *a = start.lookup(&tid);
+    if (!a) {
+        /* The thread's first open: a new entry (with its name, read once). Inserted only if
+         * still absent: a rename on another CPU may have just made one, with the newer name. */
         struct open_args n = {.fname = fname, .flags = flags, .dfd = dfd};
-        start.update(&id, &n);
+#ifdef KEEP_COMM
+        bpf_get_current_comm(&n.comm, sizeof(n.comm));
+#endif
+        if (start.insert(&tid, &n) == 0)
+            return 0;
+        a = start.lookup(&tid);
+        if (!a)
+            return 0;
     }
+    a->fname = fname;
+    a->flags = flags;
+    a->dfd = dfd;
     (void)tgid;
-    (void)tid;
     return 0;
 }
 
-/* Where the exit program's time goes (bpf_stats, 200,000 opens, kernel 6.18 in a 2-CPU VM;
- * bench/README.md): an empty program already costs ~55 ns (bpf_stats reads the clock twice);
- * the map lookup adds ~50, the comm ~40-60, the name read ~70, and sending ~90 plus the
- * wake-ups. The wake-ups were the part worth cutting: one is an interrupt raised in here
- * (~9 us in a VM), so the tool wakes its reader every 1024 events, not 128 (~395 -> ~320
- * ns per run). Writing the event straight into the ring buffer (bpf_ringbuf_reserve and
- * submit, no stack copy) was measured too and is slower here (~360 ns): the reserved size
- * must be a constant, so every event takes the name's full 255 bytes of ring, which also
- * fills the ring four times sooner. The stack copy below is small and hot in the cache.
- * Measured again on kernel 6.18 (1,000,000 opens, each part left out in turn): the comm
- * ~50 ns, the name ~75, sending ~65, the rest (lookup, stores, bpf_stats) ~130; reserving
- * in place 303 against 283 ns (medians of 3 interleaved runs): still not a saving. */
+/* Where the exit program's time goes (bpf_stats, kernel 6.18 in a 2-CPU VM, 500,000 opens,
+ * each part left out in turn; bench/README.md): ~275 ns a run, of which
+ *   ~63  bpf_stats itself and the dispatch (an empty program measures that much)
+ *   ~51  the thread id and the map lookup
+ *   ~95  reading the name from user memory
+ *   ~65  sending (bpf_ringbuf_output: a copy of the used bytes into the ring)
+ * and nothing else worth measuring. What was cut, and why it was worth it:
+ *   - the name is the thread's kept name (KEEP_COMM above): -55 ns;
+ *   - the entry is marked used rather than deleted: a delete costs a second lookup;
+ *   - only the used bytes of the name are sent, not all 255;
+ *   - the reader is woken every 1024 events, not on each (a wake-up raises an interrupt,
+ *     several us in a VM, paid in here).
+ * Tried and not kept: writing the event straight into the ring (bpf_ringbuf_reserve and
+ * submit, no copy) is slower here (303 against 283 ns before KEEP_COMM): the reserved size
+ * must be a constant, so every event takes the name's full 255 bytes of ring. Perf buffers
+ * (--events=perf) cost ~300 ns more per event than the ring buffer on this kernel. */
 static __always_inline int on_open_exit(void *ctx, long ret)
 {
     u64 id = bpf_get_current_pid_tgid();
-    struct open_args *a = start.lookup(&id);
+    u32 tid = id;
+    struct open_args *a = start.lookup(&tid);
     if (!a || !a->fname)
         return 0; /* entry filtered out, or missed */
     /* Only the fixed part is zeroed, and only the name's used bytes are sent: at a million
@@ -102,7 +129,11 @@ static __always_inline int on_open_exit(void *ctx, long ret)
     ev.ret = ret;
     ev.flags = a->flags;
     ev.dfd = a->dfd;
+#ifdef KEEP_COMM
+    __builtin_memcpy(&ev.comm, a->comm, sizeof(ev.comm)); /* kept: see KEEP_COMM above */
+#else
     bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
+#endif
     int len = ks_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
     if (len <= 0) {
         ev.name[0] = '\0';
@@ -114,12 +145,56 @@ static __always_inline int on_open_exit(void *ctx, long ret)
         size = sizeof(ev);
     ks_submit(ctx, &ev, size);
 #ifdef KS_HAVE_LRU_HASH
-    a->fname = NULL; /* used: cheaper than a delete, and the LRU map recycles the entry */
+    /* Used: cheaper than a delete (and the entry keeps the name); the LRU map recycles
+     * entries of threads long gone. */
+    a->fname = NULL;
 #else
-    start.delete(&id);
+    start.delete(&tid);
 #endif
     return 0;
 }
+
+/* ---- keeping each thread's name (KEEP_COMM) ---- */
+#ifdef KS_TP_comm_rename
+/* A thread was renamed: by exec, by prctl(PR_SET_NAME), or through /proc/PID/task/TID/comm
+ * (possibly by another thread, on another CPU). The tracepoint fires before the kernel
+ * copies the new name, so the name is taken from the event, not from the task. */
+TRACEPOINT_PROBE(task, task_rename)
+{
+#ifdef KEEP_COMM
+    u32 tid = args->pid;
+    struct open_args *a = start.lookup(&tid);
+    if (!a && tid == (u32)bpf_get_current_pid_tgid())
+        return 0; /* renamed itself (exec, prctl): its first open will read the new name */
+    if (!a) {
+        /* Another thread, with no entry yet: make one, so that a first open of that thread
+         * racing with this rename (its insert fails, see on_open_enter) gets the new name. */
+        struct open_args n = {};
+        ks_probe_read_kernel(&n.comm, sizeof(n.comm), args->newcomm);
+        if (start.insert(&tid, &n) == 0)
+            return 0;
+        a = start.lookup(&tid);
+        if (!a)
+            return 0;
+    }
+    ks_probe_read_kernel(&a->comm, sizeof(a->comm), args->newcomm);
+#endif
+    return 0;
+}
+#endif
+
+#ifdef KS_TP_comm_newtask
+/* A new thread starts: what the map holds for its id belonged to a thread that has ended
+ * (ids are reused), so it goes. The new thread has not run yet: nothing races with this. */
+TRACEPOINT_PROBE(task, task_newtask)
+{
+#ifdef KEEP_COMM
+    u32 tid = args->pid;
+    start.delete(&tid);
+#endif
+    return 0;
+}
+#endif
 
 /* ---- open(path, flags, mode): not on every architecture ---- */
 #ifdef KS_TP_open_enter

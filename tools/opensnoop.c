@@ -11,6 +11,7 @@
 
 #include "../bpfsrc/opensnoop.h"
 #include "ks_record.h"
+#include "ks_tpfmt.h"
 #include "ks_syscall.h"
 #include "ks_tool.h"
 
@@ -172,6 +173,13 @@ static void configure(struct ks_run *r)
     if (opt_print_uid)
         ks_define(r, "WANT_UID", 1, "-U");
     show_tid = opt_tid >= 0;
+    /* The name-keeping tracepoints go together, and task_rename must say whose name changed
+     * (its pid field: a thread may rename a sibling through /proc). */
+    bool keep = ks_tp_has_field("task", "task_rename", "pid") &&
+                ks_tp_has_field("task", "task_rename", "newcomm") &&
+                ks_tp_has_field("task", "task_newtask", "pid");
+    opensnoop_probes[OPENSNOOP_COMM_RENAME].off = !keep;
+    opensnoop_probes[OPENSNOOP_COMM_NEWTASK].off = !keep;
 }
 
 static void on_start(struct ks_run *r)

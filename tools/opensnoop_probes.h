@@ -14,6 +14,12 @@ static struct ks_probe opensnoop_probes[] = {
      .kprobes = {"do_sys_openat2", "do_sys_open"}, .ret = true},
     {.name = "openat2_enter", .tp = "syscalls:sys_enter_openat2", .optional = true},
     {.name = "openat2_exit", .tp = "syscalls:sys_exit_openat2", .optional = true},
+    /* Not for events: they keep each thread's name between its opens (bpfsrc, KEEP_COMM).
+     * Both or neither (opensnoop's configure); no kprobes: without them the name is asked
+     * of the kernel on each open. */
+    {.name = "comm_rename", .tp = "task:task_rename", .optional = true},
+    {.name = "comm_newtask", .tp = "task:task_newtask", .optional = true},
 };
+enum { OPENSNOOP_COMM_RENAME = 6, OPENSNOOP_COMM_NEWTASK = 7 };
 
 #endif

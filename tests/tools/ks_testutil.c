@@ -19,7 +19,14 @@
  *   ks_testutil map-put PATH KEY    add KEY (a u64) with a zero value to the pinned map
  *   ks_testutil syncs FIFO FILE     for syncsnoop: wait for a line on FIFO, then call sync(),
  *                                   fsync(), fdatasync(), msync(), sync_file_range() and
- *                                   syncfs() once each, in that order, on FILE */
+ *                                   syncfs() once each, in that order, on FILE
+ *   ks_testutil names DIR           for opensnoop's kept names: opens DIR/n0 as itself, then
+ *                                   DIR/n1 after prctl(PR_SET_NAME, "ks-prctl"); a thread
+ *                                   opens DIR/n2a, is renamed "ks-sibling" through
+ *                                   /proc/self/task/TID/comm, opens DIR/n2; a child named
+ *                                   "ks-first" opens DIR/n3 and exits, and a second child
+ *                                   made with the same pid (clone3 set_tid) opens DIR/n4.
+ *                                   Prints "pid P tid T reused R" */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -262,6 +274,99 @@ static int syncs(const char *fifo, const char *file)
     return bad ? 1 : 0;
 }
 
+static void open_close(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0)
+        close(fd);
+}
+
+struct names_thread {
+    const char *dir;
+    int opened[2]; /* the thread says it has opened n2a */
+    int go[2];     /* and opens n2 once a byte arrives */
+    pid_t tid;
+};
+
+static void *names_thread_main(void *arg)
+{
+    struct names_thread *t = arg;
+    t->tid = (pid_t)syscall(SYS_gettid);
+    open_close(t->dir, "n2a");
+    char c = 'o';
+    if (write(t->opened[1], &c, 1) == 1 && read(t->go[0], &c, 1) == 1)
+        open_close(t->dir, "n2");
+    return NULL;
+}
+
+/* A child with pid `pid` (clone3's set_tid, 5.5+, needs CAP_SYS_ADMIN): -1 when taken. */
+static pid_t fork_with_pid(pid_t pid)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.exit_signal = SIGCHLD;
+    ca.set_tid = (unsigned long)&pid;
+    ca.set_tid_size = 1;
+    return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static int names(const char *dir)
+{
+    open_close(dir, "n0");
+    prctl(PR_SET_NAME, "ks-prctl");
+    open_close(dir, "n1");
+
+    struct names_thread t = {.dir = dir};
+    pthread_t th;
+    if (pipe(t.opened) != 0 || pipe(t.go) != 0 ||
+        pthread_create(&th, NULL, names_thread_main, &t) != 0)
+        return 2;
+    /* Renamed by this thread, after the thread's first open (which made its entry). */
+    char c;
+    if (read(t.opened[0], &c, 1) != 1)
+        return 2;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)t.tid);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs("ks-sibling", f) < 0 || fclose(f) != 0)
+        return 2;
+    if (write(t.go[1], "g", 1) != 1 || pthread_join(th, NULL) != 0)
+        return 2;
+
+    /* The same pid twice: a high one, well away from where the kernel is handing out pids. */
+    long max = 32768;
+    FILE *m = fopen("/proc/sys/kernel/pid_max", "r");
+    if (m) {
+        if (fscanf(m, "%ld", &max) != 1)
+            max = 32768;
+        fclose(m);
+    }
+    for (pid_t want = (pid_t)(max - 100 - getpid() % 1000); want > 300; want -= 7) {
+        pid_t c = fork_with_pid(want);
+        if (c < 0)
+            continue;
+        if (c == 0) {
+            prctl(PR_SET_NAME, "ks-first");
+            open_close(dir, "n3");
+            _exit(0);
+        }
+        waitpid(c, NULL, 0);
+        c = fork_with_pid(want);
+        if (c == 0) {
+            open_close(dir, "n4");
+            _exit(0);
+        }
+        if (c < 0)
+            return 2;
+        waitpid(c, NULL, 0);
+        printf("pid %d tid %d reused %d\n", (int)getpid(), (int)t.tid, (int)want);
+        return 0;
+    }
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
@@ -285,8 +390,10 @@ int main(int argc, char **argv)
         return map_put(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "syncs"))
         return syncs(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "names"))
+        return names(argv[2]);
     fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C | "
                     "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY | "
-                    "syncs FIFO FILE\n");
+                    "syncs FIFO FILE | names DIR\n");
     return 2;
 }

@@ -121,4 +121,27 @@ check "-F: openat() relative to a directory descriptor" \
     wait_for "$T/outF" "^$apid +ks_testutil +[0-9]+ +0 $T/fd-dir/at-$$\$" 10
 check "-F: SIGINT exit 0" stop_tool INT
 check "-F: -v says how paths are completed" grep -q -- "-F: relative paths are completed" "$T/outF.err"
+
+# The name shown is the thread's name at the open, though the program keeps it between
+# opens (bpfsrc/opensnoop.bpf.c, KEEP_COMM): a rename by prctl, a rename of a sibling thread
+# through /proc, an exec, and a new process reusing the pid of one that had another name.
+mkdir -p "$T/names"
+for n in n0 n1 n2a n2 n3 n4 exec0 exec1; do : >"$T/names/$n"; done
+cp "$TESTUTIL" "$T/ksexecmark"
+start_tool opensnoop "$T/outN" -T --cache-dir "$T/cache"
+wait_ready "$T/outN" '^TIME'
+"$TESTUTIL" names "$T/names" >"$T/names.out"
+read -r _ npid _ ntid _ reused <"$T/names.out"
+bash -c ': <"$1/exec0"; exec "$2" open "$1/exec1" O_RDONLY' _ "$T/names" "$T/ksexecmark" &
+epid=$!
+wait "$epid"
+check "names: every open seen" wait_for "$T/outN" " $T/names/exec1\$" 10
+check "names: SIGINT exit 0" stop_tool INT
+names_want=$(printf '%s\n' "$npid ks_testutil n0" "$npid ks-prctl n1" "$npid ks-prctl n2a" \
+    "$npid ks-sibling n2" "$reused ks-first n3" "$reused ks-prctl n4" "$epid bash exec0" \
+    "$epid ksexecmark exec1")
+names_got=$(awk -v d="$T/names/" 'index($NF, d) == 1 { sub(d, "", $NF); print $2, $3, $NF }' "$T/outN")
+check "names: as each thread was named at its open (prctl, sibling rename, pid reuse, exec)" \
+    test "$names_want" = "$names_got"
+[ "$names_want" = "$names_got" ] || printf 'want:\n%s\ngot:\n%s\n' "$names_want" "$names_got"
 finish
