@@ -1,8 +1,10 @@
 /* ks_record: one declaration, two renderings. Text must be what printf with BCC's formats
  * prints; JSON the raw values; options turn fields on and off; nulls have both forms. */
 #define _GNU_SOURCE
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ks_hist.h"
@@ -151,6 +153,65 @@ int main(void)
     s = captured();
     CHECK_STREQ(s, "");
     free(s);
+    /* Text without printf (the common formats): byte for byte what printf prints, for
+     * widths, '-', signs, the extremes, nulls and over-wide values. */
+    ks_out_set_json(false);
+    static const char *ifmts[] = {"%d", "%-6d ", "%6d", "x=%i;", "%u", "%-5u|", "%3d "};
+    static const int64_t ivals[] = {0, 7, -1, -123456, INT64_MIN, INT64_MAX, 1234567};
+    for (size_t k = 0; k < sizeof(ifmts) / sizeof(ifmts[0]); k++) {
+        for (int t = 0; t < 2; t++) {
+            struct ks_field f1 = {.json = "v", .type = t ? KS_T_UINT : KS_T_INT, .header = "V",
+                                  .hfmt = "%s", .fmt = ifmts[k], .null_text = "n/a"};
+            struct ks_record r1 = {.fields = &f1, .nfields = 1};
+            char wide[32], w2[600] = "", one[128];
+            /* the format as the slow path widens it */
+            const char *c = strpbrk(ifmts[k] + 1, "diu");
+            snprintf(wide, sizeof(wide), "%.*sll%s", (int)(c - ifmts[k]), ifmts[k], c);
+            for (size_t i = 0; i < sizeof(ivals) / sizeof(ivals[0]); i++) {
+                struct ks_val v1 = KS_I(ivals[i]);
+                ks_record_emit(&r1, &v1);
+                snprintf(one, sizeof(one), wide, (long long)ivals[i]);
+                strcat(w2, one);
+                strcat(w2, "\n");
+            }
+            struct ks_val vn = KS_NULL;
+            ks_record_emit(&r1, &vn);
+            s = captured();
+            /* the null line: the null text through the same width, as a string */
+            char nfmt[32];
+            snprintf(nfmt, sizeof(nfmt), "%.*ss%s", (int)(c - ifmts[k]), ifmts[k], c + 1);
+            snprintf(one, sizeof(one), nfmt, "n/a");
+            strcat(w2, one);
+            strcat(w2, "\n");
+            CHECK_STREQ(s, w2);
+            free(s);
+            free(r1.rt);
+        }
+    }
+    static const char *sfmts[] = {"%s", "%-16s ", "%5s", "[%-3s]"};
+    static const char *svals[] = {"", "cat", "a-name-longer-than-any-width"};
+    for (size_t k = 0; k < sizeof(sfmts) / sizeof(sfmts[0]); k++) {
+        struct ks_field f1 = {.json = "v", .type = KS_T_STR, .header = "V", .hfmt = "%s",
+                              .fmt = sfmts[k]};
+        struct ks_record r1 = {.fields = &f1, .nfields = 1};
+        char w2[600] = "", one[128];
+        for (size_t i = 0; i < sizeof(svals) / sizeof(svals[0]); i++) {
+            struct ks_val v1 = KS_S(svals[i]);
+            ks_record_emit(&r1, &v1);
+            snprintf(one, sizeof(one), sfmts[k], svals[i]);
+            strcat(w2, one);
+            strcat(w2, "\n");
+        }
+        struct ks_val vn = KS_NULL;
+        ks_record_emit(&r1, &vn);
+        snprintf(one, sizeof(one), sfmts[k], "-");
+        strcat(w2, one);
+        strcat(w2, "\n");
+        s = captured();
+        CHECK_STREQ(s, w2);
+        free(s);
+        free(r1.rt);
+    }
     unlink(g_path);
     return ks_test_done("record");
 }
