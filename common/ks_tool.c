@@ -573,6 +573,14 @@ static bool col_dashed(struct ks_run *r, const struct ks_struct_cols *c, const c
 }
 
 /* At start: one line per struct-read column that prints "-", on stderr. */
+/* Processes older than the tool: their parents from /proc (ks_parent_of, kscope.bpf.h). */
+static void seed_parents(struct ks_run *r)
+{
+    int fd = ks_object_map_fd(r->obj, "ks_parent_of");
+    if (fd >= 0)
+        ks_info("parents of %zu running processes recorded from /proc", ks_map_seed_parents(fd));
+}
+
 static void say_dashed(struct ks_run *r)
 {
     const struct ks_tool *t = r->tool;
@@ -858,11 +866,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                 c->target, ks_prog_id(fd));
     }
 
-    /* Processes older than the tool: their parents from /proc (kscope.bpf.h). */
-    int parents_fd = ks_object_map_fd(r->obj, "ks_parent_of");
-    if (parents_fd >= 0)
-        ks_info("parents of %zu running processes recorded from /proc",
-                ks_map_seed_parents(parents_fd));
+    if (!t->parents_after_ready)
+        seed_parents(r);
 
     struct ks_perf *perf = NULL;
     if (t->on_event) {
@@ -898,6 +903,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     /* JSON has no header line: -v says when tracing has started. */
     if (r->opt.json)
         ks_info("ready: tracing, JSON Lines on stdout");
+    if (t->parents_after_ready)
+        seed_parents(r);
 
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;

@@ -53,6 +53,10 @@ struct ks_tool {
     void (*on_interval)(struct ks_run *r);
     void (*on_exit)(struct ks_run *r);
     int wakeup_events; /* wake the reader every N events (a power of two); 0: 1 */
+    /* ks_parent_of (kscope.bpf.h) is seeded from /proc before the header, unless the tool
+     * only uses it as a hint it can do without (its events fall back to /proc as they
+     * arrive): then after, so that the /proc walk does not delay readiness. */
+    bool parents_after_ready;
     struct ks_struct_cols *struct_cols; /* NULL: none */
     int nstruct_cols;
 };

@@ -345,6 +345,8 @@ static const struct ks_tool tool = {
     /* Wake user space every 128 events (or 100 ms): per-event wake-ups cost more than the
      * events themselves at high rates (measured in bench/ with opensnoop). */
     .wakeup_events = 128,
+    /* PPID: the map is a hint; events of processes it lacks read /proc as they arrive. */
+    .parents_after_ready = true,
 };
 
 int main(int argc, char **argv)
