@@ -18,6 +18,13 @@ chmod 700 "$HCACHE"
 P=$PROFILES/$KSCOPE_VM_KVER.kprofile
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }'; }
 t0=$(date +%s.%N)
+# A profile of another format version (an older kscope's: version 1 did not record uprobe
+# support) is captured again: this kscope refuses it, or would build from stale facts.
+want=$(sed -n 's/^#define KS_PROFILE_VERSION \([0-9]*\).*/\1/p' "$HERE/../../common/ks_profile.h")
+if [ -s "$P" ] && [ "$(tar -xJOf "$P" ./kscope-profile 2>/dev/null | head -n1)" != "kscope-profile $want" ]; then
+  echo "host-cache: $P is not a version $want profile: capturing it again" >&2
+  rm -f "$P"
+fi
 if [ ! -s "$P" ]; then
   rm -f "$P.tmp"
   # (with the harness's scratch disk, vda: biolatency -d vda is built for it below)
