@@ -47,7 +47,8 @@ fi
 if [ -n "${KSCOPE_GUEST_BASE_TOOLS:-}" ]; then
   tools=$(tr ',' '\n' <<<"$KSCOPE_GUEST_BASE_TOOLS")
 else
-  tools=$(cd "$HERE/../../tools" && ls ./*.c | sed 's|^\./||; s|\.c$||' | grep -v '^kscope-')
+  tools=$(for f in "$HERE"/../../tools/*.c; do
+    n=${f##*/} && n=${n%.c} && [[ $n == kscope-* ]] || echo "$n"; done)
 fi
 # Two builds at once, 4 tools per kscope-cache run (each run unpacks the profile, ~1 s):
 # the compiles are single-threaded and the vm tests hold both host cores (PROCESSORS 2).
