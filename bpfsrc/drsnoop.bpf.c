@@ -8,9 +8,8 @@
  * kprobe fallbacks are those two functions (kprobe and kretprobe: the return value is the
  * number of pages reclaimed).
  *
- * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u),
- * VM_STAT_ADDR (-v: the address of the kernel's vm_zone_stat array, whose first counter is
- * NR_FREE_PAGES), and the probes KS_TP_/KS_KP_{begin,end,memcg_begin,memcg_end}. */
+ * Configured by the prelude: PID_FILTER (-p), TID_FILTER (-t), UID_FILTER (-u), and the
+ * probes KS_TP_/KS_KP_{begin,end,memcg_begin,memcg_end}. */
 
 struct val_t {
     u64 ts;
@@ -18,6 +17,13 @@ struct val_t {
 };
 
 KS_STATE_MAP(start, u64, struct val_t, 10240);
+
+/* -v (FREE(KB)): user space writes the address of the kernel's vm_zone_stat array
+ * (vm_stat before 4.8; its first counter is NR_FREE_PAGES), from /proc/kallsyms, into
+ * slot 0 at start; 0 means "not wanted, or not known". A map and not a #define: the address
+ * moves at every boot (KASLR), and the program is the same with and without -v, so a
+ * compiled copy (the cache, a program built for this kernel elsewhere) serves every boot. */
+BPF_ARRAY(vm_stat_addr, u64, 1);
 
 static __always_inline int reclaim_begin(void)
 {
@@ -34,13 +40,15 @@ static __always_inline int reclaim_begin(void)
     if ((u32)bpf_get_current_uid_gid() != UID_FILTER)
         return 0;
 #endif
-    struct val_t v = {.ts = bpf_ktime_get_ns()};
-#ifdef VM_STAT_ADDR
-    /* vm_zone_stat[NR_FREE_PAGES]: NR_FREE_PAGES is 0, an atomic_long_t (8 bytes here). */
-    long free = 0;
-    ks_probe_read_kernel(&free, sizeof(free), (void *)VM_STAT_ADDR);
-    v.free_pages = free > 0 ? free : 0;
-#endif
+    struct val_t v = {.ts = bpf_ktime_get_ns(), .free_pages = DRSNOOP_FREE_UNKNOWN};
+    int zero = 0;
+    u64 *addr = vm_stat_addr.lookup(&zero);
+    if (addr && *addr) {
+        /* vm_zone_stat[NR_FREE_PAGES]: NR_FREE_PAGES is 0, an atomic_long_t (8 bytes). */
+        long free = 0;
+        if (ks_probe_read_kernel(&free, sizeof(free), (void *)*addr) == 0)
+            v.free_pages = free > 0 ? free : 0;
+    }
     start.update(&id, &v);
     return 0;
 }

@@ -65,7 +65,7 @@ void ks_lockstat_configure(struct ks_run *r, struct ks_lockstat_opts *o)
     /* BCC: the TID trumps the PID. */
     if (o->tid > 0)
         ks_define(r, "TID_FILTER", o->tid, "-t");
-    else if (r->opt.pid >= 0)
+    else if (r->opt.pid >= 0 && !o->pid_at_attach)
         ks_define(r, "PID_FILTER", r->opt.pid, "-p");
 }
 

@@ -32,6 +32,9 @@ struct ks_lockstat_opts {
     long interval, locks, stacks, tid, stack_size;
     const char *caller, *sort;
     enum ks_lock_sort wait_sort, hold_sort; /* from -S */
+    /* -p filters at attach time (plockstat's uprobes are on one process): no PID_FILTER,
+     * so one program serves every process (and a cached or host-built copy is found). */
+    bool pid_at_attach;
 };
 #define KS_LOCKSTAT_DEFAULTS {.locks = 99999999, .stacks = 1, .tid = -1, .stack_size = 16384}
 

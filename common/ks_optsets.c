@@ -109,7 +109,7 @@ const struct ks_optset ks_optsets[] = {
     {"capable", "-v -K -U --unique -p 1", 0, NULL},
     {"drsnoop", "", 0, NULL},
     {"drsnoop", "--memcg -p 1 -u 0", 0, NULL},
-    {"drsnoop", "--memcg", 0, NULL}, /* the guest's check (tests/vm/guest.d/mem.sh) */
+    {"drsnoop", "--memcg", 0, NULL}, /* the guest's check (tests/vm/guest.d/procs.sh) */
     {"compactsnoop", "", 0, NULL},
     {"compactsnoop", "-p 1 -K", 0, NULL},
     {"capable", "--cgroupmap /sys/fs/bpf/kscope-compat", KV(4, 18, 0), CGROUPMAP_WHY},

@@ -26,6 +26,7 @@ static const char *const config_opts[] = {
     "CONFIG_BPF_SYSCALL", "CONFIG_BPF_EVENTS",     "CONFIG_BPF_JIT",
     "CONFIG_KPROBES",     "CONFIG_KPROBE_EVENTS",  "CONFIG_FTRACE_SYSCALLS",
     "CONFIG_IKHEADERS",   "CONFIG_DEBUG_INFO_BTF", "CONFIG_BPF_JIT_ALWAYS_ON",
+    "CONFIG_UPROBE_EVENTS",
 };
 
 /* ---- small file helpers ---------------------------------------------------------------- */
@@ -336,15 +337,24 @@ int ks_profile_save(const char *file, struct ks_buf *summary, struct ks_buf *err
                       "/sys/kernel/debug/kprobes/blacklist");
     copy_in(dir, "sys/bus/event_source/devices/kprobe/type",
             "/sys/bus/event_source/devices/kprobe/type");
+    /* Uprobes (threadsnoop, plockstat, ...): what ks_uprobes_supported() asks the kernel.
+     * Without these a build for the profile finds no uprobes and skips those programs. */
+    snprintf(p, sizeof(p), "%s/uprobe_events", tracefs);
+    if (ks_path_exists(p))
+        put_file(dir, "sys/kernel/tracing/uprobe_events", "", 0);
+    copy_in(dir, "sys/bus/event_source/devices/uprobe/type",
+            "/sys/bus/event_source/devices/uprobe/type");
     copy_in(dir, "sys/devices/system/cpu/online", "/sys/devices/system/cpu/online");
     save_block_devs(dir);
     bool btf = ks_btf_present();
     if (btf)
         put_file(dir, "sys/kernel/btf/vmlinux", "", 0); /* presence only */
     ks_buf_printf(summary,
-                  "available_filter_functions: %s\nkprobe blacklist: %s\nkprobes: %s\nBTF: %s\n",
+                  "available_filter_functions: %s\nkprobe blacklist: %s\nkprobes: %s\nuprobes: "
+                  "%s\nBTF: %s\n",
                   aff ? "saved" : "not readable", bl ? "saved" : "not readable (debugfs)",
-                  ks_kprobes_supported(NULL) ? "yes" : "no", btf ? "yes" : "no");
+                  ks_kprobes_supported(NULL) ? "yes" : "no",
+                  ks_uprobes_supported(NULL) ? "yes" : "no", btf ? "yes" : "no");
     ks_info("profile: tracefs and sysfs files, %.1f s", (double)(ks_now_ns() - t0) / 1e9);
     save_features(dir, summary);
     ks_info("profile: BPF feature probes, %.1f s", (double)(ks_now_ns() - t0) / 1e9);

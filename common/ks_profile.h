@@ -21,7 +21,8 @@
 
 #include "ks_util.h"
 
-#define KS_PROFILE_VERSION 1
+/* 2: uprobe support recorded (version 1 profiles said "no uprobes" for every kernel). */
+#define KS_PROFILE_VERSION 2
 
 struct ks_profile {
     char file[PATH_MAX];

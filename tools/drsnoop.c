@@ -1,5 +1,7 @@
 /* drsnoop: trace direct reclaim (BCC's drsnoop). */
 #define _GNU_SOURCE
+#include <bcc/libbpf.h>
+#include <linux/bpf.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +67,6 @@ static const struct ks_field fields[NF] = {
     [F_MEMCG] = {.json = "memcg", .type = KS_T_UINT},
 };
 static struct ks_record rec = {.fields = fields, .nfields = NF};
-static bool free_known;
 
 static void on_event(void *data, int size)
 {
@@ -88,7 +89,9 @@ static void on_event(void *data, int size)
         [F_TID] = KS_U((uint32_t)e->id),
         [F_LAT] = KS_U(e->delta),
         [F_PAGES] = KS_U(e->nr_reclaimed),
-        [F_FREE] = free_known ? KS_U(e->free_pages * (uint64_t)kb_per_page) : KS_NULL,
+        [F_FREE] = e->free_pages == DRSNOOP_FREE_UNKNOWN
+                       ? KS_NULL
+                       : KS_U(e->free_pages * (uint64_t)kb_per_page),
         [F_MEMCG] = KS_U(e->memcg),
     };
     ks_record_emit(&rec, v);
@@ -125,21 +128,22 @@ static void configure(struct ks_run *r)
         ks_define(r, "TID_FILTER", opt_tid, "-t");
     if (opt_uid >= 0)
         ks_define(r, "UID_FILTER", opt_uid, "-u");
-    if (show_free) {
-        unsigned long long a = vm_stat_addr();
-        if (a) {
-            free_known = true;
-            ks_define(r, "VM_STAT_ADDR", (long long)a, "-v: vm_zone_stat in /proc/kallsyms");
-        } else {
-            ks_warn("FREE(KB) prints '-': no vm_zone_stat or vm_stat in /proc/kallsyms (the "
-                    "kernel needs CONFIG_KALLSYMS_ALL)");
-        }
-    }
 }
 
+/* Everything is attached: -v hands the program this boot's vm_zone_stat address (the
+ * program itself is the same with or without -v; a reclaim that began before this shows
+ * "-"). */
 static void on_start(struct ks_run *r)
 {
-    (void)r;
+    if (show_free) {
+        unsigned long long a = vm_stat_addr();
+        int fd = ks_map_fd(r, "vm_stat_addr"), zero = 0;
+        if (!a)
+            ks_warn("FREE(KB) prints '-': no vm_zone_stat or vm_stat in /proc/kallsyms (the "
+                    "kernel needs CONFIG_KALLSYMS_ALL)");
+        else if (fd < 0 || bpf_update_elem(fd, &zero, &a, BPF_ANY) != 0)
+            ks_warn("FREE(KB) prints '-': cannot hand the program vm_zone_stat's address");
+    }
     ks_record_header(&rec);
 }
 

@@ -75,6 +75,9 @@ static void configure(struct ks_run *r)
 {
     if (r->opt.pid < 0 && !r->opt.ebpf && !r->opt.check && !r->opt.target)
         ks_usage_error("-p PID is required: plockstat traces the locks of one process");
+    /* -p: the uprobes are attached to the process (the kernel runs them for its address
+     * space only), so the program needs no PID_FILTER: one program for every process. */
+    o.pid_at_attach = true;
     ks_lockstat_configure(r, &o);
     g_pid = (uint32_t)r->opt.pid;
     static char libc[PATH_MAX], libpthread[PATH_MAX];

@@ -70,8 +70,13 @@ else
 fi
 
 # --- the report ---------------------------------------------------------------------------
-rc=0
+# The report and --json at once, on the guest's two CPUs: each starts every tool ~3 times
+# (~190 starts, ~70 s under TCG); 111 s together instead of 145 (6.1, 2026-11-30).
+rc=0 rcj=0
+"$DOCTOR" --json >"$W/d.json" 2>"$W/dj.err" &
+jpid=$!
 "$DOCTOR" >"$W/d.txt" 2>"$W/d.err" || rc=$?
+wait "$jpid" || rcj=$?
 if [ "$rc" -eq 0 ]; then vm_pass "doctor exits 0 (every tool can run)"; else
     vm_fail "doctor exits 0" "exit $rc"; vm_evidence "$W/d.txt" 60; vm_evidence "$W/d.err"
 fi
@@ -89,9 +94,7 @@ for tool in $TOOLS; do
         inblock "$tool" '^ +--probe: auto ok, tracepoint ok, kprobe ok$'
 done
 
-rc=0
-"$DOCTOR" --json >"$W/d.json" 2>"$W/dj.err" || rc=$?
-vm_check "--json exits 0" test "$rc" -eq 0
+vm_check "--json exits 0" test "$rcj" -eq 0
 json "--json: kprobes true" "
 f = j['features']
 assert f['kprobes'] is True, f

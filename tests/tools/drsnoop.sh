@@ -52,6 +52,19 @@ check "--memcg: the marker's reclaims, pages > 0" \
 check "--memcg: -v says the memcg tracepoints were chosen" \
     grep -q "tracepoint vmscan:mm_vmscan_memcg_reclaim_begin: chosen" "$T/out1.err"
 check "no program left loaded" progs_gone "$T/out1.err"
+# -v's FREE(KB) reads vm_zone_stat at an address the tool hands the program at start, so
+# the program is the same with and without -v (cacheable across boots, KASLR or not).
+if grep -qE ' (vm_zone_stat|vm_stat)$' /proc/kallsyms; then
+    check "-v: FREE(KB) of the marker's reclaims is a number" \
+        grep -qE " $mk +$MPID +[0-9]+\.[0-9]{2} +[1-9][0-9]* +[0-9]+\$" "$T/out1"
+else
+    check "-v: FREE(KB) is '-' without vm_zone_stat in kallsyms" \
+        grep -qE " $mk +$MPID +[0-9]+\.[0-9]{2} +[1-9][0-9]* +-\$" "$T/out1"
+    check "-v: and says why" grep -q "no vm_zone_stat or vm_stat in /proc/kallsyms" "$T/out1.err"
+fi
+check "-v does not change the program" bash -c \
+    "a=\$('$BIN/drsnoop' --ebpf --memcg 2>/dev/null) && b=\$('$BIN/drsnoop' -v --ebpf --memcg 2>/dev/null) &&
+     grep -q 'BPF_ARRAY(vm_stat_addr' <<<\"\$a\" && [ \"\$a\" = \"\$b\" ]"
 
 # 2) BCC's drsnoop (global direct reclaim only): the cgroup's reclaim is not shown.
 start_tool drsnoop "$T/out2" -n "$mk" "${cache[@]}"

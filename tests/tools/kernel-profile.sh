@@ -17,12 +17,15 @@ P="$T/host.kprofile"
 # ---- the profile --------------------------------------------------------------------
 check "doctor --save-profile succeeds" bash -c "'$BIN/kscope-doctor' --save-profile '$P' >'$T/save.out' 2>&1"
 check "the profile is a tar.xz" bash -c "tar -tJf '$P' >'$T/list'"
-check "with a version field" bash -c "tar -xJOf '$P' ./kscope-profile | grep -qx 'kscope-profile 1'"
+check "with a version field" bash -c "tar -xJOf '$P' ./kscope-profile | grep -qx 'kscope-profile 2'"
 check "with uname, /proc/version, kallsyms, BPF features and checksums" bash -c "
     for f in ./proc/version ./proc/kallsyms ./kscope-features ./config ./SHA256SUMS; do
         grep -qx \"\$f\" '$T/list' || exit 1; done"
 check "with every tracepoint's format file" test \
     "$(grep -c '/format$' "$T/list")" -eq "$(find /sys/kernel/tracing/events -mindepth 3 -name format | wc -l)"
+# This kernel has uprobes: the profile must say so, or builds for it skip the uprobe tools.
+check "with this kernel's uprobe support (the uprobe PMU)" grep -qx './sys/bus/event_source/devices/uprobe/type' "$T/list"
+check "doctor says the kernel has uprobes" grep -qx "uprobes: yes" "$T/save.out"
 check "a few MB at most" test "$(stat -c %s "$P")" -lt $((8 * 1024 * 1024))
 check "doctor says what was saved" grep -q "tracepoint formats:" "$T/save.out"
 
@@ -42,9 +45,11 @@ echo "#define UTS_RELEASE \"$REL\"" >"$H/include/generated/utsrelease.h"
 # vm tests, and here the whole set would cost minutes under the sanitizer build.
 check "kscope-cache build --target compiles the tools named" bash -c \
     "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' \
-        --tools execsnoop,opensnoop,biolatency,syscount >'$T/build.out' 2>&1"
+        --tools execsnoop,opensnoop,biolatency,syscount,threadsnoop >'$T/build.out' 2>&1"
 check "build reports compiled programs" grep -qE "^kscope-cache: [1-9][0-9]* programs for $REL" "$T/build.out"
 check "build says why kprobe mode does not apply here" grep -q "not applicable: .*kprobe" "$T/build.out"
+check "build compiles the uprobe tool too (the profile has uprobes)" bash -c \
+    "grep -qE '^ +threadsnoop .*--probe=auto +compiled\$' '$T/build.out'"
 check "build stored entries with a kernel note" bash -c "ls '$C'/*.kso >/dev/null && ls '$C'/*.kernel >/dev/null"
 check "a second build finds everything cached" bash -c \
     "'$BIN/kscope-cache' build --target '$P' --kernel-headers '$H' --cache-dir '$C' --tools execsnoop | grep -qE '\(0 compiled, [1-9][0-9]* already cached\)'"
@@ -120,7 +125,7 @@ repack() {  # repack NAME SED-EXPR [FILE-TO-CHANGE]: a changed copy of the profi
     tar -cJf "$T/$1.kprofile" -C "$d" .
 }
 repack arch 's/^machine .*/machine aarch64/'
-repack version 's/^kscope-profile 1$/kscope-profile 99/'
+repack version 's/^kscope-profile 2$/kscope-profile 99/'
 repack tampered 's/field/fieId/' sys/kernel/tracing/events/syscalls/sys_enter_openat/format
 head -c 50000 "$P" >"$T/truncated.kprofile"
 expect_bad() {  # expect_bad NAME REGEX ARGS...
@@ -133,7 +138,7 @@ expect_bad() {  # expect_bad NAME REGEX ARGS...
     check "$name: nothing stored" test "$(ls "$C"/*.kso | wc -l)" = "$before"
 }
 expect_bad arch "is for machine aarch64 .* but this machine is $(uname -m)" "$T/arch.kprofile" --kernel-headers "$H"
-expect_bad version "has version 99; this kscope .* reads version 1" "$T/version.kprofile" --kernel-headers "$H"
+expect_bad version "has version 99; this kscope .* reads version 2" "$T/version.kprofile" --kernel-headers "$H"
 expect_bad tampered "damaged or was changed: .*sys_enter_openat/format" "$T/tampered.kprofile" --kernel-headers "$H"
 expect_bad truncated "cannot be unpacked \(truncated" "$T/truncated.kprofile" --kernel-headers "$H"
 expect_bad headers "headers in .* are for [^ ]+, but the profile .* is for $REL" "$P" --kernel-headers "$src"

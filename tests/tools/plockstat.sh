@@ -2,15 +2,21 @@
 # plockstat, for real: memload's two threads take one pthread mutex 5 times each, holding
 # it 100 ms each time (in hold_lock()). The hold table has hold_lock's row: exactly 10
 # holds, each about 100 ms; the wait table has 10 acquisitions of which the waits add up
-# to at least 0.4 s (one thread waits for the other's holds). Bad input.
+# to at least 0.4 s (one thread waits for the other's holds); another memload's holds at
+# the same time are not counted. Bad input.
 . "$(dirname "$0")/lib.sh"
 : "${MEMLOAD:?MEMLOAD must name the memload test workload}"
 cache=(--cache-dir "$T/cache")
 trap 'kill_workloads; cleanup' EXIT
+# Another memload at the same time (3 + 3 short holds): -p filters at attach time (the
+# program has no PID_FILTER), so none of its holds may be counted.
+workload "$T/w2" "$MEMLOAD" mutex 10 3
+OTHER=$WPID
 workload "$T/w" "$MEMLOAD" mutex 100 5
 start_tool plockstat "$T/o" -p "$WPID" "${cache[@]}"
 check "banner" wait_ready "$T/o" '^Tracing lock events\.\.\. Hit Ctrl-C to end\.$'
-kill -USR1 "$WPID"
+kill -USR1 "$OTHER" "$WPID"
+check "the other workload is done" wait_for "$T/w2" '^done' 20
 check "the workload is done" wait_for "$T/w" '^done' 20
 check "stops on SIGINT, status 0" stop_tool INT
 cat "$T/o"
@@ -28,6 +34,9 @@ check "hold: 1.0-1.3 s in all (10 x 100 ms)" test "${htotal:-0}" -ge 1000000000 
 check "hold: the longest 100-200 ms" test "${hmax:-0}" -ge 100000000 -a "${hmax:-0}" -le 200000000
 check "hold: avg = total / count" test "${havg:-x}" = $((${htotal:-0} / ${hcount:-1}))
 check "no program left loaded" progs_gone "$T/o.err"
+check "-p is not in the program (one program for every process)" bash -c \
+    "a=\$('$BIN/plockstat' --ebpf 2>/dev/null) && b=\$('$BIN/plockstat' --ebpf -p $OTHER 2>/dev/null) &&
+     [ -n \"\$a\" ] && [ \"\$a\" = \"\$b\" ]"
 
 bad() {
     local re=$1 rc=0; shift

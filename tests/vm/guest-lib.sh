@@ -102,6 +102,9 @@ vm_tracer_start() {
   # Background jobs of a non-interactive shell start with SIGINT ignored, and Python keeps
   # it ignored (no KeyboardInterrupt): restore the default so vm_tracer_stop's SIGINT
   # works as Ctrl-C does for a user.
+  # Emptied here, not only by the job's redirection (done in the child, later): a file of
+  # an earlier run of the same name would otherwise answer the wait below.
+  : >"$out"
   PYTHONUNBUFFERED=1 env --default-signal=INT "$@" >"$out" 2>&1 &
   VM_TRACER_PID=$!
   if vm_wait_match "$out" "$ready" "$timeout"; then

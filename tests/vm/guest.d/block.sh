@@ -49,7 +49,10 @@ check_bitesize() {
   block_disk_ok "bitesize-$mode" || return
   dd if=/dev/zero of="$KSCOPE_VM_DISK" bs=64k count=16 seek=64 oflag=direct status=none
   vm_tracer_stop
-  if grep -qE '^ +64 -> 127 +: (1[6-9]|[2-9][0-9]|[0-9]{3,}) ' "$out"; then
+  # block_rq_issue runs where the request is issued: in dd, or in a kworker when the queue
+  # is run asynchronously (seen: 9 and 7 under two kworkers), so the slot is added up over
+  # every process's histogram.
+  if awk '$1 == 64 && $2 == "->" && $3 == 127 {n += $5} END {exit !(n >= 16)}' "$out"; then
     vm_pass "bitesize --probe=$mode: the 64 KiB writes in the 64 -> 127 slot"
   else vm_fail "bitesize --probe=$mode: 64 KiB writes" "no 64 -> 127 slot >= 16"; vm_evidence "$out" 40; fi
 }

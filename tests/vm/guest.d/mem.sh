@@ -1,7 +1,8 @@
 # Guest checks of the memory and lock tools (tests/vm/guest.d/README.md), kprobe mode:
 # klockstat's hold table (mutex_lock/mutex_unlock kprobes) under a bash loop writing into a
 # pipe (pipe_write takes the pipe's mutex); oomkill on oom_kill_process for an OOM kill in
-# a 32 MiB memory cgroup; memleak's kernel mode (its tracepoints: auto).
+# a 32 MiB memory cgroup; memleak's kernel mode (its tracepoints: auto); plockstat's
+# uprobes on the C library (auto: uprobes are its only kind).
 
 before_klockstat() {
   mkfifo "$T/klock.fifo"
@@ -67,10 +68,9 @@ suite_mem() {
   guest_tool klockstat '^Tracing lock events' "-i 1" kprobe
   guest_tool oomkill '^Tracing OOM kills' "" kprobe
   guest_tool memleak '^Attaching to kernel allocators' "" auto
+  suite_mem_plockstat
 }
-# Not in suite_mem yet (see suite_procs_mm in procs.sh: the uprobe tools' programs are not
-# found in the imported cache; the check itself passes). By hand:
-# KSCOPE_GUEST_ONLY=suite_mem_plockstat KSCOPE_GUEST_TOOLS=plockstat
+# plockstat alone: KSCOPE_GUEST_ONLY=suite_mem_plockstat KSCOPE_GUEST_TOOLS=plockstat
 suite_mem_plockstat() {
   plock_start
   guest_tool plockstat '^Tracing lock events' "-p $PLOCK" auto

@@ -1,5 +1,6 @@
-# procs family (issue 16): hardirqs, softirqs, killsnoop, exitsnoop, capable, pidpersec in
-# kprobe mode, each against a cheap workload (shell builtins, a few forks) and checked the
+# procs family (issue 16): hardirqs, softirqs, killsnoop, exitsnoop, capable, pidpersec,
+# drsnoop in kprobe mode, compactsnoop (tracepoints only) and threadsnoop (a uprobe) in
+# auto mode, each against a cheap workload (shell builtins, a few forks) and checked the
 # way the host tests do. Sourced by tests/vm/guest-tools.sh.
 
 # hardirqs -C: handle_irq_event_percpu; writes to the scratch disk raise its interrupts.
@@ -81,15 +82,17 @@ check_compactsnoop() {
 
 # drsnoop --memcg: a bash string doubling in a 16 MiB memory cgroup reclaims at its limit
 # (try_to_free_mem_cgroup_pages, kprobe and kretprobe) before the OOM killer ends it.
+# guest_tool's -v is also BCC's -v: FREE(KB), free memory read at vm_zone_stat, whose
+# address (this boot's, from /proc/kallsyms) the tool hands the host-built program.
 check_drsnoop() {
   local mode=$1 out=$2 hog
   vm_memcg kscope-dr 16M
   if [ -z "$VM_MEMCG" ]; then vm_fail "drsnoop --probe=$mode" "no memory cgroup in the guest"; return; fi
   bash -c 'echo $$ >"$1/cgroup.procs"; s=x; while :; do s=$s$s; done' _ "$VM_MEMCG" &
   hog=$!
-  if vm_wait_match "$out" "^bash +$hog +[0-9]+\.[0-9]{2} +[0-9]+( +(-|[0-9]+))?\$" 120; then
-    vm_pass "drsnoop --memcg --probe=$mode: reclaim at the cgroup's limit, with latency and pages"
-  else vm_fail "drsnoop --memcg --probe=$mode" "no line for $hog"; vm_evidence "$out" 30; fi
+  if vm_wait_match "$out" "^bash +$hog +[0-9]+\.[0-9]{2} +[0-9]+ +[1-9][0-9]*\$" 120; then
+    vm_pass "drsnoop -v --memcg --probe=$mode: reclaim at the cgroup's limit, latency, pages, FREE(KB)"
+  else vm_fail "drsnoop -v --memcg --probe=$mode" "no line for $hog with FREE(KB)"; vm_evidence "$out" 30; fi
   kill -9 "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; vm_memcg_done
 }
 
@@ -116,17 +119,14 @@ suite_procs() {
   guest_tool capable   '^TIME +UID +PID +COMM'        ""    kprobe
   guest_tool pidpersec '^Tracing\.\.\. Ctrl-C'        ""    kprobe
   guest_tool compactsnoop '^COMM +PID +NODE +ZONE'    ""    auto
-}
-# Not in suite_procs yet (run by hand: KSCOPE_GUEST_ONLY=suite_procs_mm
-# KSCOPE_GUEST_TOOLS=drsnoop,threadsnoop): their checks pass in the 6.1 guest, but the
-# programs are not the host-built ones, so expect_cached fails and threadsnoop compiles in
-# the guest for more than the 300 s start limit under TCG. drsnoop: guest_tool's -v is
-# also BCC's -v, whose FREE(KB) defines the guest's vm_zone_stat address into the program;
-# threadsnoop and plockstat (uprobes): no entry for them in the imported cache (to find out).
-suite_procs_mm() {
-  guest_tool drsnoop   '^COMM +PID +LAT\(ms\)'       "--memcg" kprobe
-  guest_tool threadsnoop '^TIME\(ms\) +PID +COMM'    ""    auto
+  suite_procs_mm
 }
 GUEST_SUITES+=(suite_procs)
+# The reclaim and uprobe tools; a quicker run of them:
+# KSCOPE_GUEST_ONLY="suite_procs_mm suite_mem_plockstat" KSCOPE_GUEST_TOOLS=drsnoop,threadsnoop,plockstat
+suite_procs_mm() {
+  guest_tool drsnoop   '^COMM +PID +LAT\(ms\)'        "--memcg" kprobe
+  guest_tool threadsnoop '^TIME\(ms\) +PID +COMM'     ""    auto
+}
 # A quicker run of one tool: KSCOPE_GUEST_ONLY=suite_procs_hardirqs KSCOPE_GUEST_TOOLS=hardirqs
 suite_procs_hardirqs() { guest_tool hardirqs '^Tracing hard irq events' "-C" kprobe; }
