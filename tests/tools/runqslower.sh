@@ -16,7 +16,9 @@ start_tool runqslower "$T/o1" -p "$W1" -P 1000 "${cache[@]}"
 wait_ready "$T/o1" '^TIME '
 check "BCC's banner" grep -qx 'Tracing run queue latency higher than 1000 us' "$T/o1"
 check "BCC's header with -P" grep -qx 'TIME     COMM             TID           LAT(us) PREV COMM        PREV TID' "$T/o1"
-wait_for "$T/o1" " ($T1|$T2) " 10 || true
+# Until a wait behind another spinner is seen (on a busy machine other tasks share the CPU
+# too), then a second for more lines.
+wait_for "$T/o1" " spinner +($T1|$T2) +[0-9]+ +spinner +($T1|$T2|$T3)\$" 20 || true
 sleep 1
 check "-p: SIGINT exit 0" stop_tool INT
 lines() { grep -E '^[0-9]{2}:[0-9]{2}:[0-9]{2} ' "$1" || true; }
