@@ -15,9 +15,8 @@
  * task:task_rename and task:task_newtask tracepoints see each of those (below), so the name
  * kept is the name the helper would return. Entries outlive their threads, so this needs
  * an LRU map (4.10+), which recycles the oldest. Without the tracepoints (kprobe mode, or
- * an old kernel) or LRU maps, the exit program asks each time. (The tool attaches the two
- * tracepoints together or not at all.) */
-#if defined(KS_TP_comm_rename) && defined(KS_HAVE_LRU_HASH)
+ * an old kernel) or LRU maps, the exit program asks each time. */
+#if defined(KS_TP_comm_rename) && defined(KS_TP_comm_newtask) && defined(KS_HAVE_LRU_HASH)
 #define KEEP_COMM 1
 #endif
 
