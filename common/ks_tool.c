@@ -572,7 +572,6 @@ static bool col_dashed(struct ks_run *r, const struct ks_struct_cols *c, const c
     return !c->off && ch && ch->kind == KS_KIND_TRACEPOINT && !ks_struct_reads(r, why);
 }
 
-/* At start: one line per struct-read column that prints "-", on stderr. */
 /* Processes older than the tool: their parents from /proc (ks_parent_of, kscope.bpf.h). */
 static void seed_parents(struct ks_run *r)
 {
@@ -581,6 +580,7 @@ static void seed_parents(struct ks_run *r)
         ks_info("parents of %zu running processes recorded from /proc", ks_map_seed_parents(fd));
 }
 
+/* At start: one line per struct-read column that prints "-", on stderr. */
 static void say_dashed(struct ks_run *r)
 {
     const struct ks_tool *t = r->tool;
