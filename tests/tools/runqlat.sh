@@ -9,7 +9,7 @@ spinners "$T/w1" 2
 W1=$SPID
 spinners "$T/w2" 1
 W2=$SPID
-sleep 1000 &
+sleep 1000 >/dev/null 2>&1 & # (not on the test's output: see sched.bash's trap)
 STOPPED=$!
 SCHED_PIDS+=("$STOPPED")
 kill -STOP "$STOPPED"

@@ -6,12 +6,14 @@ H="$(dirname "${BASH_SOURCE[0]}")/hist.awk"
 cache=(--cache-dir "$T/cache")
 CPU=$(awk -F'[-,]' '{print $NF}' /sys/devices/system/cpu/online)
 SCHED_PIDS=()
-trap 'kill "${SCHED_PIDS[@]}" 2>/dev/null || true; kill -CONT "${SCHED_PIDS[@]}" 2>/dev/null || true; cleanup' EXIT
+# SIGKILL, one pid at a time: a stopped process outlived a SIGTERM once, and held ctest's
+# output pipe until the test timed out.
+trap 'for p in "${SCHED_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; cleanup' EXIT
 
 # spinners OUT N: a stackload process with N spinning threads on $CPU; its "ready PID TID..."
 # line in OUT; SPID is its pid.
 spinners() {
-    taskset -c "$CPU" "$STACKLOAD" spin "$2" >"$1" &
+    taskset -c "$CPU" "$STACKLOAD" spin "$2" >"$1" 2>"$1.err" &
     SPID=$!
     SCHED_PIDS+=("$SPID")
     wait_for "$1" '^ready' 10
