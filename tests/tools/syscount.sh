@@ -90,6 +90,7 @@ end_marker
 check "-x: openat failed exactly $NOPEN times" has_line "$T/out4" "$(row openat "$NOPEN")"
 check "-x: getpgid failed exactly $NPGID times" has_line "$T/out4" "$(row getpgid "$NPGID")"
 check "-x: nothing else (getppid never fails)" test "$(rows "$T/out4" | wc -l)" -eq 2
+[ "$(rows "$T/out4" | wc -l)" -eq 2 ] || { echo "-x rows:" >&2; rows "$T/out4" >&2; }
 
 # 5) -e ENOENT: only that error.
 start_marker 5
