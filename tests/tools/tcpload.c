@@ -9,7 +9,7 @@
  *                                          "done LPORT SENT RECEIVED"; exit 1 if it failed
  *
  * ADDR is an IPv4 or IPv6 literal. Output lines are flushed at once, so a test can wait
- * for them. */
+ * for them. Either ends (SIGALRM) after 300 s. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -142,6 +142,10 @@ static int client(const char *host, int port, long count, int lport)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* A connection that never comes (a test that failed before its client ran) must not
+     * leave a server, and a test waiting on it, blocked forever: every run takes seconds
+     * at most, under emulation too. */
+    alarm(300);
     if (argc == 6 && !strcmp(argv[1], "serve"))
         return serve(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "connect"))
