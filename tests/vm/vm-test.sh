@@ -25,6 +25,9 @@
 #                      default: a temporary dir, removed afterwards). Guest scripts write
 #                      timings there (guest-lib.sh vm_time) and they are echoed at the end.
 #   KSCOPE_VM_NO_SETUP=1  never install or download; only use what is prepared.
+#   KSCOPE_VM_TEST_TIMEOUT  seconds ctest gives this test (set by tests/vm/CMakeLists.txt):
+#                      the guest is stopped in time for the summary below to be printed.
+#   KSCOPE_VM_STREAM=1  stream the output even when it is not a terminal (see below).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -52,6 +55,35 @@ unavailable() {
 }
 
 T0=$(date +%s)
+# Under ctest (output not a terminal) the whole output goes to a log that is printed at the
+# end after a summary: the verdict, the FAIL lines, and the guest's last lines (where it was
+# when it ended). ctest shows a failed test's output from its beginning, and a CI report
+# may keep only that: the host step alone prints dozens of lines.
+LOG=
+if [ ! -t 1 ] && [ "${KSCOPE_VM_STREAM:-0}" != 1 ]; then
+  LOG=$(mktemp /tmp/kscope-vm-log.XXXXXX)
+  exec 3>&1 4>&2 >"$LOG" 2>&1
+fi
+VERDICT=
+report() {  # report EXIT_STATUS
+  [ -n "$LOG" ] || return 0
+  exec 1>&3 2>&4
+  {
+    echo "${VERDICT:-$NAME: ended with status $1 before the guest ran (see below)}"
+    if grep -qE '^(FAIL|SKIP):' "$LOG"; then
+      echo "$NAME: summary: the FAIL and SKIP lines"
+      grep -E '^(FAIL|SKIP):' "$LOG" | head -n 40 | sed 's/^/    /'
+    fi
+    if [ "$1" != 0 ] && [ "$1" != 77 ]; then
+      echo "$NAME: summary: the last lines"
+      grep -v -e '^    | ' -e '^vm-test\[.*\]: time: ' "$LOG" | tail -n 25 | sed 's/^/    /'
+    fi
+    echo "$NAME: the whole log:"
+    cat "$LOG"
+  } >&2
+  rm -f "$LOG"
+}
+trap 'report $?' EXIT
 # --- prerequisites ---------------------------------------------------------------------
 series=$KERNEL
 case $KERNEL in 6.1.*) series=6.1 ;; 5.10.*) series=5.10 ;; esac
@@ -87,19 +119,29 @@ if [ -z "${KSCOPE_VM_RESULTS:-}" ]; then
 else
   mkdir -p "$KSCOPE_VM_RESULTS"; rm -f "$KSCOPE_VM_RESULTS/times"
 fi
-trap '[ -n "$TMP_RESULTS" ] && rm -rf "$TMP_RESULTS"' EXIT
+trap 'st=$?; [ -n "$TMP_RESULTS" ] && rm -rf "$TMP_RESULTS"; report $st' EXIT
 export KSCOPE_VM_RESULTS KSCOPE_VM_NOBTF=$NOBTF
 export KSCOPE_VM_RW_DIRS="${KSCOPE_VM_RW_DIRS:-} $KSCOPE_VM_RESULTS ${RWX[*]:-}"
 
+# The guest must end before ctest kills this script, or nothing above gets printed: what
+# the host step left of ctest's time, less a margin for qemu's exit and the report.
+if [ -n "${KSCOPE_VM_TEST_TIMEOUT:-}" ]; then
+  left=$(( KSCOPE_VM_TEST_TIMEOUT - ($(date +%s) - T0) - 45 ))
+  if [ "$left" -lt "${KSCOPE_VM_TIMEOUT:-900}" ]; then
+    echo "$NAME: the guest gets the ${left}s left of the test's ${KSCOPE_VM_TEST_TIMEOUT}s" >&2
+    export KSCOPE_VM_TIMEOUT=$left
+  fi
+fi
 set +e
 "$HERE/run-in-guest.sh" "$ABI" bash "$SCRIPT" "$@"
 rc=$?
 set -e
 [ -s "$KSCOPE_VM_RESULTS/times" ] && sed "s/^/$NAME: time: /" "$KSCOPE_VM_RESULTS/times" >&2
 case $rc in
-  0) echo "$NAME: PASS ($(( $(date +%s) - T0 ))s)" >&2 ;;
-  77) echo "$NAME: SKIP (the guest script skipped)" >&2 ;;
-  125) echo "$NAME: FAIL: the guest could not be run (infrastructure)" >&2 ;;
-  *) echo "$NAME: FAIL (guest script exit $rc, $(( $(date +%s) - T0 ))s)" >&2 ;;
+  0) VERDICT="$NAME: PASS ($(( $(date +%s) - T0 ))s)" ;;
+  77) VERDICT="$NAME: SKIP (the guest script skipped)" ;;
+  125) VERDICT="$NAME: FAIL: the guest could not be run, or was stopped at its timeout ($(( $(date +%s) - T0 ))s)" ;;
+  *) VERDICT="$NAME: FAIL (guest script exit $rc, $(( $(date +%s) - T0 ))s)" ;;
 esac
+[ -n "$LOG" ] || echo "$VERDICT" >&2
 exit $rc
