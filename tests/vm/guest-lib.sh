@@ -68,6 +68,40 @@ vm_sleep() {  # vm_sleep SECONDS (fractions ok): read -t on a fifo nobody writes
   read -r -t "$1" -u "$VM_SLEEP_FD" _ || true
 }
 
+# vm_step NAME [SECONDS]: NAME is running now, for at most SECONDS (default 240). If it
+# runs longer, a watchdog prints "FAIL: NAME: still running after SECONDS s" and kills this
+# shell's child processes (the tracer, the workload, a command that hangs), so the step
+# ends and the suite goes on: one hang costs one step, not the whole boot's time, and the
+# log says which step it was. vm_step_end (or the next vm_step, or vm_finish) disarms it.
+VM_STEP_DOG=
+trap 'VM_NFAIL=$((VM_NFAIL + 1))' USR1   # the watchdog's FAIL, counted here
+vm_step() {
+  vm_step_end
+  local name=$1 secs=${2:-240} me=$$
+  vm_sleep 0   # opens the fifo the watchdog waits on
+  (
+    read -r -t "$secs" -u "$VM_SLEEP_FD" _
+    echo "FAIL: $name: still running after ${secs}s: its processes are killed"
+    kill -USR1 "$me"
+    for c in $(pgrep -P "$me"); do [ "$c" = "$BASHPID" ] || kill -KILL "$c" 2>/dev/null; done
+  ) &
+  VM_STEP_DOG=$!
+}
+vm_step_end() {
+  [ -n "$VM_STEP_DOG" ] || return 0
+  kill "$VM_STEP_DOG" 2>/dev/null; wait "$VM_STEP_DOG" 2>/dev/null
+  VM_STEP_DOG=
+}
+
+# vm_fifo_send FIFO WORD: write a line to a fifo's reader without ever blocking: a fifo
+# opened read-write opens at once, where a write-only open waits for a reader (forever, if
+# the reader died) in this shell, where no watchdog can interrupt it.
+vm_fifo_send() {
+  local fd
+  exec {fd}<>"$1" && echo "$2" >&"$fd"
+  exec {fd}>&-
+}
+
 # vm_wait_match FILE ERE TIMEOUT: wait until a line of FILE matches ERE (bash =~, POSIX
 # ERE). Lines already looked at are not scanned again (except the last, maybe partial).
 vm_wait_match() {
@@ -144,15 +178,27 @@ vm_memcg() {
     grep -qw memory "$m/cgroup.controllers" 2>/dev/null || continue
     grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || echo +memory >"$m/cgroup.subtree_control" 2>/dev/null
     grep -qw memory "$m/cgroup.subtree_control" 2>/dev/null || continue
-    VM_MEMCG=$m/$name; mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.max"; return 0
+    VM_MEMCG=$m/$name
+    mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.max" || VM_MEMCG=
+    return 0
   done
   if [ -d /sys/fs/cgroup/memory ]; then
-    VM_MEMCG=/sys/fs/cgroup/memory/$name; mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.limit_in_bytes"
+    VM_MEMCG=/sys/fs/cgroup/memory/$name
+    mkdir -p "$VM_MEMCG" && echo "$size" >"$VM_MEMCG/memory.limit_in_bytes" || VM_MEMCG=
   fi
+}
+# vm_memcg_hog: a bash string doubling in memory inside VM_MEMCG until the OOM killer ends
+# it (no fork, no extra binary); its pid in VM_HOG. It never runs outside the cgroup, and
+# a 512 MiB address-space limit stops it if the cgroup's limit does not.
+vm_memcg_hog() {
+  bash -c 'echo $$ >"$1/cgroup.procs" || exit 1; ulimit -v 524288; s=x; while :; do s=$s$s; done' \
+    _ "$VM_MEMCG" &
+  VM_HOG=$!
 }
 vm_memcg_done() { rmdir "$VM_MEMCG" 2>/dev/null; umount "$T/cg2" 2>/dev/null || true; }
 
 vm_finish() {
+  vm_step_end
   vm_tracer_stop
   echo "$VM_SUITE: $VM_NPASS passed, $VM_NFAIL failed, $VM_NSKIP skipped"
   [ "$VM_NFAIL" -eq 0 ] && [ "$VM_NPASS" -gt 0 ]

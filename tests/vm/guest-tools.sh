@@ -85,6 +85,7 @@ guest_tool() {
   for mode in $modes; do
     case " $MODES " in *" $mode "*) ;; *) continue ;; esac
     out=$T/$tool-$mode.out
+    vm_step "$tool --probe=$mode"
     if declare -F "before_$tool" >/dev/null; then "before_$tool" "$mode"; fi
     # shellcheck disable=SC2086 # OPTIONS are words
     if vm_tracer_start "$tool-$mode" "$out" "$ready" 300 \
@@ -94,6 +95,7 @@ guest_tool() {
       if declare -F "check_$tool" >/dev/null; then "check_$tool" "$mode" "$out"; fi
       vm_tracer_stop
     fi
+    vm_step_end
   done
 }
 
@@ -129,7 +131,7 @@ check_execsnoop() {
   env PATH="$T/p1-$mode:$T/bin-$mode" "$marker" "chain-$mode" &
   c=$!
   wait "$c"
-  echo go >"$T/fifo-$mode"
+  vm_fifo_send "$T/fifo-$mode" go
   wait "$OLD"
   vm_wait_match "$out" "^$marker +$OLD .*old-process\$" 60
   want=$(printf '%s\n' "env $c 0 /usr/bin/env PATH=$T/p1-$mode:$T/bin-$mode $marker chain-$mode" \
@@ -236,6 +238,7 @@ if [ -n "${KSCOPE_GUEST_ONLY:-}" ]; then
 fi
 suite
 
+vm_step "syscount --probe=kprobe refused" 60
 r=0
 "$BIN/syscount" --probe=kprobe --cache-dir "$CACHE" >/dev/null 2>"$T/sc-kp.err" || r=$?
 if [ "$r" -ne 0 ] && grep -q "kprobe: no fallback for this probe" "$T/sc-kp.err"; then
@@ -255,6 +258,7 @@ if [[ " $MODES " == *" kprobe "* ]]; then
               "offwaketime|-K -f -p $idle|^bash;.*;--;(.*;)?hrtimer_wakeup;.* [0-9]+\$" \
               "wakeuptime|-f -p $idle|;hrtimer_wakeup;(.*;)?try_to_wake_up;bash [0-9]+\$"; do
     IFS='|' read -r tool args want <<<"$spec"
+    vm_step "$tool --probe=kprobe $args"
     out=$T/$tool-kprobe.out
     # shellcheck disable=SC2086 # args are words
     # Folded output has no header: ready once -v says the switch probe is attached.
@@ -269,6 +273,7 @@ if [[ " $MODES " == *" kprobe "* ]]; then
       vm_tracer_stop
     fi
   done
+  vm_step_end
   kill "$idle" 2>/dev/null
 fi
 
@@ -278,6 +283,7 @@ fi
 TESTUTIL=$(dirname "$BIN")/tests/tools/ks_testutil
 if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs" &&
     mount -t bpf none "$T/bpffs"; then
+  vm_step "opensnoop --mntnsmap --probe=kprobe"
   "$TESTUTIL" pin-hash "$T/bpffs/mntns" 8 4 || vm_fail "pin a hash map for --mntnsmap" "ks_testutil failed"
   echo x >"$T/ns-in"; echo x >"$T/ns-out"
   mkfifo "$T/ns-fifo"
@@ -292,7 +298,7 @@ if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs"
       sleep 0.1
     done
     "$TESTUTIL" map-put "$T/bpffs/mntns" "$(stat -L -c %i /proc/$u/ns/mnt)"
-    echo go >"$T/ns-fifo"
+    vm_fifo_send "$T/ns-fifo" go
     wait "$u"
     cat "$T/ns-out" >/dev/null
     if vm_wait_match "$out" " $T/ns-in\$" 30 && ! grep -q "ns-out" "$out"; then
@@ -303,11 +309,13 @@ if [[ " $MODES " == *" kprobe "* ]] && [ -x "$TESTUTIL" ] && mkdir -p "$T/bpffs"
     fi
     vm_tracer_stop
   fi
+  vm_step_end
   umount "$T/bpffs"
 fi
 
 # ---- no kernel headers, no libbcc compiler: the cached program still starts (a fleet target)
 out=$T/noheaders.out
+vm_step "execsnoop without kernel headers"
 if vm_tracer_start "execsnoop-noheaders" "$out" '^PCOMM' 120 unshare -m bash -c \
     'mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src &&
      for l in /usr/lib/*/libbcc.so.0*; do mount --bind /dev/null "$l" || exit 1; done && exec "$@"' x \
@@ -323,6 +331,7 @@ fi
 # (opensnoop: its kprobe program is among the quickest to compile under TCG)
 G=/tmp/kscope-guest-compile
 out=$T/compile.out
+vm_step "opensnoop compiled in the guest" 900
 case " $MODES " in *" kprobe "*) mode=kprobe ;; *) mode=auto ;; esac
 if vm_tracer_start "opensnoop-guest-compile" "$out" '^PID +COMM' 600 \
     "$BIN/opensnoop" -v --probe=$mode --cache-dir "$G"; then

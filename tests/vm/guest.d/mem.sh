@@ -31,9 +31,8 @@ check_oomkill() {
     vm_fail "oomkill --probe=$mode" "no memory cgroup in the guest: $(grep cgroup /proc/mounts | tr '\n' ';')"
     return
   fi
-  # A bash string doubling in memory: no fork, no extra binary.
-  bash -c 'echo $$ >"$1/cgroup.procs"; s=x; while :; do s=$s$s; done' _ "$cg" &
-  hog=$!
+  vm_memcg_hog
+  hog=$VM_HOG
   if vm_wait_match "$out" "OOM kill of PID $hog \(\"bash\"\), [0-9]+ pages, loadavg: " 120; then
     vm_pass "oomkill --probe=$mode: the victim with its pages (oom_kill_process)"
   else

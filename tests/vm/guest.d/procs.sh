@@ -88,8 +88,8 @@ check_drsnoop() {
   local mode=$1 out=$2 hog
   vm_memcg kscope-dr 16M
   if [ -z "$VM_MEMCG" ]; then vm_fail "drsnoop --probe=$mode" "no memory cgroup in the guest"; return; fi
-  bash -c 'echo $$ >"$1/cgroup.procs"; s=x; while :; do s=$s$s; done' _ "$VM_MEMCG" &
-  hog=$!
+  vm_memcg_hog
+  hog=$VM_HOG
   if vm_wait_match "$out" "^bash +$hog +[0-9]+\.[0-9]{2} +[0-9]+ +[1-9][0-9]*\$" 120; then
     vm_pass "drsnoop -v --memcg --probe=$mode: reclaim at the cgroup's limit, latency, pages, FREE(KB)"
   else vm_fail "drsnoop -v --memcg --probe=$mode" "no line for $hog with FREE(KB)"; vm_evidence "$out" 30; fi
