@@ -55,6 +55,7 @@ struct ks_field_rt {
     bool left;
     int width;
     char prefix[16], suffix[16];
+    unsigned char npre, nsuf; /* their lengths: no strlen per value */
 };
 
 bool ks_field_on(const struct ks_field *f)
@@ -158,6 +159,8 @@ static void compile_field(const struct ks_field *f, struct ks_field_rt *rt)
     if (rt->fast) {
         memcpy(rt->prefix, p, npre);
         memcpy(rt->suffix, suffix, nsuf + 1);
+        rt->npre = (unsigned char)npre;
+        rt->nsuf = (unsigned char)nsuf;
     }
 }
 
@@ -220,7 +223,7 @@ static void line_add(const char *s, size_t n)
  * printf makes of "prefix%-Ns suffix". */
 static void line_field(const struct ks_field_rt *rt, const char *s, size_t n)
 {
-    line_add(rt->prefix, strlen(rt->prefix));
+    line_add(rt->prefix, rt->npre);
     size_t pad = rt->width > 0 && (size_t)rt->width > n ? (size_t)rt->width - n : 0;
     char *d = line_room(pad + n);
     if (!rt->left) {
@@ -230,7 +233,7 @@ static void line_field(const struct ks_field_rt *rt, const char *s, size_t n)
     memcpy(d, s, n);
     if (rt->left) memset(d + n, ' ', pad);
     g_line.len += pad + n;
-    line_add(rt->suffix, strlen(rt->suffix));
+    line_add(rt->suffix, rt->nsuf);
 }
 
 static void line_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
