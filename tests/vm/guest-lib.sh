@@ -78,14 +78,32 @@ trap 'VM_NFAIL=$((VM_NFAIL + 1))' USR1   # the watchdog's FAIL, counted here
 vm_step() {
   vm_step_end
   local name=$1 secs=${2:-240} me=$$
+  echo "STEP: $name (${secs}s)"   # the host stops a guest silent for longer (vm-test.sh)
   vm_sleep 0   # opens the fifo the watchdog waits on
   (
     read -r -t "$secs" -u "$VM_SLEEP_FD" _
     echo "FAIL: $name: still running after ${secs}s: its processes are killed"
+    # What each process was doing, in the background: reading a stuck process's /proc
+    # files may block too (its command line needs its memory map's lock).
+    vm_step_dump "$me" &
+    read -r -t 3 -u "$VM_SLEEP_FD" _
     kill -USR1 "$me"
     for c in $(pgrep -P "$me"); do [ "$c" = "$BASHPID" ] || kill -KILL "$c" 2>/dev/null; done
   ) &
   VM_STEP_DOG=$!
+}
+# vm_step_dump PID: every process's state and kernel wait channel (names from stat, not
+# the command line: see above), and the kernel stacks of PID and its children.
+vm_step_dump() {
+  local c
+  ps -e -o pid,ppid,stat,wchan:32,time,comm --sort=pid |   # not the kernel's threads
+    awk 'NR == 1 || ($1 != 2 && $2 != 2) { print "    | " $0 }'
+  for c in "$1" $(pgrep -P "$1"); do
+    echo "    | kernel stack of $c ($(cat "/proc/$c/comm" 2>/dev/null)):"
+    sed 's/^/    |   /' "/proc/$c/stack" 2>/dev/null
+  done
+  echo "    | the kernel's last messages:"
+  dmesg 2>/dev/null | tail -n 30 | sed 's/^/    |   /'
 }
 vm_step_end() {
   [ -n "$VM_STEP_DOG" ] || return 0

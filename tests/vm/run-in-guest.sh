@@ -104,7 +104,9 @@ if [ -f $R/run/kscope-vm/rwdirs ]; then
 fi
 stty -F /dev/console -onlcr 2>/dev/null   # no \r\n on the host side
 hostname kscope-vm
-echo 0 > /proc/sys/kernel/printk         # kernel chatter stays out of the test output
+# Kernel chatter stays out of the test output, but not a panic, an oops or a lockup
+# (levels 0-2: emerg, alert, crit), or a guest that dies would leave no word of why.
+echo 3 > /proc/sys/kernel/printk
 chroot $R /bin/bash /run/kscope-vm/cmd </dev/null >/dev/console 2>&1
 echo $? > $R/run/kscope-vm/rc
 sync
@@ -250,4 +252,4 @@ if [ "${KSCOPE_VM_QUIET:-0}" != 1 ] && [ -s "$X/t_start" ]; then
 fi
 if [ -s "$X/rc" ]; then exit "$(cat "$X/rc")"; fi
 [ $q = 124 ] || [ $q = 137 ] && infra "guest killed after ${KSCOPE_VM_TIMEOUT:-900}s timeout"
-infra "guest did not report an exit code (qemu rc=$q)"
+infra "guest did not report an exit code (qemu rc=$q: the guest kernel stopped, a panic or a reset; its last messages are above)"
