@@ -143,7 +143,9 @@ boot() {
   glog=$(mktemp /tmp/kscope-vm-guest.XXXXXX)
   rm -f "$KSCOPE_VM_RESULTS/times"
   WHY=
-  setsid "$HERE/run-in-guest.sh" "$ABI" bash "$SCRIPT" "$@" >"$glog" 2>&1 </dev/null &
+  # its own process group (the shell runs jobs without job control, so setsid need not
+  # fork and the group is $pid), to stop qemu with it; -w: its exit status either way
+  setsid -w "$HERE/run-in-guest.sh" "$ABI" bash "$SCRIPT" "$@" >"$glog" 2>&1 </dev/null &
   pid=$!
   [ -n "$LOG" ] || tail -n +1 -f --pid="$pid" "$glog" &
   last=$(date +%s)
