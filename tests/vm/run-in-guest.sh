@@ -31,6 +31,9 @@
 #                         software hypervisor without vmx/svm under which a stock kernel
 #                         crawls; TCG boots to the command in ~5 s.
 #   KSCOPE_VM_CPU         TCG cpu model (default max)
+#   KSCOPE_VM_TCG_THREAD  single (default) | multi: TCG's vCPUs in one host thread, or one
+#                         thread each. multi hangs guests (qemu 7.2, below); for work on
+#                         that only (tests/vm/guest-textpoke.sh shows it)
 #   KSCOPE_VM_APPEND      extra kernel command line
 #   KSCOPE_VM_PVH=0       boot the compressed bzImage instead of the extracted vmlinux
 #   KSCOPE_VM_CACHE       cache dir (default /var/tmp/kscope-vm)
@@ -105,8 +108,13 @@ fi
 stty -F /dev/console -onlcr 2>/dev/null   # no \r\n on the host side
 hostname kscope-vm
 # Kernel chatter stays out of the test output, but not a panic, an oops or a lockup
-# (levels 0-2: emerg, alert, crit), or a guest that dies would leave no word of why.
-echo 3 > /proc/sys/kernel/printk
+# (levels 0-2: emerg, alert, crit), or a guest that dies would leave no word of why. The
+# stack dumps that follow them have no level of their own: level 2 makes them shown too.
+echo "3 2 1 3" > /proc/sys/kernel/printk
+# A soft lockup (a CPU in the kernel for 20 s) does not end by itself: print every CPU's
+# stack and panic, so the guest stops at once (panic=-1) and the host sees why.
+echo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
+echo 1 > /proc/sys/kernel/softlockup_panic
 chroot $R /bin/bash /run/kscope-vm/cmd </dev/null >/dev/console 2>&1
 echo $? > $R/run/kscope-vm/rc
 sync
@@ -188,7 +196,17 @@ ACCEL=${KSCOPE_VM_ACCEL:-tcg}
 # shellcheck disable=SC2054 # the commas belong to qemu's option syntax
 case $ACCEL in
   kvm) ACC=(-accel kvm -cpu host) ;;
-  tcg) ACC=(-accel tcg,thread=multi -cpu "${KSCOPE_VM_CPU:-max}") ;;
+  # Single-threaded TCG. With a thread per vCPU (qemu 7.2, Debian 12), a vCPU can go on
+  # running an int3 that the kernel's text_poke_bp has already replaced: the kernel finds
+  # no breakpoint there, returns to the same address, and the vCPU takes the stale int3
+  # again, forever (a soft lockup on every CPU, RIP at a tracepoint's static key). Every
+  # tracepoint or kprobe a tool attaches or detaches patches kernel text this way: 3 of 29
+  # boots of the 5.10 suite hung or reset, 1 of 6.1 in CI. guest-textpoke.sh, which only
+  # toggles a tracepoint and a kprobe while both CPUs make syscalls, stopped 4 of 4
+  # multi-threaded boots within seconds (that soft lockup, or an oops: a call to address 0
+  # at the kprobe's site); single-threaded, 360 toggles passed, and the suites take as long
+  # (their work is serial).
+  tcg) ACC=(-accel "tcg,thread=${KSCOPE_VM_TCG_THREAD:-single}" -cpu "${KSCOPE_VM_CPU:-max}") ;;
   *) infra "KSCOPE_VM_ACCEL must be tcg or kvm" ;;
 esac
 

@@ -176,9 +176,10 @@ guest_time
 set +e
 boot "$@"
 # A guest that hung or stopped (not one whose checks failed) is booted once more, when
-# time is left: under emulation a guest kernel has hung or reset with nothing in its log
-# (2026-11-30: 2 of 26 boots of the 5.10 suite here, one 6.1 boot in CI; cause not
-# found). The first boot's log stays above, and the verdict says it took two.
+# time is left. Guests hung or reset under multi-threaded TCG (run-in-guest.sh: stale
+# code after text patching), which the harness no longer uses; this stays for what
+# emulation may still do. The first boot's log stays above, and the verdict says it took
+# two.
 FIRST=
 if [ "$rc" = 125 ] && { [ -z "${KSCOPE_VM_TEST_TIMEOUT:-}" ] ||
     [ $(( KSCOPE_VM_TEST_TIMEOUT - ($(date +%s) - T0) )) -gt 400 ]; }; then
