@@ -73,7 +73,7 @@ fi
 # The report and --json at once, on the guest's two CPUs: each starts every tool ~3 times
 # (~190 starts, ~70 s under TCG); 111 s together instead of 145 (6.1, 2026-11-30, with a
 # host thread per vCPU). Single-threaded TCG (run-in-guest.sh) runs both CPUs on one host
-# thread, which takes most of that gain back (140 s), but waits overlap still.
+# thread: 136-150 s together now; one at a time was not measured that way.
 rc=0 rcj=0
 "$DOCTOR" --json >"$W/d.json" 2>"$W/dj.err" &
 jpid=$!

@@ -200,8 +200,8 @@ case $ACCEL in
   # running an int3 that the kernel's text_poke_bp has already replaced: the kernel finds
   # no breakpoint there, returns to the same address, and the vCPU takes the stale int3
   # again, forever (a soft lockup on every CPU, RIP at a tracepoint's static key). Every
-  # tracepoint or kprobe a tool attaches or detaches patches kernel text this way: 3 of 29
-  # boots of the 5.10 suite hung or reset, 1 of 6.1 in CI. guest-textpoke.sh, which only
+  # tracepoint or kprobe a tool attaches or detaches patches kernel text this way: 2 of 26
+  # boots of the 5.10 suite hung or reset here, and a 5.10 and a 6.1 boot in CI. guest-textpoke.sh, which only
   # toggles a tracepoint and a kprobe while both CPUs make syscalls, stopped 4 of 4
   # multi-threaded boots within seconds (that soft lockup, or an oops: a call to address 0
   # at the kprobe's site); single-threaded, 360 toggles passed, and the suites take as long
