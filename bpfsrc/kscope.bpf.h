@@ -96,6 +96,15 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
 #define KS_STATE_MAP(name, key_t, val_t, n) BPF_HASH(name, key_t, val_t, n)
 #endif
 
+/* An array with one entry per thread id (KS_TID_ARRAY; its name must begin with "tid_"):
+ * looking up an array costs ~1 ns where a hash map costs ~35 (the verifier turns the lookup
+ * into a bounds check and an address computation). The size written here is a placeholder:
+ * the runtime sets it when the map is loaded, to the kernel's pid_max capped at
+ * KS_TID_ARRAY_MAX (common/ks_tool.c), so a compiled program fits any machine and no two
+ * live threads share an entry. A lookup of a larger id returns NULL: the program then
+ * uses a hash map (KS_STATE_MAP) for that thread. Entries start zeroed. */
+#define KS_TID_ARRAY(name, val_t) BPF_ARRAY(name, val_t, 1)
+
 /* Nesting levels per thread, for tools that time calls from entry to return (funclatency,
  * funcslower; KS_NEST_LEVELS): a call made inside a traced call (recursion, or another
  * traced function) gets the next level, so each return finds its own entry. */

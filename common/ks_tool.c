@@ -668,6 +668,33 @@ static void close_target(void)
     ks_profile_close(&g_target);
 }
 
+/* KS_TID_ARRAY maps (bpfsrc/kscope.bpf.h, names beginning "tid_"): an entry for each thread
+ * id below the kernel's pid_max, so no two live threads share one, but not more than
+ * KS_TID_ARRAY_MAX (2.5 MiB for opensnoop's 40-byte entries); a machine with a larger
+ * pid_max sends threads with larger ids to the program's hash map. KSCOPE_TID_ARRAY_MAX
+ * lowers the cap, so that tests reach the hash map path too. */
+#define KS_TID_ARRAY_MAX 65536
+static void size_tid_arrays(struct ks_object *obj)
+{
+    long cap = KS_TID_ARRAY_MAX, pid_max = 0, v;
+    const char *env = getenv("KSCOPE_TID_ARRAY_MAX");
+    if (env && ks_parse_long(env, 1, KS_TID_ARRAY_MAX, &v))
+        cap = v;
+    char *s = ks_read_file("/proc/sys/kernel/pid_max", NULL);
+    if (!s || !ks_parse_long(strtok(s, "\n"), 1, 1L << 30, &pid_max))
+        pid_max = cap; /* unreadable: the cap */
+    free(s);
+    long n = pid_max < cap ? pid_max : cap;
+    for (uint32_t i = 0; i < obj->nmaps; i++) {
+        struct ks_map_def *m = &obj->maps[i];
+        if (m->type != BPF_MAP_TYPE_ARRAY || strncmp(m->name, "tid_", 4) != 0)
+            continue;
+        m->max_entries = (uint32_t)n;
+        ks_info("map %s: an entry for each thread id below %ld (pid_max %ld, cap %ld)%s", m->name,
+                n, pid_max, cap, n < pid_max ? "; larger ids use a hash map" : "");
+    }
+}
+
 /* --target: every question about the kernel is answered by the profile from here on. */
 static void open_target(const char *file)
 {
@@ -831,6 +858,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                 r->obj->maps[i].max_entries =
                     (uint32_t)(r->ring_pages * sysconf(_SC_PAGESIZE));
     }
+    size_tid_arrays(r->obj);
     if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
         ks_err("%s", err.s);
         return 1;

@@ -125,23 +125,38 @@ check "-F: -v says how paths are completed" grep -q -- "-F: relative paths are c
 # The name shown is the thread's name at the open, though the program keeps it between
 # opens (bpfsrc/opensnoop.bpf.c, KEEP_COMM): a rename by prctl, a rename of a sibling thread
 # through /proc, an exec, and a new process reusing the pid of one that had another name.
-mkdir -p "$T/names"
-for n in n0 n1 n2a n2 n3 n4 exec0 exec1; do : >"$T/names/$n"; done
+# Twice: with every thread in the array indexed by thread id (pid_max here is below its cap),
+# then with the array cut to one entry (KSCOPE_TID_ARRAY_MAX=1), so that every thread's
+# entry is in the hash map, the path of machines with a large pid_max.
+names_run() { # names_run LABEL ARRAY_SIZE [ENV...]
+    local label=$1 size=$2 d="$T/names-$1" out="$T/outN-$1"
+    shift 2
+    mkdir -p "$d"
+    for n in n0 n1 n2a n2 n3 n4 exec0 exec1; do : >"$d/$n"; done
+    env "$@" "$BIN/opensnoop" -v -T --cache-dir "$T/cache" >"$out" 2>"$out.err" &
+    TOOL_PID=$!
+    wait_ready "$out" '^TIME'
+    check "names ($label): -v gives the array's size" \
+        grep -qF "map tid_open: an entry for each thread id below $size (" "$out.err"
+    "$TESTUTIL" names "$d" >"$d.out"
+    read -r _ npid _ ntid _ reused <"$d.out"
+    bash -c ': <"$1/exec0"; exec "$2" open "$1/exec1" O_RDONLY' _ "$d" "$T/ksexecmark" &
+    local epid=$!
+    wait "$epid"
+    check "names ($label): every open seen" wait_for "$out" " $d/exec1\$" 10
+    check "names ($label): SIGINT exit 0" stop_tool INT
+    local want got
+    want=$(printf '%s\n' "$npid ks_testutil n0" "$npid ks-prctl n1" "$npid ks-prctl n2a" \
+        "$npid ks-sibling n2" "$reused ks-first n3" "$reused ks-prctl n4" "$epid bash exec0" \
+        "$epid ksexecmark exec1")
+    got=$(awk -v d="$d/" 'index($NF, d) == 1 { sub(d, "", $NF); print $2, $3, $NF }' "$out")
+    check "names ($label): as each thread was named at its open (prctl, sibling rename, pid reuse, exec)" \
+        test "$want" = "$got"
+    [ "$want" = "$got" ] || printf 'want:\n%s\ngot:\n%s\n' "$want" "$got"
+}
 cp "$TESTUTIL" "$T/ksexecmark"
-start_tool opensnoop "$T/outN" -T --cache-dir "$T/cache"
-wait_ready "$T/outN" '^TIME'
-"$TESTUTIL" names "$T/names" >"$T/names.out"
-read -r _ npid _ ntid _ reused <"$T/names.out"
-bash -c ': <"$1/exec0"; exec "$2" open "$1/exec1" O_RDONLY' _ "$T/names" "$T/ksexecmark" &
-epid=$!
-wait "$epid"
-check "names: every open seen" wait_for "$T/outN" " $T/names/exec1\$" 10
-check "names: SIGINT exit 0" stop_tool INT
-names_want=$(printf '%s\n' "$npid ks_testutil n0" "$npid ks-prctl n1" "$npid ks-prctl n2a" \
-    "$npid ks-sibling n2" "$reused ks-first n3" "$reused ks-prctl n4" "$epid bash exec0" \
-    "$epid ksexecmark exec1")
-names_got=$(awk -v d="$T/names/" 'index($NF, d) == 1 { sub(d, "", $NF); print $2, $3, $NF }' "$T/outN")
-check "names: as each thread was named at its open (prctl, sibling rename, pid reuse, exec)" \
-    test "$names_want" = "$names_got"
-[ "$names_want" = "$names_got" ] || printf 'want:\n%s\ngot:\n%s\n' "$names_want" "$names_got"
+pid_max=$(cat /proc/sys/kernel/pid_max)
+[ "$pid_max" -le 65536 ] || pid_max=65536
+names_run array "$pid_max"
+names_run hash 1 KSCOPE_TID_ARRAY_MAX=1
 finish
