@@ -377,7 +377,9 @@ cost.append("run_time_ns / run_cnt of each BPF program the tracing process holds
             "O_DIRECT writes, opensnoop during %s openat() calls. bpf_stats itself adds a "
             "little (two clock reads per run). syscount is the counting tool: its program "
             "only counts (BCC's syscount runs here: it uses tracepoints only). A reference row "
-            "gives bpftrace's smallest counting program, `count()`, on a block tracepoint." % (
+            "gives bpftrace's smallest counting program, `count()`, on a block tracepoint. "
+            "Where a tool was measured more than once (opensnoop), the row gives the median "
+            "ns per run and the runs of the median run, and the count of measurements." % (
                 format(int(meta.get("n_syscalls", "0")), ","),
                 format(int(meta.get("n_dio", "0")), ","),
                 format(int(meta.get("n_cost_opens", "0")), ",")))
@@ -385,6 +387,7 @@ cost.append("")
 cost.append("| tool | implementation | program | attached to | runs | ns per run |")
 cost.append("|---|---|---|---|---|---|")
 counting_worst = None
+open_exit = None
 for tool in ("syscount", "biolatency", "opensnoop"):
     for impl in ("kscope", "bcc", "bcc-same", "bpftrace", "bpftrace-count", "floor"):
         progs = S.get(("cost", tool, impl, "prog"), [])
@@ -398,17 +401,30 @@ for tool in ("syscount", "biolatency", "opensnoop"):
             kv = dict(x.split("=", 1) for x in parts if "=" in x)
             parsed.append((parts, kv, int(kv.get("cnt", "0"))))
         top = max([c for _, _, c in parsed], default=0)
+        # One row per program (name, attach point): the median of its measurements.
+        groups = {}
         for parts, kv, cnt in parsed:
             if cnt == 0 or cnt < top / 100:  # programs the workload did not drive
                 continue
-            per = float(kv.get("ns_per_run", "0"))
+            groups.setdefault(tuple(parts[1:3]), []).append(
+                (float(kv.get("ns_per_run", "0")), parts, kv, cnt))
+        for key, ms in groups.items():
+            ms.sort(key=lambda m: m[0])
+            per, parts, kv, cnt = ms[(len(ms) - 1) // 2] if len(ms) % 2 else (
+                (ms[len(ms) // 2 - 1][0] + ms[len(ms) // 2][0]) / 2,) + ms[len(ms) // 2][1:]
+            if len(ms) > 1:
+                cnt_txt = "%s (median of %d)" % (format(cnt, ","), len(ms))
+            else:
+                cnt_txt = format(cnt, ",")
+            if tool == "opensnoop" and impl == "kscope" and "exit" in (parts[2] if len(parts) > 2 else ""):
+                open_exit = per if open_exit is None else max(open_exit, per)
             label = {"kscope": "kscope", "bcc": "BCC", "bcc-same": "BCC API*",
                      "bpftrace": "bpftrace" + ("†" if meta.get("bpftrace_tp_" + tool) else ""),
                      "bpftrace-count": "reference: bpftrace `@issued = count()`",
                      "floor": "floor: empty program ([floor.c](floor.c))"}[impl]
             cost.append("| %s | %s | %s | %s | %s | %.0f |" % (
                 tool, label, parts[1] if len(parts) > 1 else "?",
-                parts[2] if len(parts) > 2 and "=" not in parts[2] else "?", format(cnt, ","), per))
+                parts[2] if len(parts) > 2 and "=" not in parts[2] else "?", cnt_txt, per))
             if tool == "syscount" and impl == "kscope":
                 counting_worst = per if counting_worst is None else max(counting_worst, per)
 if meta.get("cost_skipped"):
@@ -417,6 +433,9 @@ if meta.get("cost_skipped"):
 targets.append(("counting tool (syscount): <= 100 ns per event per program",
                 "%s ns (slowest program)" % fmt(counting_worst, "", 0),
                 verdict(None if counting_worst is None else counting_worst <= 100)))
+targets.append(("opensnoop's exit program (sys_exit_openat): < 250 ns per run",
+                "%s ns (median)" % fmt(open_exit, "", 0),
+                verdict(None if open_exit is None else open_exit < 250)))
 
 # ---- the tool families (bench/families.sh): their tables, and their targets ----
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
