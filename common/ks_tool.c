@@ -674,20 +674,33 @@ static void close_target(void)
  * pid_max sends threads with larger ids to the program's hash map. KSCOPE_TID_ARRAY_MAX
  * lowers the cap, so that tests reach the hash map path too. */
 #define KS_TID_ARRAY_MAX 65536
+static bool is_tid_array(const struct ks_map_def *m)
+{
+    return m->type == BPF_MAP_TYPE_ARRAY && strncmp(m->name, "tid_", 4) == 0;
+}
+
 static void size_tid_arrays(struct ks_object *obj)
 {
+    uint32_t i = 0;
+    while (i < obj->nmaps && !is_tid_array(&obj->maps[i]))
+        i++;
+    if (i == obj->nmaps)
+        return; /* the program has none */
     long cap = KS_TID_ARRAY_MAX, pid_max = 0, v;
     const char *env = getenv("KSCOPE_TID_ARRAY_MAX");
     if (env && ks_parse_long(env, 1, KS_TID_ARRAY_MAX, &v))
         cap = v;
+    else if (env)
+        ks_warn("KSCOPE_TID_ARRAY_MAX=%s ignored: it takes a number from 1 to %d",
+                env, KS_TID_ARRAY_MAX);
     char *s = ks_read_file("/proc/sys/kernel/pid_max", NULL);
     if (!s || !ks_parse_long(strtok(s, "\n"), 1, 1L << 30, &pid_max))
         pid_max = cap; /* unreadable: the cap */
     free(s);
     long n = pid_max < cap ? pid_max : cap;
-    for (uint32_t i = 0; i < obj->nmaps; i++) {
+    for (; i < obj->nmaps; i++) {
         struct ks_map_def *m = &obj->maps[i];
-        if (m->type != BPF_MAP_TYPE_ARRAY || strncmp(m->name, "tid_", 4) != 0)
+        if (!is_tid_array(m))
             continue;
         m->max_entries = (uint32_t)n;
         ks_info("map %s: an entry for each thread id below %ld (pid_max %ld, cap %ld)%s", m->name,
