@@ -38,7 +38,8 @@ struct open_args {
  *           no two live threads ever share an entry.
  *   start:  a hash map, for threads with larger ids (machines with a large pid_max).
  * In the array, a thread's open is written only by the thread itself and its name only by
- * the rename and new-task programs below, so nothing races and no locks are needed. A
+ * the rename and new-task programs below, so a thread's first open can never overwrite a
+ * newer name, and no locks are needed. A
  * thread that was running before the tool started has no name kept there until it is
  * renamed (exec is a rename): its opens ask the kernel. In the hash map, a thread's first
  * open inserts its name, and an insert that finds an entry yields to the rename that made
@@ -200,7 +201,9 @@ TRACEPOINT_PROBE(task, task_rename)
     struct open_args *a = tid_open.lookup(&tid);
     if (a) {
         /* The name is set only here and cleared only at the thread's start (below): the
-         * thread's own opens never write it, so there is nothing to race with. */
+         * thread's own opens never write it. (An open at the very moment another thread
+         * renames it may read a half-written name, as the kernel's own unlocked reads of a
+         * task's name may.) */
         ks_probe_read_kernel(&a->comm, sizeof(a->comm), args->newcomm);
         a->comm_known = 1;
         return 0;
