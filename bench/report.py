@@ -378,8 +378,8 @@ cost.append("run_time_ns / run_cnt of each BPF program the tracing process holds
             "little (two clock reads per run). syscount is the counting tool: its program "
             "only counts (BCC's syscount runs here: it uses tracepoints only). A reference row "
             "gives bpftrace's smallest counting program, `count()`, on a block tracepoint. "
-            "Where a tool was measured more than once (opensnoop), the row gives the median "
-            "ns per run and the runs of the median run, and the count of measurements." % (
+            "Where a tool was measured more than once (opensnoop), a row gives the median "
+            "ns per run, the runs of the middle measurement, and how many there were." % (
                 format(int(meta.get("n_syscalls", "0")), ","),
                 format(int(meta.get("n_dio", "0")), ","),
                 format(int(meta.get("n_cost_opens", "0")), ",")))
@@ -410,8 +410,8 @@ for tool in ("syscount", "biolatency", "opensnoop"):
                 (float(kv.get("ns_per_run", "0")), parts, kv, cnt))
         for key, ms in groups.items():
             ms.sort(key=lambda m: m[0])
-            per, parts, kv, cnt = ms[(len(ms) - 1) // 2] if len(ms) % 2 else (
-                (ms[len(ms) // 2 - 1][0] + ms[len(ms) // 2][0]) / 2,) + ms[len(ms) // 2][1:]
+            per = statistics.median(m[0] for m in ms)
+            _, parts, kv, cnt = ms[len(ms) // 2]  # the program line of the median run
             if len(ms) > 1:
                 cnt_txt = "%s (median of %d)" % (format(cnt, ","), len(ms))
             else:
