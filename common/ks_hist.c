@@ -222,19 +222,26 @@ void ks_hist_end(void)
         ks_json_end(ks_out_writer());
 }
 
-void ks_hist_extension(int fd, const char *unit)
+void ks_hist_ext_take(int fd, struct ks_hist_ext *e)
 {
     uint32_t zero = 0;
-    uint64_t v[2] = {0, 0}; /* total, count */
+    uint64_t v[2] = {0, 0}, zeros[2] = {0, 0}; /* total, count */
+    *e = (struct ks_hist_ext){0};
     if (fd < 0 || bpf_lookup_elem(fd, &zero, v) != 0)
         return;
-    if (ks_out_json()) {
-        ks_json_uint(ks_out_writer(), "total", v[0]);
-        ks_json_uint(ks_out_writer(), "count", v[1]);
-    } else if (v[1] > 0) {
-        printf("\navg = %" PRIu64 " %s, total: %" PRIu64 " %s, count: %" PRIu64 "\n\n",
-               v[0] / v[1], unit, v[0], unit, v[1]);
-    }
-    uint64_t zeros[2] = {0, 0};
     bpf_update_elem(fd, &zero, zeros, 0);
+    *e = (struct ks_hist_ext){v[0], v[1], true};
+}
+
+void ks_hist_ext_print(const struct ks_hist_ext *e, const char *unit)
+{
+    if (!e->taken)
+        return;
+    if (ks_out_json()) {
+        ks_json_uint(ks_out_writer(), "total", e->total);
+        ks_json_uint(ks_out_writer(), "count", e->count);
+    } else if (e->count > 0) {
+        printf("\navg = %" PRIu64 " %s, total: %" PRIu64 " %s, count: %" PRIu64 "\n\n",
+               e->total / e->count, unit, e->total, unit, e->count);
+    }
 }

@@ -3,6 +3,7 @@
 #ifndef KS_HIST_H
 #define KS_HIST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,7 +38,15 @@ void ks_hist_end(void);
 
 /* -e of biolatency and cpudist: BCC's "avg = ..., total: ..., count: ..." line after the
  * histograms (JSON: "total" and "count" members of the interval's object), from a BPF
- * array map (fd) whose entry 0 is {u64 total, u64 count} in `unit`; then zeroed. */
-void ks_hist_extension(int fd, const char *unit);
+ * array map (fd) whose entry 0 is {u64 total, u64 count} in `unit`. Taken (read, then
+ * zeroed) right after the histogram is collected, so that few spans can end between the
+ * two reads (none in the last interval: the probes are detached by then); printed after
+ * the histograms. */
+struct ks_hist_ext {
+    uint64_t total, count;
+    bool taken;
+};
+void ks_hist_ext_take(int fd, struct ks_hist_ext *e);
+void ks_hist_ext_print(const struct ks_hist_ext *e, const char *unit);
 
 #endif

@@ -255,6 +255,9 @@ void ks_sched_hist_interval(struct ks_run *r, const struct ks_sched_hist *h)
     const struct ks_map_def *m = ks_map_def(r, "dist");
     struct ks_hist_section *s = NULL, *sums = NULL, none = {.key = {0}};
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s), nsums = 0;
+    struct ks_hist_ext ext = {0};
+    if (h->extension)
+        ks_hist_ext_take(ks_map_fd(r, "extension"), &ext);
     if (n > 1)
         qsort(s, (size_t)n, sizeof(*s), cmp_u64_section);
     if (ks_prom_enabled())
@@ -278,7 +281,6 @@ void ks_sched_hist_interval(struct ks_run *r, const struct ks_sched_hist *h)
     ks_hist_end();
     free(s);
     free(sums);
-    if (h->extension)
-        ks_hist_extension(ks_map_fd(r, "extension"), h->unit);
+    ks_hist_ext_print(&ext, h->unit);
     ks_interval_end();
 }

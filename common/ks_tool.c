@@ -950,7 +950,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     uint64_t deadline = r->opt.duration ? r->start_ns + (uint64_t)r->opt.duration * 1000000000ull : 0;
     uint64_t next_iv = r->opt.interval ? r->start_ns + (uint64_t)r->opt.interval * 1000000000ull : 0;
     long left = r->opt.count;
-    bool printed_last = false, pid_gone = false;
+    bool pid_gone = false, last_due = false;
     while (!g_stop) {
         uint64_t now = ks_now_ns();
         if (deadline && now >= deadline)
@@ -963,15 +963,20 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             break;
         }
         if (next_iv && now >= next_iv) {
+            /* The last interval is printed after the loop, once the probes are detached:
+             * otherwise a span ending during the read lands in one map (the histogram)
+             * and not the other (-e's total and count). */
+            if (left == 1) {
+                last_due = true;
+                break;
+            }
             if (t->on_interval)
                 t->on_interval(r);
             ks_flush();
             ks_prom_write();
             next_iv += (uint64_t)r->opt.interval * 1000000000ull;
-            if (left && --left == 0) {
-                printed_last = true;
-                break;
-            }
+            if (left)
+                left--;
             continue;
         }
         /* Wake at least every 100 ms to flush, drain, check the clock and the reader. */
@@ -1014,8 +1019,8 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             t->on_batch(); /* a second pass ends any join still waiting */
         }
     }
-    if (!g_out_errno && t->on_interval && !printed_last &&
-        (!r->opt.interval || g_stop || deadline || pid_gone)) {
+    if (!g_out_errno && t->on_interval &&
+        (!r->opt.interval || g_stop || deadline || pid_gone || last_due)) {
         t->on_interval(r);
         ks_prom_write();
     }

@@ -131,6 +131,9 @@ static void on_interval(struct ks_run *r)
     const struct ks_map_def *m = ks_map_def(r, "dist");
     struct ks_hist_section *s = NULL;
     int n = ks_hist_collect(ks_map_fd(r, "dist"), m->key_size, 1, &s);
+    struct ks_hist_ext ext = {0};
+    if (opt_extension)
+        ks_hist_ext_take(ks_map_fd(r, "extension"), &ext);
     const char *label = opt_ms ? "msecs" : "usecs";
     struct ks_hist_section *sums = NULL, none = {.key = {0}};
     int nsums = 0;
@@ -170,8 +173,7 @@ static void on_interval(struct ks_run *r)
     ks_hist_end();
     free(s);
     free(sums);
-    if (opt_extension)
-        ks_hist_extension(ks_map_fd(r, "extension"), label);
+    ks_hist_ext_print(&ext, label);
     ks_interval_end();
 }
 
