@@ -25,7 +25,8 @@
 
 extern const char ks_bpfsrc_memleak_bpf_c[], ks_bpfsrc_memleak_h[];
 
-#define MAX_ALLOCS 1000000 /* BCC's size of the table of allocations */
+#define MAX_ALLOCS 1000000     /* BCC's size of the table of allocations */
+#define STACK_TABLE_SIZE 10240 /* BCC's size of the stack table */
 
 static bool opt_trace, opt_show_allocs, opt_combined, opt_wa_missing_free, opt_percpu;
 static long opt_older = 500, opt_sample = 1, opt_top = 10, opt_min = -1, opt_max = -1;
@@ -283,16 +284,29 @@ static void report_allocs(struct ks_run *r)
            m = 0;
     struct alloc_row *a = ks_xcalloc(n ? n : 1, sizeof(*a));
     uint64_t now = ks_now_ns(), min_age = (uint64_t)opt_older * 1000000ull;
+    uint64_t nostack = 0, nostack_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         struct alloc_info info;
         uint64_t addr;
         memcpy(&addr, (char *)keys + i * 8, 8);
         memcpy(&info, (char *)vals + i * sizeof(info), sizeof(info));
         /* Younger than -o (it may still be freed), or without a stack: not shown. */
-        if (info.timestamp_ns + min_age > now || info.stack_id < 0)
+        if (info.timestamp_ns + min_age > now)
             continue;
+        if (info.stack_id < 0) {
+            nostack++;
+            nostack_bytes += info.size;
+            continue;
+        }
         a[m++] = (struct alloc_row){addr, info.size, info.stack_id};
     }
+    /* BCC leaves these out silently; a leak whose stack was lost would just vanish. */
+    if (nostack)
+        fprintf(stderr,
+                "%s: %llu outstanding allocations (%llu bytes) not shown: the stack table "
+                "(%d entries) could not keep their stacks\n",
+                ks_prog, (unsigned long long)nostack, (unsigned long long)nostack_bytes,
+                STACK_TABLE_SIZE);
     free(keys);
     free(vals);
     /* Per stack: grouped in stack id order, then the allocations by size for -a. */
@@ -525,7 +539,7 @@ static void configure(struct ks_run *r)
     }
     if (opt_trace)
         tool.on_event = on_event;
-    ks_define(r, "STACK_STORAGE_SIZE", 10240, "BCC's stack table size");
+    ks_define(r, "STACK_STORAGE_SIZE", STACK_TABLE_SIZE, "BCC's stack table size");
     ks_define(r, "MAX_ALLOCS", MAX_ALLOCS, "allocations kept at once");
     ks_define(r, "MEMLEAK_PAGE_SIZE", sysconf(_SC_PAGESIZE), "mm_page_alloc: bytes per page");
     if (g_pid >= 0 || opt_command) {

@@ -23,14 +23,32 @@ stack_total() {
          END { print best + 0, bn + 0 }' "$1"
 }
 
+# stacks_lost FILE: the pipes' stack may have lost its place in the stack table, which is
+# shared with every allocation on the machine (BCC's 10240 entries; a hash collision with
+# another test's stacks drops it for the whole run). memleak says so: on stderr, or as a
+# "stack information lost" block with --combined-only. A case that missed the pipes for that
+# reason runs once more.
+stacks_lost() {
+    grep -q 'could not keep their stacks' "$1.err" || grep -q 'stack information lost' "$1"
+}
+
 # 1) Text, -a, interval 2, three times: the pipes are filled after the banner and are older
 # than -o 500 ms by the second or, on a loaded machine where filling them is slow, the
 # third report (the check takes the largest block of any report).
-workload "$T/w" "$MEMLOAD" pipes 400
-start_tool memleak "$T/o1" -a 2 3 "${cache[@]}"
-check "banner as BCC's" wait_ready "$T/o1" '^Attaching to kernel allocators, Ctrl\+C to quit\.$'
-fill "$T/w"
-check "ends after three reports, status 0" wait_exit 60
+case_text() {
+    workload "$T/w" "$MEMLOAD" pipes 400
+    start_tool memleak "$T/o1" -a 2 3 "${cache[@]}"
+    check "banner as BCC's" wait_ready "$T/o1" '^Attaching to kernel allocators, Ctrl\+C to quit\.$'
+    fill "$T/w"
+    check "ends after three reports, status 0" wait_exit 60
+}
+case_text
+read -r _ allocs < <(stack_total "$T/o1")
+if [ "$allocs" -lt 400 ] && stacks_lost "$T/o1"; then
+    echo "note: the pipes' stack was lost from the stack table (a collision): once more"
+    kill_workloads
+    case_text
+fi
 check "three reports" test "$(grep -cE '^\[[0-9:]{8}\] Top 10 stacks' "$T/o1")" -eq 3
 check "BCC's report header" grep -qE '^\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] Top 10 stacks with outstanding allocations:$' "$T/o1"
 read -r bytes allocs < <(stack_total "$T/o1")
@@ -46,11 +64,20 @@ kill_workloads
 # 2) --combined-only -T 500 --sort count: the same stack (counted as the pipes are filled,
 # after the start), frames without addresses, ascending counts. -T 500, not less: on a
 # busy machine many other kernel stacks allocate more often than the pipes do.
-workload "$T/w2" "$MEMLOAD" pipes 400
-start_tool memleak "$T/o2" --combined-only -T 500 --sort count 4 1 "${cache[@]}"
-check "--combined-only: ready" wait_ready "$T/o2" '^Attaching to kernel allocators'
-fill "$T/w2"
-check "--combined-only: status 0" wait_exit 60
+case_combined() {
+    workload "$T/w2" "$MEMLOAD" pipes 400
+    start_tool memleak "$T/o2" --combined-only -T 500 --sort count 4 1 "${cache[@]}"
+    check "--combined-only: ready" wait_ready "$T/o2" '^Attaching to kernel allocators'
+    fill "$T/w2"
+    check "--combined-only: status 0" wait_exit 60
+}
+case_combined
+read -r _ allocs < <(stack_total "$T/o2")
+if [ "$allocs" -lt 400 ] && stacks_lost "$T/o2"; then
+    echo "note: the pipes' stack was lost from the stack table (a collision): once more"
+    kill_workloads
+    case_combined
+fi
 check "--combined-only: header says Top 500" grep -qE '^\[[0-9:]{8}\] Top 500 stacks with outstanding allocations:$' "$T/o2"
 check "--combined-only: at most 500 stacks" test "$(grep -cE '^	[0-9]+ bytes in [0-9]+ allocations from stack$' "$T/o2")" -le 500
 read -r bytes allocs < <(stack_total "$T/o2")
@@ -63,21 +90,28 @@ kill_workloads
 # 3) --json: one object per report, every second until stopped. The check waits for a
 # report with the stack (the pipes older than -o 500 ms), so a slow start under load does
 # not make it miss every report, as a fixed count of reports could.
-workload "$T/w3" "$MEMLOAD" pipes 400
-start_tool memleak "$T/j" --json -T 50 1 "${cache[@]}"
-check "--json: ready" wait_ready "$T/j.err" 'ready: tracing'
-fill "$T/w3"
 if python3 -c 'import jsonschema' 2>/dev/null; then
     has_pipes() {
         python3 "$(dirname "$0")/json_validate.py" "$(dirname "$0")/../../schemas/memleak.schema.json" "$T/j" \
             --expect "any(s['allocations'] >= 400 and any('pipe_write' in f['symbol'] for f in (s['stack'] or [])) for s in r['stacks'])"
     }
-    # a report line may be half written while the tool runs: the last try prints why.
-    for ((i = 0; i < 30; i++)); do has_pipes >/dev/null 2>&1 && break; sleep 1; done
-    check "--json: SIGINT, status 0" stop_tool INT
+    case_json() {
+        workload "$T/w3" "$MEMLOAD" pipes 400
+        start_tool memleak "$T/j" --json -T 50 1 "${cache[@]}"
+        check "--json: ready" wait_ready "$T/j.err" 'ready: tracing'
+        fill "$T/w3"
+        # a report line may be half written while the tool runs: the last try prints why.
+        for ((i = 0; i < 30; i++)); do has_pipes >/dev/null 2>&1 && break; sleep 1; done
+        check "--json: SIGINT, status 0" stop_tool INT
+    }
+    case_json
+    if ! has_pipes >/dev/null 2>&1 && stacks_lost "$T/j"; then
+        echo "note: the pipes' stack was lost from the stack table (a collision): once more"
+        kill_workloads
+        case_json
+    fi
     check "--json: valid against schemas/memleak.schema.json, a report with the pipe_write stack" has_pipes
 else
-    stop_tool INT || true
     prereq "python3-jsonschema (Debian package)"
 fi
 kill_workloads
