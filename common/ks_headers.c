@@ -670,7 +670,30 @@ static bool light_write(const char *dir, const char *rel, const char *text)
 
 /* Whether the program text (or libbcc's helpers.h) names this CONFIG_ option: a
  * "#define CONFIG_X" line of autoconf.h, or its CONFIG_X_MODULE (IS_ENABLED asks both). */
-static bool config_named(const char *line, const char *text)
+/* The CONFIG_ names a program's text mentions, found once: each of autoconf.h's thousands
+ * of lines is then checked against these few, not against the whole text (a scan of the
+ * text per line took ~8 ms of each light compile). */
+struct config_names {
+    const char **at; /* into the text */
+    size_t *len, n;
+};
+
+static void config_names_find(const char *text, struct config_names *c)
+{
+    memset(c, 0, sizeof(*c));
+    size_t cap = 0;
+    for (const char *t = strstr(text, "CONFIG_"); t; t = strstr(t + 1, "CONFIG_")) {
+        if (c->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            c->at = ks_xrealloc(c->at, cap * sizeof(*c->at));
+            c->len = ks_xrealloc(c->len, cap * sizeof(*c->len));
+        }
+        c->at[c->n] = t;
+        c->len[c->n++] = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    }
+}
+
+static bool config_named(const char *line, const struct config_names *c)
 {
     /* helpers.h's own, in libbcc 0.26 (the light-headers test finds any others). */
     static const char *const helpers[] = {"CONFIG_ARCH_HAS_SYSCALL_WRAPPER", "CONFIG_BPF_SYSCALL",
@@ -683,11 +706,9 @@ static bool config_named(const char *line, const char *text)
     for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
         if (!strncmp(name, helpers[i], strlen(helpers[i]))) /* and _AUTO, _STRONG, ... */
             return true;
-    for (const char *t = strstr(text, "CONFIG_"); t; t = strstr(t + 1, "CONFIG_")) {
-        size_t m = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-        if (m == n && !strncmp(t, name, n))
+    for (size_t i = 0; i < c->n; i++)
+        if (c->len[i] == n && !strncmp(c->at[i], name, n))
             return true;
-    }
     return false;
 }
 
@@ -722,13 +743,17 @@ bool ks_headers_light(const struct ks_headers *real, const char *text, char *dir
     ks_buf_add(&b, "/* kscope light headers: the options the program names, from ");
     ks_buf_add(&b, real_file);
     ks_buf_add(&b, " */\n");
+    struct config_names names;
+    config_names_find(text, &names);
     for (char *line = conf; line && *line;) {
         char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
-        if (!strncmp(line, "#define CONFIG_", 15) && config_named(line, text))
+        if (!strncmp(line, "#define CONFIG_", 15) && config_named(line, &names))
             ks_buf_addn(&b, line, len);
         line += len;
     }
+    free(names.at);
+    free(names.len);
     ok = ok && conf && light_write(dir, "include/generated/autoconf.h", b.s);
     free(conf);
     ks_buf_free(&b);
