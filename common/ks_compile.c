@@ -41,7 +41,7 @@ struct bcc_api {
 
 static bool load_api(struct bcc_api *a)
 {
-    void *h = dlopen("libbcc.so.0", RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen("libbcc.so.0", RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
         fprintf(stderr, "%s: error: cannot load libbcc: %s\n(install libbpfcc: apt-get install libbpfcc)\n",
                 ks_prog, dlerror());
