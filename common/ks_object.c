@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,56 @@ static void add_log_tail(struct ks_buf *err, const char *log, int lines)
     }
 }
 
+/* Loading a program is mostly the verifier's work, and the kernel verifies programs of
+ * privileged users concurrently: on more than one CPU the programs load in parallel (a tool's
+ * time to ready is largely its loads once the program is compiled or cached). */
+struct load_job {
+    const struct ks_prog_def *g;
+    struct bpf_insn *insns;
+    const char *license;
+    int fd, err;
+};
+
+struct load_pool {
+    struct load_job *jobs;
+    uint32_t n, next; /* next: taken with an atomic add */
+};
+
+static void *load_worker(void *arg)
+{
+    struct load_pool *p = arg;
+    for (;;) {
+        uint32_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (i >= p->n)
+            return NULL;
+        struct load_job *j = &p->jobs[i];
+        j->fd = load_prog(j->g, j->insns, j->license, NULL, 0);
+        j->err = j->fd < 0 ? errno : 0;
+    }
+}
+
+static void load_all(struct load_job *jobs, uint32_t n)
+{
+    struct load_pool pool = {jobs, n, 0};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    pthread_t t[3];
+    int nt = 0;
+    /* Up to three helpers beside this thread; none for one program or one CPU. */
+    while (nt < 3 && (long)nt + 1 < cpus && (uint32_t)nt + 1 < n &&
+           pthread_create(&t[nt], NULL, load_worker, &pool) == 0)
+        nt++;
+    load_worker(&pool);
+    for (int i = 0; i < nt; i++)
+        pthread_join(t[i], NULL);
+}
+
+static void free_jobs(struct load_job *jobs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(jobs[i].insns);
+    free(jobs);
+}
+
 int ks_object_load(struct ks_object *o, struct ks_buf *err)
 {
     o->map_fds = ks_xmalloc((o->nmaps ? o->nmaps : 1) * sizeof(int));
@@ -302,10 +353,13 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
             return -1;
         }
     }
+    /* Each program with its map fds in place. */
+    struct load_job *jobs = ks_xcalloc(o->nprogs ? o->nprogs : 1, sizeof(*jobs));
     for (uint32_t i = 0; i < o->nprogs; i++) {
         struct ks_prog_def *g = &o->progs[i];
         struct bpf_insn *insns = ks_xmalloc(g->insn_cnt * sizeof(*insns));
         memcpy(insns, g->insns, g->insn_cnt * sizeof(*insns));
+        jobs[i] = (struct load_job){.g = g, .insns = insns, .license = o->license, .fd = -1};
         for (uint32_t k = 0; k < g->insn_cnt; k++) {
             if (insns[k].code == (BPF_LD | BPF_IMM | BPF_DW) &&
                 insns[k].src_reg == BPF_PSEUDO_MAP_FD) {
@@ -313,19 +367,24 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
                 if (idx >= o->nmaps) {
                     ks_buf_printf(err, "program %s refers to map #%u of %u", g->name, idx,
                                   o->nmaps);
-                    free(insns);
+                    free_jobs(jobs, o->nprogs);
                     ks_object_unload(o);
                     return -1;
                 }
                 insns[k].imm = o->map_fds[idx];
             }
         }
-        o->prog_fds[i] = load_prog(g, insns, o->license, NULL, 0);
-        if (o->prog_fds[i] < 0 && (errno == EAGAIN || errno == ENOMEM || errno == EPERM)) {
+    }
+    load_all(jobs, o->nprogs);
+    for (uint32_t i = 0; i < o->nprogs; i++)
+        o->prog_fds[i] = jobs[i].fd;
+    for (uint32_t i = 0; i < o->nprogs; i++) {
+        struct ks_prog_def *g = &o->progs[i];
+        int e = jobs[i].err;
+        if (o->prog_fds[i] < 0 && (e == EAGAIN || e == ENOMEM || e == EPERM)) {
             /* Not the verifier's verdict: the kernel could not take the program now (short
              * of memory, or RLIMIT_MEMLOCK before 5.11; still busy after retries) or we
              * lack the privilege. Say so with the errno; there is no log to show. */
-            int e = errno;
             ks_buf_printf(err, "cannot load BPF program %s (%u instructions): %s (%s)\n", g->name,
                           g->insn_cnt, strerror(e),
                           e == EAGAIN  ? "the kernel asked to retry, and still did after "
@@ -334,15 +393,14 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
                                           "of RLIMIT_MEMLOCK); free some memory and try again"
                                         : "run as root: CAP_SYS_ADMIN, or CAP_BPF+CAP_PERFMON; "
                                           "before 5.11 also RLIMIT_MEMLOCK");
-            free(insns);
+            free_jobs(jobs, o->nprogs);
             ks_object_unload(o);
             return -1;
         }
         if (o->prog_fds[i] < 0) {
-            int e = errno;
             size_t logsize = 16u << 20;
             char *log = ks_xmalloc(logsize);
-            int fd = load_prog(g, insns, o->license, log, (unsigned)logsize);
+            int fd = load_prog(g, jobs[i].insns, o->license, log, (unsigned)logsize);
             if (fd >= 0)
                 close(fd);
             ks_buf_printf(err, "the kernel's verifier rejected BPF program %s (%u instructions): %s\n",
@@ -350,12 +408,12 @@ int ks_object_load(struct ks_object *o, struct ks_buf *err)
             if (log[0])
                 add_log_tail(err, log, 12);
             free(log);
-            free(insns);
+            free_jobs(jobs, o->nprogs);
             ks_object_unload(o);
             return -1;
         }
-        free(insns);
     }
+    free_jobs(jobs, o->nprogs);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 #include "ks_test_object.h"
 
 /* The fake kernel's script: fail this many BPF_PROG_LOADs with this errno (forever: -1),
- * writing this verifier log when one is asked for. */
+ * writing this verifier log when one is asked for. The loader loads a tool's programs on
+ * several threads at once: the counts are atomic. */
 static int g_fail_errno, g_fail_count, g_loads, g_log_loads;
 static const char *g_log = "";
 
@@ -39,14 +41,17 @@ long syscall(long nr, ...)
         errno = EINVAL;
         return -1;
     }
-    g_loads++;
+    __atomic_fetch_add(&g_loads, 1, __ATOMIC_SEQ_CST);
     if (attr->log_buf && attr->log_size) {
-        g_log_loads++;
+        __atomic_fetch_add(&g_log_loads, 1, __ATOMIC_SEQ_CST);
         snprintf((char *)(uintptr_t)attr->log_buf, attr->log_size, "%s", g_log);
     }
-    if (g_fail_count != 0) {
-        if (g_fail_count > 0)
-            g_fail_count--;
+    /* Take one failure from the script, if any is left. */
+    int left = __atomic_load_n(&g_fail_count, __ATOMIC_SEQ_CST);
+    while (left > 0 && !__atomic_compare_exchange_n(&g_fail_count, &left, left - 1, false,
+                                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
+    if (left != 0) {
         errno = g_fail_errno;
         return -1;
     }
@@ -83,9 +88,10 @@ int main(void)
     CHECK_INTEQ(g_loads, 4);
     free(m);
 
-    /* EAGAIN every time: a few attempts, then the errno; no verifier, no log load. */
+    /* EAGAIN every time: a few attempts (of each of the two programs, loaded side by
+     * side), then the errno; no verifier, no log load. */
     CHECK_INTEQ(load(EAGAIN, -1, "", &m), -1);
-    CHECK_INTEQ(g_loads, 5);
+    CHECK_INTEQ(g_loads, 10);
     CHECK_INTEQ(g_log_loads, 0);
     CHECK_CONTAINS(m, "cannot load BPF program");
     CHECK_CONTAINS(m, "Resource temporarily unavailable");
@@ -94,7 +100,7 @@ int main(void)
 
     /* ENOMEM: the errno and what to do, not a verifier rejection. */
     CHECK_INTEQ(load(ENOMEM, -1, "", &m), -1);
-    CHECK_INTEQ(g_loads, 1);
+    CHECK_INTEQ(g_loads, 2);
     CHECK_CONTAINS(m, "Cannot allocate memory");
     CHECK_CONTAINS(m, "short of memory");
     CHECK_NOT_CONTAINS(m, "verifier");
@@ -112,6 +118,7 @@ int main(void)
     CHECK_CONTAINS(m, "the kernel's verifier rejected BPF program");
     CHECK_CONTAINS(m, "Permission denied");
     CHECK_CONTAINS(m, "R1 invalid mem access");
+    CHECK_INTEQ(g_log_loads, 1); /* the log of the first program rejected, once */
     free(m);
     return ks_test_done("unit-load");
 }
