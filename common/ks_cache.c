@@ -224,18 +224,84 @@ static void hash_file(struct ks_sha256 *s, const char *label, const char *dir, c
     hash_str(s, label, hex);
 }
 
-void ks_cache_headers_id(const struct ks_headers *h, char id[65], char *uts, size_t usize)
+static bool put_text(const struct ks_cache *c, const char *name, const char *text);
+static char *read_trusted(const char *p, size_t *len);
+static bool is_hex(const char *s, size_t n);
+
+/* A file's identity without reading it: any change to its content changes its ctime,
+ * which no one can set back. False if it changed in the last two seconds: two writes within
+ * one tick of the file system's clock could leave the same times. */
+static bool hash_stat(struct ks_sha256 *s, const char *dir, const char *rel)
 {
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    struct stat st;
+    char v[PATH_MAX + 256] = "missing";
+    bool settled = true;
+    if (stat(p, &st) == 0) {
+        settled = time(NULL) - st.st_ctim.tv_sec >= 2;
+        snprintf(v, sizeof(v), "%s %llu %llu %lld %lld.%09ld %lld.%09ld", p,
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+    }
+    hash_str(s, rel, v);
+    return settled;
+}
+
+static const char *const headers_files[][2] = {
+    {"autoconf", "include/generated/autoconf.h"},
+    {"version", "include/generated/uapi/linux/version.h"},
+    {"utsrelease", "include/generated/utsrelease.h"},
+    {"kconfig", "include/linux/kconfig.h"},
+};
+
+void ks_cache_headers_id(const struct ks_cache *c, const struct ks_headers *h, char id[65],
+                         char *uts, size_t usize)
+{
+    /* The id hashes the files' content; hashing autoconf.h (~200 KB) took ~0.8 ms of every
+     * start, so the cache remembers each id under the files' identity (<64 hex>.hdrid). */
     struct ks_sha256 s;
-    ks_sha256_init(&s);
-    hash_str(&s, "kscope-headers", "1");
-    hash_file(&s, "autoconf", h->build, "include/generated/autoconf.h");
-    hash_file(&s, "version", h->build, "include/generated/uapi/linux/version.h");
-    hash_file(&s, "utsrelease", h->build, "include/generated/utsrelease.h");
-    hash_file(&s, "kconfig", h->source, "include/linux/kconfig.h");
-    uint8_t d[32];
-    ks_sha256_final(&s, d);
-    ks_sha256_hex(d, id);
+    char memo[PATH_MAX + 80] = "", name[80];
+    bool settled = true;
+    if (c && c->enabled) {
+        ks_sha256_init(&s);
+        hash_str(&s, "kscope-headers-stat", "1");
+        for (size_t i = 0; i < sizeof(headers_files) / sizeof(headers_files[0]); i++)
+            settled &= hash_stat(&s, i == 3 ? h->source : h->build, headers_files[i][1]);
+        uint8_t d[32];
+        char hex[65];
+        ks_sha256_final(&s, d);
+        ks_sha256_hex(d, hex);
+        snprintf(name, sizeof(name), "%s.hdrid", hex);
+        snprintf(memo, sizeof(memo), "%s/%s", c->dir, name);
+        size_t n = 0;
+        char *got = read_trusted(memo, &n);
+        bool ok = got && n == 64 && is_hex(got, 64);
+        if (ok) {
+            memcpy(id, got, 64);
+            id[64] = '\0';
+        }
+        free(got);
+        if (ok)
+            memo[0] = '\0'; /* found: nothing to store */
+        else
+            id[0] = '\0';
+    } else {
+        id[0] = '\0';
+    }
+    if (!id[0]) {
+        ks_sha256_init(&s);
+        hash_str(&s, "kscope-headers", "1");
+        for (size_t i = 0; i < sizeof(headers_files) / sizeof(headers_files[0]); i++)
+            hash_file(&s, headers_files[i][0], i == 3 ? h->source : h->build,
+                      headers_files[i][1]);
+        uint8_t d[32];
+        ks_sha256_final(&s, d);
+        ks_sha256_hex(d, id);
+        if (memo[0] && settled)
+            put_text(c, name, id);
+    }
     if (uts && usize) {
         uts[0] = '\0';
         char p[PATH_MAX + 64];

@@ -34,8 +34,10 @@ void ks_cache_open(struct ks_cache *c, const char *dir, bool disabled);
 
 /* A header tree by content: SHA-256 (hex) over include/generated/autoconf.h,
  * include/generated/uapi/linux/version.h, include/generated/utsrelease.h and
- * include/linux/kconfig.h. *uts: the release utsrelease.h names ("" if none). */
-void ks_cache_headers_id(const struct ks_headers *h, char id[65], char *uts, size_t usize);
+ * include/linux/kconfig.h; remembered in cache c (if usable) under the files' identity
+ * (path, inode, size, times). *uts: the release utsrelease.h names ("" if none). */
+void ks_cache_headers_id(const struct ks_cache *c, const struct ks_headers *h, char id[65],
+                         char *uts, size_t usize);
 /* The kernel the answers are for (ks_kernel_release/_machine/_proc_version), in hex. */
 void ks_cache_kernel_id(char id[65]);
 

@@ -394,7 +394,7 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     char hid[65] = "", uts[128] = "";
     if (have_headers) {
         h = *hp;
-        ks_cache_headers_id(&h, hid, uts, sizeof(uts));
+        ks_cache_headers_id(&cache, &h, hid, uts, sizeof(uts));
         if (target && (!h.exact || (uts[0] && strcmp(uts, ks_kernel_release())))) {
             ks_err("the kernel headers in %s are for %s, but the profile %s is for %s: pass "
                    "--kernel-headers with that kernel's headers (e.g. /lib/modules/%s/build)",

@@ -301,7 +301,7 @@ static void test_rejected_entries(void)
 static void content_key(const char *text, const struct ks_headers *h, const char *extra, uint8_t k[32])
 {
     char id[65];
-    ks_cache_headers_id(h, id, NULL, 0);
+    ks_cache_headers_id(NULL, h, id, NULL, 0);
     ks_cache_key(text, id, extra, k);
 }
 
@@ -333,7 +333,7 @@ static void test_key(void)
 
     char uts[64];
     char id[65];
-    ks_cache_headers_id(&h, id, uts, sizeof(uts));
+    ks_cache_headers_id(NULL, &h, id, uts, sizeof(uts));
     CHECK(!strcmp(uts, "9.9.9-test"));
 
     /* A copy elsewhere, with new inodes and times: the same key. */
@@ -607,6 +607,72 @@ static void test_kheaders_dir(void)
     free(dir);
 }
 
+/* The headers' id is remembered in the cache under the files' identity: the same id as
+ * hashing them, not stored while a file is fresh (its times may not yet tell a change),
+ * used once stored, and not used once a file changes. */
+static int count_suffix(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strlen(e->d_name) > strlen(suffix) &&
+            !strcmp(e->d_name + strlen(e->d_name) - strlen(suffix), suffix))
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void test_headers_memo(void)
+{
+    char *dir = ks_test_tmpdir();
+    ks_test_write(dir, "src/include/linux/kconfig.h", "/* kconfig */\n");
+    ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
+    struct ks_headers h;
+    memset(&h, 0, sizeof(h));
+    ks_test_path(h.source, sizeof(h.source), dir, "src");
+    ks_test_path(h.build, sizeof(h.build), dir, "build");
+    char cdir[PATH_MAX];
+    ks_test_path(cdir, sizeof(cdir), dir, "cache");
+    struct ks_cache c;
+    ks_cache_open(&c, cdir, false);
+    CHECK(c.enabled);
+
+    char id0[65], id[65];
+    ks_cache_headers_id(NULL, &h, id0, NULL, 0);
+    ks_cache_headers_id(&c, &h, id, NULL, 0);
+    CHECK(!strcmp(id, id0));
+    CHECK(count_suffix(cdir, ".hdrid") == 0); /* the files are seconds old: not stored */
+    sleep(2);
+    ks_cache_headers_id(&c, &h, id, NULL, 0);
+    CHECK(!strcmp(id, id0));
+    CHECK(count_suffix(cdir, ".hdrid") == 1);
+    /* Used: a planted value comes back. */
+    DIR *d = opendir(cdir);
+    char memo[PATH_MAX + 300] = "";
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strstr(e->d_name, ".hdrid"))
+            snprintf(memo, sizeof(memo), "%s/%s", cdir, e->d_name);
+    if (d)
+        closedir(d);
+    FILE *f = fopen(memo, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", f);
+        fclose(f);
+    }
+    ks_cache_headers_id(&c, &h, id, NULL, 0);
+    CHECK(!strcmp(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+    /* A changed file: hashed again, the new content's id. */
+    ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n#define CONFIG_Y 1\n");
+    ks_cache_headers_id(&c, &h, id, NULL, 0);
+    ks_cache_headers_id(NULL, &h, id0, NULL, 0);
+    CHECK(!strcmp(id, id0));
+    CHECK(strcmp(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") != 0);
+    ks_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     unsetenv("KSCOPE_CACHE_DIR");
@@ -617,6 +683,7 @@ int main(void)
     test_put_get();
     test_rejected_entries();
     test_key();
+    test_headers_memo();
     test_fifo_entry();
     test_fits();
     test_stale_tmps();
