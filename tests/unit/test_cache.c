@@ -305,17 +305,23 @@ static void content_key(const char *text, const struct ks_headers *h, const char
     ks_cache_key(text, id, extra, k);
 }
 
-static void test_key(void)
+/* A small split header tree in dir (src/ and build/) with one CONFIG_ option. */
+static void fake_headers(const char *dir, struct ks_headers *h)
 {
-    char *dir = ks_test_tmpdir();
     ks_test_write(dir, "src/include/linux/kconfig.h", "/* kconfig */\n");
     ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
     ks_test_write(dir, "build/include/generated/utsrelease.h", "#define UTS_RELEASE \"9.9.9-test\"\n");
+    memset(h, 0, sizeof(*h));
+    ks_test_path(h->source, sizeof(h->source), dir, "src");
+    ks_test_path(h->build, sizeof(h->build), dir, "build");
+    h->split = true;
+}
+
+static void test_key(void)
+{
+    char *dir = ks_test_tmpdir();
     struct ks_headers h;
-    memset(&h, 0, sizeof(h));
-    ks_test_path(h.source, sizeof(h.source), dir, "src");
-    ks_test_path(h.build, sizeof(h.build), dir, "build");
-    h.split = true;
+    fake_headers(dir, &h);
 
     uint8_t k1[32], k2[32];
     content_key("int x;", &h, "-DX=1", k1);
@@ -626,12 +632,8 @@ static int count_suffix(const char *dir, const char *suffix)
 static void test_headers_memo(void)
 {
     char *dir = ks_test_tmpdir();
-    ks_test_write(dir, "src/include/linux/kconfig.h", "/* kconfig */\n");
-    ks_test_write(dir, "build/include/generated/autoconf.h", "#define CONFIG_X 1\n");
     struct ks_headers h;
-    memset(&h, 0, sizeof(h));
-    ks_test_path(h.source, sizeof(h.source), dir, "src");
-    ks_test_path(h.build, sizeof(h.build), dir, "build");
+    fake_headers(dir, &h);
     char cdir[PATH_MAX];
     ks_test_path(cdir, sizeof(cdir), dir, "cache");
     struct ks_cache c;
