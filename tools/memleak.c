@@ -304,7 +304,8 @@ static void report_allocs(struct ks_run *r)
     if (nostack)
         fprintf(stderr,
                 "%s: %llu outstanding allocations (%llu bytes) not shown: the stack table "
-                "(%d entries) could not keep their stacks\n",
+                "(%d entries) could not keep their stacks (a hash collision, or full); "
+                "tracing fewer allocations (-p, -z, -Z, -s) leaves fewer stacks in it\n",
                 ks_prog, (unsigned long long)nostack, (unsigned long long)nostack_bytes,
                 STACK_TABLE_SIZE);
     free(keys);
