@@ -86,6 +86,118 @@ static __always_inline void ks_submit(void *ctx, void *data, u32 size)
     events.perf_submit(ctx, data, size);
 }
 #endif
+
+/* Events built in place (KS_EVENTS_INPLACE): KS_EVENT(type, ev), then ks_event_send.
+ *
+ *     KS_EVENT(struct my_event, ev);     // ev: where to build the event
+ *     if (!ev)
+ *         return 0;                      // no room (counted as lost)
+ *     ev->field = ...;
+ *     ks_event_send(ctx, ev, size);      // the first size bytes of *ev
+ *
+ * Without KS_EVENTS_INPLACE, ev is a variable on the stack and ks_event_send is ks_submit.
+ * With it (chosen by the runtime for tools that declare it, on x86_64 kernels that have
+ * mmapable arrays and atomic adds, 5.12+), ev points straight into memory the tool reads:
+ *   - Why: bpf_ringbuf_output() is a helper call that takes a lock, copies the event and
+ *     updates the ring. Where every return inside the kernel goes through a mitigation
+ *     (return thunks) such a call costs far more than its work: ~65 ns per event, measured
+ *     in bench/. Here an event costs a few stores and one atomic add.
+ *   - Each CPU has its own ring (ks_rings, an entry per CPU, mapped by the tool). The kernel
+ *     runs one tracing program at a time on a CPU, so a ring has one writer: no lock.
+ *   - Every event takes the next number of one counter (ks_seq): the tool merges the rings
+ *     of all CPUs by it, so events arrive in the order they happened, as with the BPF ring
+ *     buffer.
+ *   - An event is visible once head moves past it. x86 makes stores visible in the order
+ *     they were made, so head is written last, with a plain store (this is why only x86_64
+ *     gets this path; elsewhere it would need a release store, which BPF has only since
+ *     6.15).
+ *   - The tool sleeps in the BPF ring buffer `events`, which carries only wake-up calls
+ *     (see ks_inplace_commit). The runtime defines KS_EVENTS_INPLACE only together with
+ *     KS_HAVE_RINGBUF. */
+#ifdef KS_EVENTS_INPLACE
+/* Each event is preceded by this header; events start on 8-byte boundaries. */
+struct ks_ring_rec {
+    u32 size; /* of the event */
+    u32 pad;
+    u64 seq; /* its number in ks_seq's order */
+};
+/* One CPU's ring. The byte offsets of head, sent, lost, tail and data are also known to the
+ * tool (common/ks_perf.c): head and tail sit on cache lines of their own, so that the two
+ * sides never write the same line. KS_INPLACE_BYTES is a power of two; KS_INPLACE_SLACK
+ * (the largest header and event) follows it, so an event that starts near the end runs on
+ * into the slack instead of wrapping round. */
+struct ks_ring {
+    u64 head; /* bytes written, by this CPU's programs */
+    u64 sent; /* events written */
+    u64 lost; /* events dropped: the ring was full */
+    u64 pad1[5];
+    u64 tail; /* bytes read, by the tool */
+    u64 pad2[7];
+    u8 data[KS_INPLACE_BYTES + KS_INPLACE_SLACK];
+};
+/* One entry per CPU: the runtime sets the size when the map is created. */
+BPF_F_TABLE("array", u32, struct ks_ring, ks_rings, 1, BPF_F_MMAPABLE);
+BPF_ARRAY(ks_seq, u64, 1);
+/* `events` (above) carries only the wake-up calls: the runtime makes it one page. */
+
+static __always_inline void *ks_inplace_reserve(struct ks_ring **ringp)
+{
+    u32 cpu = bpf_get_smp_processor_id();
+    struct ks_ring *r = ks_rings.lookup(&cpu);
+    if (!r)
+        return NULL; /* a CPU beyond the map (hot-plugged after the tool started) */
+    u64 head = r->head;
+    /* Room for the largest event? The tool may have read more since: never less. */
+    if (head + KS_INPLACE_SLACK - r->tail > KS_INPLACE_BYTES) {
+        r->lost++;
+        return NULL;
+    }
+    int zero = 0;
+    u64 *seq = ks_seq.lookup(&zero);
+    if (!seq)
+        return NULL;
+    /* The mask keeps the offset inside the ring, which the verifier checks. */
+    struct ks_ring_rec *rec = (struct ks_ring_rec *)&r->data[head & (KS_INPLACE_BYTES - 1)];
+    rec->seq = __sync_fetch_and_add(seq, 1);
+    *ringp = r;
+    return rec + 1;
+}
+
+static __always_inline void ks_inplace_commit(struct ks_ring *r, void *ev, u32 size)
+{
+    struct ks_ring_rec *rec = (struct ks_ring_rec *)ev - 1;
+    rec->size = size;
+    u64 len = (sizeof(*rec) + size + 7) & ~7ULL;
+    u64 head = r->head, used = head - r->tail;
+    r->sent++;
+    /* Everything above is written before head: the compiler may not reorder across this. */
+    asm volatile("" ::: "memory");
+    r->head = head + len;
+    /* Wake the tool when this event takes the ring past half full. While events keep
+     * coming, the tool wakes on its own, as often as the rate it sees calls for, so the
+     * ring stays below that: a wake-up call raises an interrupt (in a VM, an exit to the
+     * hypervisor, microseconds), and this way it is made only when a burst begins.
+     * KS_EVENTS_WAKEUP 1 (a tool that wants every event at once): every event. */
+#if KS_EVENTS_WAKEUP == 1
+    events.ringbuf_output(&len, sizeof(len), BPF_RB_FORCE_WAKEUP);
+#else
+    if (used < KS_INPLACE_BYTES / 2 && used + len >= KS_INPLACE_BYTES / 2)
+        events.ringbuf_output(&len, sizeof(len), BPF_RB_FORCE_WAKEUP);
+#endif
+}
+
+#define KS_EVENT(type, ev)                                                                   \
+    _Static_assert(sizeof(type) + sizeof(struct ks_ring_rec) <= KS_INPLACE_SLACK,            \
+                   "an event larger than the ring's slack");                                 \
+    struct ks_ring *ev##_ring = NULL;                                                         \
+    type *ev = ks_inplace_reserve(&ev##_ring)
+#define ks_event_send(ctx, ev, size) ks_inplace_commit(ev##_ring, ev, size)
+#else
+#define KS_EVENT(type, ev)                                                                   \
+    type ev##_buf;                                                                            \
+    type *ev = &ev##_buf
+#define ks_event_send(ctx, ev, size) ks_submit(ctx, ev, size)
+#endif
 #endif
 
 /* A hash map for short-lived state (entry -> exit, fork -> exec). LRU maps (4.10+) evict

@@ -134,6 +134,45 @@ static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
  * helper calls, not one. Building the event in a map value instead of on the stack, or
  * waking the reader every 4096 events: no difference measured. Perf buffers
  * (--events=perf) cost ~300 ns more per event than the ring buffer on this kernel. */
+/* One event, built where KS_EVENT says (kscope.bpf.h): in the ring the tool reads, or on
+ * the stack when the kernel or the options call for the BPF ring buffer or perf buffers. */
+static __always_inline void send_event(void *ctx, struct open_args *a, u64 id, long ret)
+{
+    KS_EVENT(struct opensnoop_event, ev);
+    if (!ev)
+        return; /* no room: counted as lost */
+    /* Only the fixed part is zeroed, and only the name's used bytes are sent: at a million
+     * opens a second, copying 255 mostly empty bytes per event is most of the cost. */
+    __builtin_memset(ev, 0, offsetof(struct opensnoop_event, name));
+    ev->id = id;
+    /* The clock and the uid cost a helper call each per event: only when shown. */
+#ifdef WANT_TS
+    ev->ts = bpf_ktime_get_ns();
+#endif
+#ifdef WANT_UID
+    ev->uid = bpf_get_current_uid_gid();
+#endif
+    ev->ret = ret;
+    ev->flags = a->flags;
+    ev->dfd = a->dfd;
+#ifdef KEEP_COMM
+    if (a->comm_known) /* kept: see KEEP_COMM above */
+        __builtin_memcpy(&ev->comm, a->comm, sizeof(ev->comm));
+    else
+#endif
+        bpf_get_current_comm(&ev->comm, sizeof(ev->comm));
+    int len = ks_probe_read_user_str(&ev->name, sizeof(ev->name), a->fname);
+    if (len <= 0) {
+        ev->name[0] = '\0';
+        len = 1;
+    }
+    /* The mask keeps the size provably within the event for older verifiers. */
+    u32 size = (offsetof(struct opensnoop_event, name) + (u32)len) & 511;
+    if (size > sizeof(*ev))
+        size = sizeof(*ev);
+    ks_event_send(ctx, ev, size);
+}
+
 static __always_inline int on_open_exit(void *ctx, long ret)
 {
     u64 id = bpf_get_current_pid_tgid();
@@ -144,37 +183,7 @@ static __always_inline int on_open_exit(void *ctx, long ret)
         a = start.lookup(&tid);
     if (!a || !a->fname)
         return 0; /* entry filtered out, or missed */
-    /* Only the fixed part is zeroed, and only the name's used bytes are sent: at a million
-     * opens a second, copying 255 mostly empty bytes per event is most of the cost. */
-    struct opensnoop_event ev;
-    __builtin_memset(&ev, 0, offsetof(struct opensnoop_event, name));
-    ev.id = id;
-    /* The clock and the uid cost a helper call each per event: only when shown. */
-#ifdef WANT_TS
-    ev.ts = bpf_ktime_get_ns();
-#endif
-#ifdef WANT_UID
-    ev.uid = bpf_get_current_uid_gid();
-#endif
-    ev.ret = ret;
-    ev.flags = a->flags;
-    ev.dfd = a->dfd;
-#ifdef KEEP_COMM
-    if (a->comm_known) /* kept: see KEEP_COMM above */
-        __builtin_memcpy(&ev.comm, a->comm, sizeof(ev.comm));
-    else
-#endif
-        bpf_get_current_comm(&ev.comm, sizeof(ev.comm));
-    int len = ks_probe_read_user_str(&ev.name, sizeof(ev.name), a->fname);
-    if (len <= 0) {
-        ev.name[0] = '\0';
-        len = 1;
-    }
-    /* The mask keeps the size provably within the event for older verifiers. */
-    u32 size = (offsetof(struct opensnoop_event, name) + (u32)len) & 511;
-    if (size > sizeof(ev))
-        size = sizeof(ev);
-    ks_submit(ctx, &ev, size);
+    send_event(ctx, a, id, ret);
     /* Used: cheaper than a delete (and the entry keeps the name); the LRU map recycles
      * entries of threads long gone. A plain hash map (before 4.10) does not: delete. */
 #ifndef KS_HAVE_LRU_HASH

@@ -471,6 +471,54 @@ bool ks_have_bounded_loops(void)
     return have;
 }
 
+bool ks_have_inplace_events(void)
+{
+    static int have = -1;
+    if (g_root)
+        return fake_has("inplace_events", 1);
+    if (have < 0) {
+        have = 0;
+        union bpf_attr attr;
+        memset(&attr, 0, sizeof(attr));
+        attr.map_type = BPF_MAP_TYPE_ARRAY;
+        attr.key_size = 4;
+        attr.value_size = 8;
+        attr.max_entries = 1;
+        attr.map_flags = BPF_F_MMAPABLE;
+        int map = (int)sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+        if (map < 0)
+            return false;
+        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
+                                                                    : BPF_PROG_TYPE_KPROBE;
+        /* key 0 on the stack; v = lookup(map, &key); if (v) old = fetch_add(v, 1) */
+        struct bpf_insn insns[11] = {
+            {.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 0},
+            {.code = BPF_LD | BPF_DW | BPF_IMM,
+             .dst_reg = 1,
+             .src_reg = BPF_PSEUDO_MAP_FD,
+             .imm = map},
+            {0},
+            {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
+            {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
+            {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+            {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0},
+            {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
+            {.code = BPF_STX | BPF_ATOMIC | BPF_DW,
+             .dst_reg = 0,
+             .src_reg = 1,
+             .imm = BPF_ADD | BPF_FETCH},
+            {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+            {.code = BPF_JMP | BPF_EXIT},
+        };
+        int fd = load_probe(type, insns, 11, NULL, 0);
+        have = fd >= 0;
+        if (fd >= 0)
+            close(fd);
+        close(map);
+    }
+    return have;
+}
+
 bool ks_btf_present(void)
 {
     char p[600];

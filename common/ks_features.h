@@ -42,6 +42,9 @@ bool ks_have_probe_read_user(void);
 /* Does the verifier take bounded loops (5.3+; before, any backward jump is refused)?
  * Asked by loading a four-round loop. Programs then need not be unrolled. */
 bool ks_have_bounded_loops(void);
+/* Can tracing programs build events in place (KS_EVENTS_INPLACE, bpfsrc/kscope.bpf.h)? An
+ * array map the tool can mmap (5.5+) and atomic adds that return the old value (5.12+). */
+bool ks_have_inplace_events(void);
 
 /* Does /sys/kernel/btf/vmlinux exist (information only: kscope never needs it). */
 bool ks_btf_present(void);

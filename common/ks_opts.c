@@ -175,8 +175,12 @@ static void options(const struct ks_opts_spec *s)
                  KS_RING_PAGES, s->default_pages);
         help_line("-b", "--buffer-pages", "N", h);
         help_line(NULL, "--events", "KIND",
-                  "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
-                  "perf: force one");
+                  s->inplace_events
+                      ? "auto (default): events built in place in per-CPU rings (x86_64, "
+                        "5.12+), else the BPF ring buffer (5.8+), else perf buffers; inplace, "
+                        "ringbuf or perf: force one"
+                      : "auto (default): BPF ring buffer (5.8+), else perf buffers; ringbuf or "
+                        "perf: force one");
     }
     if (s->json)
         help_line(s->json_short ? (char[]){'-', s->json_short, 0} : NULL, "--json", NULL,
@@ -394,13 +398,15 @@ void ks_opts_parse(const struct ks_opts_spec *s, int argc, char **argv, struct k
         case OPT_EVENTS:
             if (!strcmp(optarg, "auto"))
                 c->events = KS_EVENTS_AUTO;
+            else if (!strcmp(optarg, "inplace") && s->inplace_events)
+                c->events = KS_EVENTS_INPLACE;
             else if (!strcmp(optarg, "ringbuf"))
                 c->events = KS_EVENTS_RINGBUF;
             else if (!strcmp(optarg, "perf"))
                 c->events = KS_EVENTS_PERF;
             else
-                ks_usage_error("invalid event buffer kind '%s' (use auto, ringbuf or perf)",
-                               ks_q(optarg));
+                ks_usage_error("invalid event buffer kind '%s' (use auto, %sringbuf or perf)",
+                               ks_q(optarg), s->inplace_events ? "inplace, " : "");
             continue;
         case OPT_CGROUPMAP:
             c->cgroupmap = optarg;

@@ -51,7 +51,7 @@ enum {
     KS_C_POS_DURATION = 1 << 5, /* [duration] positional, in seconds (BCC's profile etc.) */
 };
 
-enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
+enum ks_events_mode { KS_EVENTS_AUTO, KS_EVENTS_INPLACE, KS_EVENTS_RINGBUF, KS_EVENTS_PERF };
 
 /* -b default with the BPF ring buffer, per CPU: one ring shared by all CPUs evens out
  * their bursts, where each perf buffer must hold its own CPU's. */
@@ -90,8 +90,11 @@ struct ks_opts_spec {
     const struct ks_opt *opts; /* terminated by an entry with help == NULL */
     unsigned common;
     long default_pages; /* -b default for perf buffers; the ring buffer's is KS_RING_PAGES */
-    bool json;          /* the tool prints through ks_record: it takes --json */
-    char json_short;    /* --json's short flag where BCC's tool has one ('j'), else 0 */
+    /* The program builds its events with KS_EVENT (bpfsrc/kscope.bpf.h): it may get per-CPU
+     * rings it writes in place (--events=inplace). */
+    bool inplace_events;
+    bool json;       /* the tool prints through ks_record: it takes --json */
+    char json_short; /* --json's short flag where BCC's tool has one ('j'), else 0 */
     /* Positional arguments of the tool's own, one of two kinds. A single optional typed value
      * (tcpconnlat's [duration_ms], runqslower's [min_us]):
      * a KS_LONG entry (named by long_name; min, max) or a KS_FUNC one (named by its

@@ -194,6 +194,8 @@ static void save_features(const char *dir, struct ks_buf *summary)
      * needs its line here, or a profile answers it "no"). */
     if (ks_have_bounded_loops())
         ks_buf_add(&b, "bounded_loops 1\n");
+    if (ks_have_inplace_events())
+        ks_buf_add(&b, "inplace_events 1\n");
     put_file(dir, "kscope-features", b.s ? b.s : "", b.len);
     ks_buf_printf(summary, "BPF: %d program types, %d map types, %d helpers\n", np, nm, nh);
     ks_buf_free(&b);

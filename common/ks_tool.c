@@ -106,12 +106,6 @@ static void event_adapter(void *ctx, void *data, int size)
     out_check();
 }
 
-static void perf_drain(struct ks_perf *p)
-{
-    /* A last non-blocking pass over every buffer. */
-    ks_perf_poll(p, 0);
-}
-
 static void on_signal(int sig)
 {
     (void)sig;
@@ -221,6 +215,13 @@ static void build_text(struct ks_run *r, struct ks_buf *text)
         if (r->ringbuf)
             ks_buf_add(text, "#define KS_HAVE_RINGBUF 1 /* events through a BPF ring buffer "
                              "(5.8+) */\n#define KS_RINGBUF_PAGES 1 /* resized at load */\n");
+        if (r->inplace)
+            ks_buf_printf(text,
+                          "#define KS_EVENTS_INPLACE 1 /* built in place in per-CPU rings "
+                          "(x86_64, 5.12+) */\n#define KS_INPLACE_BYTES %ld /* each CPU's "
+                          "ring */\n#define KS_INPLACE_SLACK %d /* the largest event and "
+                          "its header */\n",
+                          r->inplace_bytes, KS_INPLACE_SLACK);
         /* Wake the reader every N events: a power of two. */
         int w = t->wakeup_events > 1 ? t->wakeup_events : 1;
         while (w & (w - 1))
@@ -459,13 +460,15 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     uint64_t t0 = ks_now_ns();
     const char *why = "";
     /* Maps the life cycle uses by name: the event stream's. */
-    struct ks_map_need maps[2];
+    struct ks_map_need maps[3];
     int nmaps = 0;
     if (t->on_event) {
         maps[nmaps++] = (struct ks_map_need){
             "events", r->ringbuf ? BPF_MAP_TYPE_RINGBUF : BPF_MAP_TYPE_PERF_EVENT_ARRAY};
         if (r->ringbuf)
             maps[nmaps++] = (struct ks_map_need){"events_stat", BPF_MAP_TYPE_PERCPU_ARRAY};
+        if (r->inplace)
+            maps[nmaps++] = (struct ks_map_need){"ks_rings", BPF_MAP_TYPE_ARRAY};
     }
     struct ks_object *o = ks_cache_get(&cache, key, &why);
     char misfit[256];
@@ -531,6 +534,29 @@ static struct ks_object *get_object(struct ks_run *r, const char *text)
     return o;
 }
 
+/* In-place rings (KS_EVENTS_INPLACE, bpfsrc/kscope.bpf.h): -b pages per CPU, each ring one
+ * entry of an array map, whose entries the kernel allocates with kmalloc's limit (4 MiB). */
+#define KS_INPLACE_MAX_PAGES 512
+static bool inplace_possible(struct ks_run *r, const char **why)
+{
+    if (strcmp(ks_kernel_machine(), "x86_64") != 0) {
+        *why = "only x86_64 (its stores are seen in order) writes events in place";
+        return false;
+    }
+    if (!ks_have_inplace_events()) {
+        *why = "the kernel has no mmapable arrays or atomic adds for BPF (5.12+)";
+        return false;
+    }
+    /* As many pages per CPU as the tool's perf buffers have: each ring serves one CPU. */
+    long pages = r->opt.pages_set ? r->opt.pages : r->tool->spec.default_pages;
+    if (pages > KS_INPLACE_MAX_PAGES) {
+        *why = "-b is above 512 pages, the most a ring written in place can have";
+        return false;
+    }
+    r->inplace_bytes = pages * sysconf(_SC_PAGESIZE);
+    return true;
+}
+
 /* The event stream: the BPF ring buffer where the kernel has one (5.8+), else per-CPU
  * perf buffers. -b is per CPU for both; the one ring gets -b times the CPUs (rounded up
  * to a power of two), mapped twice by the reader (for wrap-around), so it shows twice in
@@ -546,7 +572,23 @@ static int choose_events(struct ks_run *r)
         return 1;
     }
     r->ringbuf = have && r->opt.events != KS_EVENTS_PERF;
-    if (r->ringbuf) {
+    const char *why = NULL;
+    if (r->tool->spec.inplace_events && r->ringbuf && r->opt.events != KS_EVENTS_RINGBUF)
+        r->inplace = inplace_possible(r, &why);
+    if (r->opt.events == KS_EVENTS_INPLACE && !r->inplace) {
+        ks_err("cannot build events in place here: %s; use --events=auto, ringbuf or perf",
+               why ? why : "this kernel has no BPF ring buffer (added in 5.8)");
+        return 1;
+    }
+    if (r->inplace) {
+        /* The ring buffer only carries wake-up calls: one page. */
+        r->ring_pages = 1;
+        ks_info("events: built in place in a ring of %ld pages per CPU%s",
+                r->inplace_bytes / sysconf(_SC_PAGESIZE),
+                r->opt.events == KS_EVENTS_INPLACE ? " (--events=inplace)"
+                                                   : " (x86_64; the kernel has mmapable arrays "
+                                                     "and atomic adds, 5.12+)");
+    } else if (r->ringbuf) {
         int cpus[1024];
         int n = ks_online_cpus(cpus, 1024);
         if (!r->opt.pages_set)
@@ -871,6 +913,17 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
                 r->obj->maps[i].max_entries =
                     (uint32_t)(r->ring_pages * sysconf(_SC_PAGESIZE));
     }
+    if (r->inplace) {
+        /* A ring for each CPU id up to the highest online one (ids may have gaps). */
+        int cpus[1024], top = 0;
+        int n = ks_online_cpus(cpus, 1024);
+        for (int i = 0; i < n; i++)
+            if (cpus[i] + 1 > top)
+                top = cpus[i] + 1;
+        for (uint32_t i = 0; i < r->obj->nmaps; i++)
+            if (!strcmp(r->obj->maps[i].name, "ks_rings"))
+                r->obj->maps[i].max_entries = (uint32_t)(top > 0 ? top : 1);
+    }
     size_tid_arrays(r->obj);
     if (ks_containers_use_maps(&r->opt, r->obj, &err) != 0) {
         ks_err("%s", err.s);
@@ -918,7 +971,16 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
             ks_err("internal: the BPF program has no 'events' map");
             return 1;
         }
-        if (r->ringbuf) {
+        if (r->inplace) {
+            const struct ks_map_def *rm = ks_object_map(r->obj, "ks_rings");
+            if (!rm) {
+                ks_err("internal: the BPF program has no 'ks_rings' map");
+                return 1;
+            }
+            perf = ks_perf_open_inplace(ks_object_map_fd(r->obj, "ks_rings"), rm->max_entries,
+                                        rm->value_size, (uint64_t)r->inplace_bytes, fd,
+                                        event_adapter, r, &err);
+        } else if (r->ringbuf) {
             const struct ks_map_def *st = ks_object_map(r->obj, "events_stat");
             if (!st) {
                 ks_err("internal: the BPF program has no 'events_stat' map");
@@ -1013,7 +1075,7 @@ int ks_tool_main(const struct ks_tool *t, int argc, char **argv)
     /* The last events and the final output, unless output failed: nowhere to print them. */
     if (perf && !g_out_errno) {
         ks_perf_poll(perf, 0);
-        perf_drain(perf);
+        ks_perf_finish(perf); /* a last non-blocking pass over every buffer */
         if (t->on_batch) {
             t->on_batch();
             t->on_batch(); /* a second pass ends any join still waiting */

@@ -67,10 +67,12 @@ struct ks_run {
     struct ks_buf defines;
     struct ks_probe_choice *choices;
     struct ks_object *obj;
-    uint64_t start_ns; /* monotonic, when tracing started */
-    bool ringbuf;      /* events through the BPF ring buffer, else perf buffers */
-    long ring_pages;   /* its size */
-    int argc;          /* the command line, for the cache entry's description */
+    uint64_t start_ns;  /* monotonic, when tracing started */
+    bool ringbuf;       /* events through the BPF ring buffer, else perf buffers */
+    long ring_pages;    /* its size */
+    bool inplace;       /* events built in per-CPU rings (the ring buffer only wakes the tool) */
+    long inplace_bytes; /* each CPU's ring */
+    int argc;           /* the command line, for the cache entry's description */
     char **argv;
 };
 

@@ -444,6 +444,7 @@ static struct {
     int bpf_errno;
     int prog_tp, prog_kp, prog_pe;
     int map_hash, map_array, map_perf, map_lru, map_ringbuf;
+    int inplace; /* opensnoop can build events in place (KS_EVENTS_INPLACE) */
     long unpriv;
     long jit; /* -1: unknown */
 
@@ -587,7 +588,7 @@ static void check_bpf(void)
 {
     struct item *it;
     F.bpf_syscall = F.prog_tp = F.prog_kp = F.prog_pe = -1;
-    F.map_hash = F.map_array = F.map_perf = F.map_lru = F.map_ringbuf = -1;
+    F.map_hash = F.map_array = F.map_perf = F.map_lru = F.map_ringbuf = F.inplace = -1;
     char line[64];
     F.unpriv = -1;
     if (read_line("/proc/sys/kernel/unprivileged_bpf_disabled", line, sizeof(line)))
@@ -635,6 +636,9 @@ static void check_bpf(void)
         F.map_perf = ks_map_type_supported(BPF_MAP_TYPE_PERF_EVENT_ARRAY);
         F.map_lru = ks_map_type_supported(BPF_MAP_TYPE_LRU_HASH);
         F.map_ringbuf = ks_map_type_supported(BPF_MAP_TYPE_RINGBUF);
+        /* As ks_tool decides: the ring buffer wakes the reader, x86 orders the stores. */
+        F.inplace = F.map_ringbuf && ks_have_inplace_events() &&
+                    !strcmp(ks_kernel_machine(), "x86_64");
 
         enum status st = F.prog_tp && F.prog_kp   ? ST_OK
                          : F.prog_tp || F.prog_kp ? ST_WARN
@@ -653,12 +657,13 @@ static void check_bpf(void)
 
         bool need = F.map_hash && F.map_array && F.map_perf;
         it = add_item(SEC_FEATURES, "map_types", "BPF maps", need ? ST_OK : ST_FAIL,
-                      "hash %s, array %s, perf_event_array %s, lru_hash %s%s, ringbuf %s%s",
+                      "hash %s, array %s, perf_event_array %s, lru_hash %s%s, ringbuf %s%s%s",
                       yesno(F.map_hash), yesno(F.map_array), yesno(F.map_perf), yesno(F.map_lru),
                       F.map_lru ? "" : " (optional: plain hash maps are used)",
                       yesno(F.map_ringbuf),
                       F.map_ringbuf ? " (events go through the BPF ring buffer)"
-                                    : " (optional: events go through perf buffers)");
+                                    : " (optional: events go through perf buffers)",
+                      F.inplace ? "; opensnoop builds its events in place (x86_64, 5.12+)" : "");
         if (!need) set_fix(it, "the kernel lacks map types the tools need: use 4.4 or later");
     } else if (F.can_bpf) {
         add_item(SEC_FEATURES, "prog_types", "BPF programs", ST_INFO,
@@ -1340,6 +1345,7 @@ static void print_json(const struct summary *s)
     json_tri(j, "lru_hash", F.map_lru);
     json_tri(j, "ringbuf", F.map_ringbuf);
     ks_json_end(j);
+    json_tri(j, "inplace_events", F.inplace);
     if (F.unpriv >= 0)
         ks_json_int(j, "unprivileged_bpf_disabled", F.unpriv);
     else

@@ -197,6 +197,7 @@ static struct ks_tool tool = {
             .opts = opts,
             .common = KS_C_PID | KS_C_DURATION | KS_C_BUFFER,
             .default_pages = 256,
+            .inplace_events = true,
             .examples = "    opensnoop                        # trace all open() syscalls\n"
                         "    opensnoop -T                     # include timestamps\n"
                         "    opensnoop -U                     # include UID\n"

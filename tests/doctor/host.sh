@@ -140,8 +140,11 @@ assert f['tracefs'] and f['tracefs'].startswith('/sys/kernel/'), f
 assert f['jit'] in ('on', 'off', 'debug', 'unknown'), f
 assert f['map_types']['ringbuf'] in (True, False), f['map_types']"
 # The BPF ring buffer (5.8+), asked of the kernel like the tools ask it.
-RB=False; grep -q "events: BPF ring buffer" <("$BIN/opensnoop" -v -d 1 2>&1 >/dev/null) && RB=True
+RB=False; grep -q "events: BPF ring buffer" <("$BIN/opensnoop" --events=ringbuf -v -d 1 2>&1 >/dev/null) && RB=True
 check "--json: ringbuf $RB, as opensnoop found" json "$T/json" "assert j['features']['map_types']['ringbuf'] is $RB"
+# Events built in place (x86_64, 5.12+), as opensnoop decides it.
+IP=False; grep -q "events: built in place" <("$BIN/opensnoop" -v -d 1 2>&1 >/dev/null) && IP=True
+check "--json: inplace_events $IP, as opensnoop found" json "$T/json" "assert j['features']['inplace_events'] is $IP"
 if [ "$RB" = True ]; then
     check "text: events through the ring buffer" hasre "$T/text" "ringbuf yes \(events go through the BPF ring buffer\)"
 fi

@@ -26,7 +26,11 @@
  *                                   /proc/self/task/TID/comm, opens DIR/n2; a child named
  *                                   "ks-first" opens DIR/n3 and exits, and a second child
  *                                   made with the same pid (clone3 set_tid) opens DIR/n4.
- *                                   Prints "pid P tid T reused R" */
+ *                                   Prints "pid P tid T reused R"
+ *   ks_testutil alternate DIR N     for the order of events across CPUs: two threads, pinned
+ *                                   to CPUs 0 and 1, take turns opening DIR/0 ... DIR/N-1
+ *                                   (the first the even ones), each open done before the
+ *                                   next begins */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +41,9 @@
 #include <string.h>
 #include <linux/sched.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -372,6 +378,45 @@ static int names(const char *dir)
     return 2;
 }
 
+struct alternate {
+    const char *dir;
+    int n;
+    int turn; /* the next file to open; each thread waits for its own */
+};
+
+static void *alternate_main(void *arg)
+{
+    struct alternate *a = ((struct alternate **)arg)[0];
+    int me = (int)(intptr_t)((void **)arg)[1];
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(me, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+        fprintf(stderr, "ks_testutil alternate: cannot pin a thread to CPU %d\n", me);
+    for (int i = me; i < a->n; i += 2) {
+        while (__atomic_load_n(&a->turn, __ATOMIC_ACQUIRE) != i)
+            sched_yield();
+        char name[32];
+        snprintf(name, sizeof(name), "%d", i);
+        open_close(a->dir, name);
+        __atomic_store_n(&a->turn, i + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static int alternate(const char *dir, const char *n)
+{
+    struct alternate a = {.dir = dir, .n = atoi(n)};
+    void *args[2][2] = {{&a, (void *)0}, {&a, (void *)1}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&th[i], NULL, alternate_main, args[i]) != 0)
+            return 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     ks_set_prog("ks_testutil");
@@ -397,8 +442,10 @@ int main(int argc, char **argv)
         return syncs(argv[2], argv[3]);
     if (argc == 3 && !strcmp(argv[1], "names"))
         return names(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "alternate"))
+        return alternate(argv[2], argv[3]);
     fprintf(stderr, "usage: ks_testutil prog-exists ID | compile FILE | syscalls FIFO A B C | "
                     "open PATH FLAG... | openat DIR NAME | pin-hash PATH K V | map-put PATH KEY | "
-                    "syncs FIFO FILE | names DIR\n");
+                    "syncs FIFO FILE | names DIR | alternate DIR N\n");
     return 2;
 }

@@ -45,10 +45,19 @@ wait "$target" || true
 stop_tool INT || true
 check "-p: other processes filtered out" bash -c "[ \$(grep -c '$good' '$T/out3') -eq 2 ]"
 
-# Event buffers: the BPF ring buffer where the kernel has one (5.8+), else perf buffers;
-# --events forces one. Both must deliver the same events.
+# Event buffers: rings the program writes events into in place (x86_64, 5.12+), else the
+# BPF ring buffer (5.8+), else perf buffers; --events forces one. All must deliver the same
+# events.
 IFS=. read -r kmaj kmin _ < <(uname -r)
+kinds=(perf)
 if [ "$kmaj" -gt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -ge 8 ]; }; then
+    kinds=(ringbuf perf)
+fi
+if [ "$(uname -m)" = x86_64 ] && { [ "$kmaj" -gt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -ge 12 ]; }; }; then
+    kinds=(inplace ringbuf perf)
+    check "default: events built in place on an x86_64 5.12+ kernel, 256 pages per CPU" \
+        grep -q "events: built in place in a ring of 256 pages per CPU" "$T/out.err"
+elif [ "${kinds[0]}" = ringbuf ]; then
     ring=1 # 64 pages per online CPU, rounded up to a power of two
     while [ "$ring" -lt $((64 * $(nproc))) ]; do ring=$((ring * 2)); done
     check "default: the BPF ring buffer on a 5.8+ kernel, $ring pages" \
@@ -56,27 +65,52 @@ if [ "$kmaj" -gt 5 ] || { [ "$kmaj" -eq 5 ] && [ "$kmin" -ge 8 ]; }; then
 else
     check "default: perf buffers before 5.8" grep -q "events: perf buffers" "$T/out.err"
 fi
-start_tool opensnoop "$T/out4" --events=perf --cache-dir "$T/cache"
-wait_ready "$T/out4" '^PID'
-cat "$good" >/dev/null &
-ppid_=$!
-wait "$ppid_"
-check "--events=perf: the open is shown" wait_for "$T/out4" "^$ppid_ +cat +[0-9]+ +0 $good\$" 10
-check "--events=perf: perf buffers used" grep -q "events: perf buffers of 256 pages per CPU (--events=perf)" "$T/out4.err"
-check "--events=perf: SIGINT exit 0" stop_tool INT
+declare -A said=([inplace]="built in place in a ring of 256 pages per CPU (--events=inplace)"
+    [ringbuf]="BPF ring buffer of" [perf]="perf buffers of 256 pages per CPU (--events=perf)")
+for kind in "${kinds[@]}"; do
+    start_tool opensnoop "$T/out4-$kind" --events=$kind --cache-dir "$T/cache" -v
+    wait_ready "$T/out4-$kind" '^PID'
+    cat "$good" >/dev/null &
+    ppid_=$!
+    wait "$ppid_"
+    check "--events=$kind: the open is shown" wait_for "$T/out4-$kind" "^$ppid_ +cat +[0-9]+ +0 $good\$" 10
+    check "--events=$kind: used" grep -qF "events: ${said[$kind]}" "$T/out4-$kind.err"
+    check "--events=$kind: SIGINT exit 0" stop_tool INT
+done
+
+# Events of threads on different CPUs come out in the order they happened (in-place rings
+# are merged by number; the BPF ring buffer is one queue): two threads pinned to two CPUs
+# take turns opening 0, 1, 2, ... Perf buffers (one per CPU, read one after another) make
+# no such promise, as with BCC.
+if [ "$(nproc)" -ge 2 ]; then
+    for kind in "${kinds[@]}"; do
+        [ "$kind" = perf ] && continue
+        d="$T/alt-$kind"
+        mkdir -p "$d"
+        for ((i = 0; i < 2000; i++)); do : >"$d/$i"; done
+        start_tool opensnoop "$T/outA-$kind" --events=$kind --cache-dir "$T/cache"
+        wait_ready "$T/outA-$kind" '^PID'
+        "$TESTUTIL" alternate "$d" 2000
+        check "--events=$kind: every turn seen" wait_for "$T/outA-$kind" " $d/1999\$" 10
+        check "--events=$kind: SIGINT exit 0" stop_tool INT
+        check "--events=$kind: two CPUs' events in the order they happened" \
+            test "$(seq 0 1999)" = "$(awk -v d="$d/" 'index($NF, d) == 1 { sub(d, "", $NF); print $NF }' "$T/outA-$kind")"
+    done
+else
+    check "two CPUs for the order of events across CPUs" test "${CI:-}" != true
+fi
 
 # A reader that cannot keep up loses events, and says so: stop the tool, overflow a
 # one-page buffer, let it go on.
-for kind in ringbuf perf; do
-    [ "$kind" = ringbuf ] && ! grep -q "events: BPF ring buffer" "$T/out.err" && continue
+declare -A full=([inplace]="a CPU's event ring full" [ringbuf]="ring buffer full" [perf]="perf buffer full")
+for kind in "${kinds[@]}"; do
     start_tool opensnoop "$T/lost-$kind" -b 1 --events=$kind --cache-dir "$T/cache"
     wait_ready "$T/lost-$kind" '^PID'
     kill -STOP "$TOOL_PID"
     for ((i = 0; i < 2000; i++)); do : <"$good"; done
     kill -CONT "$TOOL_PID"
-    word=${kind%buf}
     check "$kind: lost events reported while tracing" \
-        wait_for "$T/lost-$kind.err" "possibly lost [0-9]+ events [(]$word buffer full" 10
+        wait_for "$T/lost-$kind.err" "possibly lost [0-9]+ events [(]${full[$kind]}" 10
     check "$kind: the tool goes on after losing events" stop_tool INT
     check "$kind: a total at exit" grep -qE "^opensnoop: [0-9]+ events lost in total" "$T/lost-$kind.err"
 done
