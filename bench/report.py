@@ -250,16 +250,18 @@ base = med("workload", "opensnoop", "untraced", "wall_s")
 wl.append("| untraced | %s | 1.0x | - | - | - | - |" % fmt(base, "", 2))
 names = {"kscope": "kscope opensnoop (defaults)",
          "kscope-json": "kscope opensnoop --json",
+         "kscope-ringbuf": "kscope opensnoop --events=ringbuf (the BPF ring buffer, as 5.8-5.11)",
          "kscope-perf": "kscope opensnoop --events=perf (perf buffers, as before 5.8)",
          "bcc": "BCC opensnoop-bpfcc",
          "bcc-same": "BCC API*, kscope's program", "bpftrace": "bpftrace opensnoop.bt"}
 kscope_lost = None
 kscope_slow = None
 json_lost = json_vs_text = None
-for impl in ("kscope", "kscope-json", "kscope-perf", "bcc", "bcc-same", "bpftrace"):
-    if not works("opensnoop", "kscope" if impl in ("kscope-perf", "kscope-json") else impl):
+KSCOPE_VARIANTS = ("kscope-perf", "kscope-json", "kscope-ringbuf")
+for impl in ("kscope", "kscope-json", "kscope-ringbuf", "kscope-perf", "bcc", "bcc-same", "bpftrace"):
+    if not works("opensnoop", "kscope" if impl in KSCOPE_VARIANTS else impl):
         continue
-    if impl in ("kscope-perf", "kscope-json") and not nums("workload", "opensnoop", impl, "wall_s"):
+    if impl in KSCOPE_VARIANTS and not nums("workload", "opensnoop", impl, "wall_s"):
         continue  # an older bench run without this row
     wall = med("workload", "opensnoop", impl, "wall_s")
     cpu = med("workload", "opensnoop", impl, "tool_cpu_ms")
@@ -356,8 +358,8 @@ def floor_rows():
         wl.append("| %s | %s | %s | %.2fx | %s |" % (
             label, fmt(wall, "", 2), "%.2fx" % (wall / base) if base else "n/a", wall / fl,
             fmt(worst, "", 0)))
-        if impl == "kscope-perf":
-            continue  # measured, no target: perf buffers are what kernels before 5.8 get
+        if impl in ("kscope-perf", "kscope-ringbuf"):
+            continue  # measured, no target: what older kernels get
         targets.append(("%s to a file: workload <= 1.10x the floor, zero lost" % label,
                         "%.2fx the floor (%s untraced), %s lost in the worst run" % (
                             wall / fl, "%.2fx" % (wall / base) if base else "n/a",
@@ -389,7 +391,7 @@ cost.append("|---|---|---|---|---|---|")
 counting_worst = None
 open_exit = None
 for tool in ("syscount", "biolatency", "opensnoop"):
-    for impl in ("kscope", "bcc", "bcc-same", "bpftrace", "bpftrace-count", "floor"):
+    for impl in ("kscope", "kscope-ringbuf", "bcc", "bcc-same", "bpftrace", "bpftrace-count", "floor"):
         progs = S.get(("cost", tool, impl, "prog"), [])
         e = err("cost", tool, impl)
         if e:
@@ -418,7 +420,8 @@ for tool in ("syscount", "biolatency", "opensnoop"):
                 cnt_txt = format(cnt, ",")
             if tool == "opensnoop" and impl == "kscope" and "exit" in (parts[2] if len(parts) > 2 else ""):
                 open_exit = per if open_exit is None else max(open_exit, per)
-            label = {"kscope": "kscope", "bcc": "BCC", "bcc-same": "BCC API*",
+            label = {"kscope": "kscope", "kscope-ringbuf": "kscope --events=ringbuf",
+                     "bcc": "BCC", "bcc-same": "BCC API*",
                      "bpftrace": "bpftrace" + ("†" if meta.get("bpftrace_tp_" + tool) else ""),
                      "bpftrace-count": "reference: bpftrace `@issued = count()`",
                      "floor": "floor: empty program ([floor.c](floor.c))"}[impl]

@@ -269,6 +269,7 @@ cmd_of() { # TOOL IMPL [extra kscope args...]
     kscope | kscope-warm | kscope-shm) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" "$@") ;;
     kscope-b*) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" -b "${impl#kscope-b}" "$@") ;;
     kscope-perf) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --events=perf "$@") ;;
+    kscope-ringbuf) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --events=ringbuf "$@") ;;
     # JSON has no header line: -v says "ready: tracing" on stderr (harness -E).
     kscope-json) CMD=("$BIN/$tool" --cache-dir "$WORK/warm" --json -v "$@") ;;
     bcc) CMD=(env "${BCC_ENV[@]}" "/usr/sbin/$tool-bpfcc") ;;
@@ -441,8 +442,10 @@ workload_run() { # TOOL IMPL RUN SECTION N [extra kscope args]
     rm -f "$target"
 }
 
-# kscope-perf: kscope with the perf buffers that kernels before 5.8 get; kscope-json: --json.
-IMPLS_WL=(untraced kscope kscope-json kscope-perf bcc bcc-same bpftrace)
+# kscope-perf: kscope with the perf buffers that kernels before 5.8 get; kscope-ringbuf: the
+# BPF ring buffer that 5.8-5.11 and non-x86 kernels get (where opensnoop's default builds
+# its events in place); kscope-json: --json.
+IMPLS_WL=(untraced kscope kscope-json kscope-ringbuf kscope-perf bcc bcc-same bpftrace)
 IMPLS_WL=(untraced floor "${IMPLS_WL[@]:1}") # the floor right after untraced, every round
 if want workload; then
 wait_quiet workload 'sys_(enter|exit)_open'
@@ -450,6 +453,7 @@ say "openat workload: $NOPENS opens, $WL_RUNS runs each of ${IMPLS_WL[*]}"
 for r in $(seq "$WL_RUNS"); do
     for impl in "${IMPLS_WL[@]}"; do
         base=${impl%-perf}
+        base=${base%-ringbuf}
         [ "$impl" = untraced ] || [ -n "${WORKS[opensnoop.${base%-json}]:-}" ] || continue
         workload_run opensnoop "$impl" "$r" workload "$NOPENS"
     done
@@ -489,8 +493,8 @@ elif sysctl -q -w kernel.bpf_stats_enabled=1 >/dev/null 2>&1; then
     # opensnoop three times, interleaved: its exit program's cost is a target (issue 18) and
     # one run of it here varies by +-10%; the report gives the median.
     for r in $(seq "$COST_RUNS"); do
-        for impl in kscope bcc bcc-same bpftrace floor; do
-            [ -n "${WORKS[opensnoop.$impl]:-}" ] || continue
+        for impl in kscope kscope-ringbuf bcc bcc-same bpftrace floor; do
+            [ -n "${WORKS[opensnoop.${impl%-ringbuf}]:-}" ] || continue
             cmd_of opensnoop "$impl"
             measure cost opensnoop "$impl" "$r" -p "$(pat opensnoop)" -t 60 -o "$SHM/cost-open.out" \
                 -w "$LG -n $NCOST_OPENS -f $WORK/ksbench-cost-target" -W "$WORK/cost-open-$impl.lg" \

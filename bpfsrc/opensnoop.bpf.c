@@ -111,29 +111,33 @@ static __always_inline int on_open_enter(const char *fname, int flags, int dfd)
     return 0;
 }
 
-/* Where the exit program's time goes (bpf_stats, kernel 6.18 in a 2-CPU VM, 500,000 opens,
- * each part left out in turn; bench/README.md): ~231 ns a run, of which
+/* Where the exit program's time goes (bpf_stats, kernel 6.18 in a 2-CPU VM; bench/README.md).
+ * With the BPF ring buffer (--events=ringbuf), ~231 ns a run, each part left out in turn:
  *   ~64  bpf_stats itself and the dispatch (an empty program measures that much)
  *   ~8   the thread id and the array lookup
  *   ~96  reading the name from user memory
  *   ~59  sending (bpf_ringbuf_output: a copy of the used bytes into the ring)
  * and ~4 for the rest. The name and the send are each one helper call; on this machine a
  * helper costs more than its work (a 16-byte read of kernel memory takes ~55 ns), because
- * every return inside the kernel goes through a mitigation ("Safe RET", SRSO). What was
- * cut, and why it was worth it:
+ * every return inside the kernel goes through a mitigation ("Safe RET", SRSO). Built in
+ * place (KS_EVENT, the default on x86_64 5.12+), the send is a few stores and one atomic
+ * add: 188-196 ns a run against 227-239 with the ring buffer, in the same runs of 300,000
+ * opens. What was cut, and why it was worth it:
+ *   - the event is written where the tool reads it, in a ring of this CPU (kscope.bpf.h):
+ *     no helper call, no lock, no copy: -40 ns;
  *   - the name is the thread's kept name (KEEP_COMM above): -55 ns;
  *   - the entry is found in an array indexed by thread id, not a hash map (tid_open above):
  *     -40 ns here and -30 in the entry program;
  *   - the entry is marked used rather than deleted: a delete costs a second lookup;
  *   - only the used bytes of the name are sent, not all 255;
- *   - the reader is woken every 1024 events, not on each (a wake-up raises an interrupt,
- *     several us in a VM, paid in here).
- * Tried and not kept: writing the event straight into the ring (bpf_ringbuf_reserve and
- * submit, no copy) is slower here (303 against 283 ns before KEEP_COMM): the reserved size
- * must be a constant, so every event takes the name's full 255 bytes of ring, and it is two
- * helper calls, not one. Building the event in a map value instead of on the stack, or
- * waking the reader every 4096 events: no difference measured. Perf buffers
- * (--events=perf) cost ~300 ns more per event than the ring buffer on this kernel. */
+ *   - the reader is not woken for each event (a wake-up raises an interrupt, several us in
+ *     a VM, paid in here): with the ring buffer every 1024 events, built in place only when
+ *     a ring passes half full.
+ * Tried and not kept: bpf_ringbuf_reserve and submit (the ring buffer without the copy) is
+ * slower here (303 against 283 ns before KEEP_COMM): the reserved size must be a constant,
+ * so every event takes the name's full 255 bytes of ring, and it is two helper calls, not
+ * one. Perf buffers (--events=perf) cost ~300 ns more per event than the ring buffer on this
+ * kernel. */
 /* One event, built where KS_EVENT says (kscope.bpf.h): in the ring the tool reads, or on
  * the stack when the kernel or the options call for the BPF ring buffer or perf buffers. */
 static __always_inline void send_event(void *ctx, struct open_args *a, u64 id, long ret)

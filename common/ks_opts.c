@@ -168,11 +168,11 @@ static void options(const struct ks_opts_spec *s)
     if (s->common & KS_C_DURATION)
         help_line("-d", "--duration", "SECONDS", "total duration of trace in seconds");
     if (s->common & KS_C_BUFFER) {
-        char h[128];
+        char h[200];
         snprintf(h, sizeof(h),
                  "event buffer size per CPU, in pages (power of two; default %d with the BPF "
-                 "ring buffer, %ld with perf buffers)",
-                 KS_RING_PAGES, s->default_pages);
+                 "ring buffer, %ld with %sperf buffers)",
+                 KS_RING_PAGES, s->default_pages, s->inplace_events ? "in-place rings or " : "");
         help_line("-b", "--buffer-pages", "N", h);
         help_line(NULL, "--events", "KIND",
                   s->inplace_events
