@@ -21,8 +21,10 @@
 
 #include "ks_util.h"
 
-/* 2: uprobe support recorded (version 1 profiles said "no uprobes" for every kernel). */
-#define KS_PROFILE_VERSION 2
+/* 2: uprobe support recorded (version 1 profiles said "no uprobes" for every kernel).
+ * 3: in-place events recorded (inplace_events; version 2 profiles said "no", so a target
+ *    that has them would look for a program the build machine never made). */
+#define KS_PROFILE_VERSION 3
 
 struct ks_profile {
     char file[PATH_MAX];

@@ -17,7 +17,7 @@ P="$T/host.kprofile"
 # ---- the profile --------------------------------------------------------------------
 check "doctor --save-profile succeeds" bash -c "'$BIN/kscope-doctor' --save-profile '$P' >'$T/save.out' 2>&1"
 check "the profile is a tar.xz" bash -c "tar -tJf '$P' >'$T/list'"
-check "with a version field" bash -c "tar -xJOf '$P' ./kscope-profile | grep -qx 'kscope-profile 2'"
+check "with a version field" bash -c "tar -xJOf '$P' ./kscope-profile | grep -qx 'kscope-profile 3'"
 check "with uname, /proc/version, kallsyms, BPF features and checksums" bash -c "
     for f in ./proc/version ./proc/kallsyms ./kscope-features ./config ./SHA256SUMS; do
         grep -qx \"\$f\" '$T/list' || exit 1; done"
@@ -125,7 +125,7 @@ repack() {  # repack NAME SED-EXPR [FILE-TO-CHANGE]: a changed copy of the profi
     tar -cJf "$T/$1.kprofile" -C "$d" .
 }
 repack arch 's/^machine .*/machine aarch64/'
-repack version 's/^kscope-profile 2$/kscope-profile 99/'
+repack version 's/^kscope-profile 3$/kscope-profile 99/'
 repack tampered 's/field/fieId/' sys/kernel/tracing/events/syscalls/sys_enter_openat/format
 head -c 50000 "$P" >"$T/truncated.kprofile"
 expect_bad() {  # expect_bad NAME REGEX ARGS...
@@ -138,7 +138,7 @@ expect_bad() {  # expect_bad NAME REGEX ARGS...
     check "$name: nothing stored" test "$(ls "$C"/*.kso | wc -l)" = "$before"
 }
 expect_bad arch "is for machine aarch64 .* but this machine is $(uname -m)" "$T/arch.kprofile" --kernel-headers "$H"
-expect_bad version "has version 99; this kscope .* reads version 2" "$T/version.kprofile" --kernel-headers "$H"
+expect_bad version "has version 99; this kscope .* reads version 3" "$T/version.kprofile" --kernel-headers "$H"
 expect_bad tampered "damaged or was changed: .*sys_enter_openat/format" "$T/tampered.kprofile" --kernel-headers "$H"
 expect_bad truncated "cannot be unpacked \(truncated" "$T/truncated.kprofile" --kernel-headers "$H"
 expect_bad headers "headers in .* are for [^ ]+, but the profile .* is for $REL" "$P" --kernel-headers "$src"
