@@ -342,6 +342,23 @@ static bool fake_has(const char *kind, int n)
     return found;
 }
 
+/* A map of this kind, for a feature probe: its fd, or -1. */
+static int create_map(int map_type, unsigned key_size, unsigned value_size, unsigned entries,
+                      unsigned flags)
+{
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.map_type = (unsigned)map_type;
+    attr.key_size = key_size;
+    attr.value_size = value_size;
+    attr.max_entries = entries;
+    attr.map_flags = flags;
+    return (int)sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+/* Does the kernel take this program? (Closed again at once.) */
+static bool loads(int prog_type, const struct bpf_insn *insns, unsigned cnt);
+
 static int load_probe(int prog_type, const struct bpf_insn *insns, unsigned cnt, char *log,
                       unsigned logsize)
 {
@@ -361,6 +378,14 @@ static int load_probe(int prog_type, const struct bpf_insn *insns, unsigned cnt,
     return (int)sys_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
 }
 
+static bool loads(int prog_type, const struct bpf_insn *insns, unsigned cnt)
+{
+    int fd = load_probe(prog_type, insns, cnt, NULL, 0);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
+}
+
 bool ks_prog_type_supported(int prog_type)
 {
     if (prog_type <= 0 || prog_type >= MAX_TYPES)
@@ -374,10 +399,7 @@ bool ks_prog_type_supported(int prog_type)
                 {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
                 {.code = BPF_JMP | BPF_EXIT},
             };
-            int fd = load_probe(prog_type, insns, 2, NULL, 0);
-            ok = fd >= 0;
-            if (fd >= 0)
-                close(fd);
+            ok = loads(prog_type, insns, 2);
         }
         g_prog_types[prog_type] = ok ? 1 : -1;
     }
@@ -393,19 +415,10 @@ bool ks_map_type_supported(int map_type)
         if (g_root) {
             ok = fake_has("map", map_type);
         } else {
-            union bpf_attr attr;
-            memset(&attr, 0, sizeof(attr));
-            attr.map_type = (unsigned)map_type;
-            attr.key_size = 4;
-            attr.value_size = 4;
-            attr.max_entries = 1;
-            if (map_type == BPF_MAP_TYPE_RINGBUF) {
-                /* No key or value; the size is a power-of-two number of pages. */
-                attr.key_size = 0;
-                attr.value_size = 0;
-                attr.max_entries = (unsigned)sysconf(_SC_PAGESIZE);
-            }
-            int fd = (int)sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+            /* A ring buffer has no key or value; its size is a power-of-two number of pages. */
+            bool rb = map_type == BPF_MAP_TYPE_RINGBUF;
+            int fd = rb ? create_map(map_type, 0, 0, (unsigned)sysconf(_SC_PAGESIZE), 0)
+                        : create_map(map_type, 4, 4, 1, 0);
             ok = fd >= 0;
             if (fd >= 0)
                 close(fd);
@@ -436,14 +449,18 @@ bool ks_helper_supported(int prog_type, int helper_id)
            !strstr(log, "cannot use helper");
 }
 
+/* The kind of program the tools' programs are, for asking about them. */
+static int tracing_type(void)
+{
+    return ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
+                                                            : BPF_PROG_TYPE_KPROBE;
+}
+
 bool ks_have_probe_read_user(void)
 {
     static int have = -1;
-    if (have < 0 || g_root) {
-        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
-                                                                    : BPF_PROG_TYPE_KPROBE;
-        have = ks_helper_supported(type, BPF_FUNC_probe_read_user);
-    }
+    if (have < 0 || g_root)
+        have = ks_helper_supported(tracing_type(), BPF_FUNC_probe_read_user);
     return have;
 }
 
@@ -453,8 +470,6 @@ bool ks_have_bounded_loops(void)
     if (g_root)
         return fake_has("bounded_loops", 1);
     if (have < 0) {
-        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
-                                                                    : BPF_PROG_TYPE_KPROBE;
         /* r0 = 0; do r0 += 1; while (r0 != 4); return 0 */
         struct bpf_insn insns[5] = {
             {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
@@ -463,10 +478,7 @@ bool ks_have_bounded_loops(void)
             {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
             {.code = BPF_JMP | BPF_EXIT},
         };
-        int fd = load_probe(type, insns, 5, NULL, 0);
-        have = fd >= 0;
-        if (fd >= 0)
-            close(fd);
+        have = loads(tracing_type(), insns, 5);
     }
     return have;
 }
@@ -478,18 +490,9 @@ bool ks_have_inplace_events(void)
         return fake_has("inplace_events", 1);
     if (have < 0) {
         have = 0;
-        union bpf_attr attr;
-        memset(&attr, 0, sizeof(attr));
-        attr.map_type = BPF_MAP_TYPE_ARRAY;
-        attr.key_size = 4;
-        attr.value_size = 8;
-        attr.max_entries = 1;
-        attr.map_flags = BPF_F_MMAPABLE;
-        int map = (int)sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+        int map = create_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, BPF_F_MMAPABLE);
         if (map < 0)
             return false;
-        int type = ks_prog_type_supported(BPF_PROG_TYPE_TRACEPOINT) ? BPF_PROG_TYPE_TRACEPOINT
-                                                                    : BPF_PROG_TYPE_KPROBE;
         /* key 0 on the stack; v = lookup(map, &key); if (v) old = fetch_add(v, 1) */
         struct bpf_insn insns[11] = {
             {.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 0},
@@ -510,10 +513,7 @@ bool ks_have_inplace_events(void)
             {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
             {.code = BPF_JMP | BPF_EXIT},
         };
-        int fd = load_probe(type, insns, 11, NULL, 0);
-        have = fd >= 0;
-        if (fd >= 0)
-            close(fd);
+        have = loads(tracing_type(), insns, 11);
         close(map);
     }
     return have;
