@@ -589,6 +589,8 @@ static int choose_events(struct ks_run *r)
                                                    : " (x86_64; the kernel has mmapable arrays "
                                                      "and atomic adds, 5.12+)");
     } else if (r->ringbuf) {
+        if (why)
+            ks_info("events: not built in place: %s", why);
         int cpus[1024];
         int n = ks_online_cpus(cpus, 1024);
         if (!r->opt.pages_set)

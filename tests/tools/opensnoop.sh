@@ -65,6 +65,14 @@ elif [ "${kinds[0]}" = ringbuf ]; then
 else
     check "default: perf buffers before 5.8" grep -q "events: perf buffers" "$T/out.err"
 fi
+if [ "${kinds[0]}" = inplace ]; then
+    # Rings above 512 pages cannot be one array entry each: auto says why it takes the ring
+    # buffer instead; --events=inplace is refused with the reason.
+    check "-b 1024: -v says why events are not built in place" \
+        bash -c "'$BIN/opensnoop' -b 1024 -v -d 1 --cache-dir '$T/cache' 2>&1 >/dev/null | grep -q 'events: not built in place: -b is above 512 pages'"
+    check "--events=inplace -b 1024: refused with the reason" \
+        bash -c "'$BIN/opensnoop' --events=inplace -b 1024 -d 1 --cache-dir '$T/cache' 2>&1 >/dev/null | grep -q 'cannot build events in place here: -b is above 512 pages'"
+fi
 declare -A said=([inplace]="built in place in a ring of 256 pages per CPU (--events=inplace)"
     [ringbuf]="BPF ring buffer of" [perf]="perf buffers of 256 pages per CPU (--events=perf)")
 for kind in "${kinds[@]}"; do
